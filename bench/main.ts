@@ -1,0 +1,304 @@
+import 'reflect-metadata';
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+
+import { consumerPhase, type ConsumerResult } from './phases/consumer';
+import { ingestPhase, type IngestResult } from './phases/ingest';
+import { latencyPhase, type LatencyResult } from './phases/latency';
+import { relayPhase, type RelayResult } from './phases/relay';
+import { Bench, DEAL_WON_CONSUMERS, isDealWonConsumer, log } from './support/bench-context';
+import { EVERYTHING_ELSE, type CpuReport } from './support/cpu';
+
+/** Phases 1-2 are run by bench/run.sh (pgbench, ProducerPerformance) and handed over as JSON. */
+interface ShellResults {
+  pg: { tps: number; latencyMs: number | null; clients: number; seconds: number };
+  kafka: {
+    records: number;
+    recordsPerSec: number | null;
+    mbPerSec: number | null;
+    avgMs: number | null;
+    p99Ms: number | null;
+  };
+}
+
+interface Results {
+  runId: string;
+  machine: Record<string, string | number>;
+  env: Record<string, string>;
+  shell: ShellResults | null;
+  ingest?: IngestResult;
+  relay?: RelayResult;
+  consumers: ConsumerResult[];
+  latency?: { target: LatencyResult; floor?: LatencyResult; idle: CpuReport };
+  failures: Record<string, string>;
+}
+
+const TARGETS = { relay: 20_000, consumer: 10_000, p99Ms: 250 };
+
+/** Settings that change the numbers, echoed in the report. */
+const TUNABLES = [
+  'OUTBOX_BATCH_SIZE',
+  'OUTBOX_POLL_INTERVAL_MS',
+  'CONSUMER_MAX_TRANSACTION_SIZE',
+  'CONSUMER_PARTITION_CONCURRENCY',
+  'DATABASE_POOL_SIZE',
+  'TOPIC_PARTITIONS',
+  'LOG_LEVEL',
+];
+
+async function machine(bench: Bench): Promise<Record<string, string | number>> {
+  const [pg] = await bench.query<{ version: string }>('SELECT version()');
+  const pom = readFileSync(join(bench.root, 'deploy/kafka/pom.xml'), 'utf8');
+  const kafkajs = JSON.parse(readFileSync(join(bench.root, 'node_modules/kafkajs/package.json'), 'utf8')) as {
+    version: string;
+  };
+  return {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    ramGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    postgres: (pg?.version ?? '').split(' on ')[0] ?? '',
+    kafka: /<kafka.version>(.*)<\/kafka.version>/.exec(pom)?.[1] ?? 'unknown',
+    kafkajs: kafkajs.version,
+  };
+}
+
+async function phase<T>(
+  results: Results,
+  name: string,
+  run: () => Promise<T>,
+  bench: Bench,
+): Promise<T | undefined> {
+  console.log(`\n== [${Math.round(process.uptime())}s in node] ${name}`);
+  try {
+    await bench.waitQuiet();
+    return await run();
+  } catch (error) {
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    results.failures[name] = message.split('\n')[0] ?? message;
+    console.error(`bench: ${name} FAILED: ${message}`);
+    await bench.stopAll();
+    return undefined;
+  }
+}
+
+const LOAD_GENERATORS = [
+  'bench (load generator)',
+  'bench (poller)',
+  'postgres (backends of the bench queries)',
+];
+
+/** CPU ms per event of the system under test (load generator and other users excluded). */
+function systemMs(perEvent: Record<string, number> | undefined): number | null {
+  if (!perEvent || Object.keys(perEvent).length === 0) return null;
+  return Object.entries(perEvent)
+    .filter(([name]) => !LOAD_GENERATORS.includes(name))
+    .reduce((sum, [, ms]) => sum + ms, 0);
+}
+
+function report(results: Results, wants: (phase: number) => boolean): string {
+  const n = (value: number | null | undefined, digits = 0) =>
+    value === null || value === undefined || Number.isNaN(value)
+      ? 'n/a'
+      : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  const verdict = (ok: boolean | null) => (ok === null ? '' : ok ? 'MET' : 'MISSED');
+  const failed = (key: string) => (results.failures[key] ? `FAILED: ${results.failures[key]}` : 'not run');
+  const others = (cpu: CpuReport | undefined) =>
+    cpu ? `${n(cpu.percentOfOneCore[EVERYTHING_ELSE] ?? 0)}%` : '';
+  const ms = (perEvent: Record<string, number> | undefined) => {
+    const value = systemMs(perEvent);
+    return value === null ? '' : n(value, 2);
+  };
+  type Row = [string, string, string, string, string, string];
+  const rows: Row[] = [];
+  const { shell, ingest, relay, consumers, latency } = results;
+  if (wants(1)) {
+    rows.push([
+      `1 PostgreSQL 1-row INSERT tx (pgbench, ${shell?.pg.clients ?? '?'} clients, ${shell?.pg.seconds ?? '?'} s)`,
+      shell?.pg.tps ? `${n(shell.pg.tps)} tx/s (avg ${n(shell.pg.latencyMs, 2)} ms)` : 'n/a',
+      '',
+      '',
+      '',
+      '',
+    ]);
+  }
+  if (wants(2)) {
+    rows.push([
+      `2 Kafka produce 1 KiB, acks=all (ProducerPerformance, ${n(shell?.kafka.records)} rec)`,
+      shell?.kafka.recordsPerSec
+        ? `${n(shell.kafka.recordsPerSec)} rec/s (${n(shell.kafka.mbPerSec, 1)} MB/s)`
+        : 'n/a',
+      '',
+      '',
+      '',
+      '',
+    ]);
+  }
+  if (wants(3)) {
+    rows.push([
+      `3 ingest POST /v1/events deal_won (${ingest?.workers ?? '?'} workers)`,
+      ingest
+        ? `${n(ingest.acceptedPerSecond)} 202/s (p99 ${n(ingest.responseMs.p99, 1)} ms)`
+        : failed('3 ingest acceptance'),
+      '',
+      '',
+      ms(ingest?.cpuMsPerEvent),
+      others(ingest?.cpu),
+    ]);
+  }
+  if (wants(4)) {
+    rows.push([
+      `4 outbox relay drain, ${n(relay?.rows ?? 100_000)} rows (batch ${relay?.batchSize ?? '?'})`,
+      relay ? `${n(relay.eventsPerSecond)} events/s` : failed('4 relay drain'),
+      `>= ${n(TARGETS.relay)}/s`,
+      verdict(relay ? relay.eventsPerSecond >= TARGETS.relay : null),
+      ms(relay?.cpuMsPerEvent),
+      others(relay?.cpu),
+    ]);
+    if (relay) {
+      rows.push([
+        `  4b same messages via KafkaPublisher alone (no DB)`,
+        `${n(relay.publisherOnly.eventsPerSecond)} events/s`,
+        '',
+        '',
+        '',
+        others(relay.publisherOnly.cpu),
+      ]);
+    }
+  }
+  if (wants(5)) {
+    for (const consumer of consumers) {
+      rows.push([
+        `5 one consumer + inbox: ${consumer.service}`,
+        `${n(consumer.eventsPerSecond)} events/s`,
+        `>= ${n(TARGETS.consumer)}/s`,
+        verdict(consumer.eventsPerSecond >= TARGETS.consumer),
+        ms(consumer.cpuMsPerEvent),
+        others(consumer.cpu),
+      ]);
+    }
+    for (const [key, message] of Object.entries(results.failures)) {
+      if (key.startsWith('5 consumer')) {
+        rows.push([`5 one consumer + inbox: ${key.slice(11) || '?'}`, `FAILED: ${message}`, '', '', '', '']);
+      }
+    }
+  }
+  if (wants(6)) {
+    const target = latency?.target;
+    const describe = (run: LatencyResult) =>
+      `p50 ${n(run.fourthEffect.p50)} / p95 ${n(run.fourthEffect.p95)} / p99 ${n(run.fourthEffect.p99)} ms` +
+      (run.accepted < 0.98 * run.rate * run.seconds
+        ? ` (only ${n(run.accepted / run.seconds)} deals/s accepted)`
+        : '');
+    rows.push([
+      `6 ingest commit -> 4th effect @ ${target?.rate ?? 200}/s, ${target?.seconds ?? 30} s`,
+      target ? describe(target) : failed('6 latency'),
+      `p99 < ${TARGETS.p99Ms} ms`,
+      verdict(target ? target.fourthEffect.p99 < TARGETS.p99Ms : null),
+      ms(target?.cpuMsPerEvent),
+      others(target?.cpu),
+    ]);
+    const floor = latency?.floor;
+    if (floor) {
+      rows.push([
+        `  6b the same at ${floor.rate}/s, ${floor.seconds} s (below saturation)`,
+        describe(floor),
+        '',
+        '',
+        ms(floor.cpuMsPerEvent),
+        others(floor.cpu),
+      ]);
+    }
+  }
+  const header: Row = ['measurement', 'result', 'target', '', 'CPU ms/event', 'others used'];
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
+  const m = results.machine;
+  return [
+    `Switchboard benchmark ${results.runId}: ${m.cores} cores (${m.cpu}), ${m.ramGiB} GiB RAM, node ${m.node}, ${m.postgres}, Kafka ${m.kafka} (kafkajs ${m.kafkajs})`,
+    `settings: ${Object.entries(results.env)
+      .map(([key, value]) => `${key}=${value}`)
+      .join(' ')}`,
+    '',
+    line(header),
+    line(widths.map((width) => '-'.repeat(width))),
+    ...rows.map(line),
+    '',
+    'CPU ms/event: CPU time of the services, PostgreSQL and Kafka per event (the bench itself excluded); it depends',
+    'far less than a rate on what else runs. others used: CPU of unrelated processes during the phase, % of one core.',
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const bench = new Bench();
+  const names = (bench.env.CONSUMERS ?? 'marketing-segments erp-orders').split(/[\s,]+/).filter(Boolean);
+  const consumers = names.filter(isDealWonConsumer);
+  const unknown = names.filter((name) => !isDealWonConsumer(name));
+  if (unknown.length > 0) {
+    throw new Error(`CONSUMERS: ${unknown.join(', ')} not among ${DEAL_WON_CONSUMERS.join(', ')}`);
+  }
+  let stopping = false;
+  const interrupt = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`bench: ${signal}, stopping the services`);
+    void bench.close().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', () => interrupt('SIGINT'));
+  process.on('SIGTERM', () => interrupt('SIGTERM'));
+
+  const results: Results = {
+    runId: bench.runId,
+    machine: await machine(bench),
+    env: Object.fromEntries(TUNABLES.map((key) => [key, bench.env[key] ?? '(default)'])),
+    shell: null,
+    consumers: [],
+    failures: {},
+  };
+  try {
+    results.shell = JSON.parse(
+      readFileSync(join(bench.runDir, 'shell-results.json'), 'utf8'),
+    ) as ShellResults;
+  } catch (error) {
+    log(`no results of phases 1-2 (${String(error)})`);
+  }
+
+  if (bench.wants(3))
+    results.ingest = await phase(results, '3 ingest acceptance', () => ingestPhase(bench), bench);
+  if (bench.wants(4) || bench.wants(5))
+    results.relay = await phase(results, '4 relay drain', () => relayPhase(bench), bench);
+  const relay = results.relay;
+  if (!bench.wants(5)) {
+    // not selected
+  } else if (relay) {
+    for (const name of consumers) {
+      const result = await phase(
+        results,
+        `5 consumer ${name}`,
+        () => consumerPhase(bench, name, relay.fromOffsets, relay.appendedToTopic),
+        bench,
+      );
+      if (result) results.consumers.push(result);
+    }
+  } else {
+    results.failures['5 consumer'] = 'skipped: it reads the events of the relay phase';
+  }
+  if (bench.wants(6)) results.latency = await phase(results, '6 latency', () => latencyPhase(bench), bench);
+
+  await bench.close();
+  writeFileSync(join(bench.runDir, 'results.json'), JSON.stringify(results, null, 2));
+  console.log(`\n${'='.repeat(100)}\n${report(results, (phase) => bench.wants(phase))}\n${'='.repeat(100)}`);
+  console.log(`details: ${join(bench.runDir, 'results.json')}`);
+  if (Object.keys(results.failures).length > 0) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});

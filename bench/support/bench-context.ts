@@ -1,0 +1,197 @@
+import { join } from 'node:path';
+
+import { Pool } from 'pg';
+
+import { SERVICE_NAMES, ServiceProcess, loadLocalEnv, type ServiceName } from '@switchboard/testing';
+
+import { CpuWindow, machineBusy, pidsByCmdline, postgresPids } from './cpu';
+import { formatProfile, newestProfile, summarizeProfile } from './cpu-profile';
+
+/** The four consumers of the deal_won fan-out (each applies one effect per deal). */
+export const DEAL_WON_CONSUMERS = [
+  'erp-orders',
+  'finance-invoicing',
+  'support-onboarding',
+  'marketing-segments',
+] as const;
+export type DealWonConsumer = (typeof DEAL_WON_CONSUMERS)[number];
+
+/** The schema each service owns (its ServiceDefinition), where its inbox and effects live. */
+export const SCHEMA_OF: Record<'ingest' | DealWonConsumer, string> = {
+  ingest: 'ingest',
+  'erp-orders': 'erp_orders',
+  'finance-invoicing': 'finance_invoicing',
+  'support-onboarding': 'support_onboarding',
+  'marketing-segments': 'marketing_segments',
+};
+
+export function isDealWonConsumer(name: string): name is DealWonConsumer {
+  return (DEAL_WON_CONSUMERS as readonly string[]).includes(name);
+}
+
+/** Everything the phases share: environment, database pool, the services they start. */
+export class Bench {
+  readonly root = join(__dirname, '..', '..', '..');
+  readonly runId: string;
+  readonly runDir: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly brokers: string[];
+  readonly databaseUrl: string;
+  readonly basePort: number;
+  readonly pool: Pool;
+  private readonly kafkaPid: number | null;
+  private readonly running = new Set<ServiceProcess>();
+  private readonly ownBackends = new Set<number>();
+
+  constructor() {
+    this.env = loadLocalEnv(this.root);
+    this.runId = required(this.env, 'BENCH_RUN_ID');
+    this.runDir = required(this.env, 'BENCH_RUN_DIR');
+    this.databaseUrl = required(this.env, 'DATABASE_URL');
+    this.brokers = required(this.env, 'KAFKA_BROKERS').split(',');
+    this.basePort = this.number('BENCH_PORT_BASE', 4300);
+    this.kafkaPid = this.env.BENCH_KAFKA_PID ? Number(this.env.BENCH_KAFKA_PID) : null;
+    this.pool = new Pool({ connectionString: this.databaseUrl, max: 2, application_name: 'bench' });
+    // An idle connection can be killed under us (a restart of the shared server by someone's test):
+    // the pool reconnects on the next query; without a listener the error would end the process.
+    this.pool.on('error', (error) => log(`database connection lost (${error.message}); reconnecting`));
+    // The bench's own queries (pollers, checks) run on backends of the same database: keep their CPU
+    // apart from the services'.
+    this.pool.on('connect', (client) => {
+      client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid').then(
+        ({ rows }) => rows[0] && this.ownBackends.add(rows[0].pid),
+        () => undefined,
+      );
+    });
+  }
+
+  /** A positive number from the environment, or the default. */
+  number(name: string, fallback: number): number {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`${name}=${raw} is not a positive number`);
+    return value;
+  }
+
+  /** Whether phase `n` (3-6) is selected by BENCH_PHASES (default: all). */
+  wants(phase: number): boolean {
+    return (this.env.BENCH_PHASES ?? '1 2 3 4 5 6').split(/[\s,]+/).includes(String(phase));
+  }
+
+  /** A short tag unique to this run, usable inside deal ids. */
+  get tag(): string {
+    return this.runId.replace(/\D/g, '').slice(2);
+  }
+
+  /** Starts one service from dist/ on its benchmark port (ingest 4300, then SERVICE_NAMES order). */
+  start(name: ServiceName, extraEnv: NodeJS.ProcessEnv = {}): ServiceProcess {
+    const port = this.basePort + SERVICE_NAMES.indexOf(name);
+    const service = new ServiceProcess(name, port, {
+      root: this.root,
+      env: this.env,
+      basePort: this.basePort,
+      logs: { dir: join(this.runDir, 'logs') },
+    });
+    const env = { ...extraEnv };
+    if (this.env.BENCH_CPU_PROFILE) {
+      // V8 CPU profile of the service, written when it exits; summarized by stop().
+      env.NODE_OPTIONS =
+        `${this.env.NODE_OPTIONS ?? ''} --require ${join(__dirname, 'profile-hook.js')}`.trim();
+      env.BENCH_PROFILE_DIR = this.profileDir(name);
+    }
+    service.start(env);
+    this.running.add(service);
+    return service;
+  }
+
+  profileDir(name: ServiceName): string {
+    return join(this.runDir, 'profiles', name);
+  }
+
+  async stop(service: ServiceProcess): Promise<void> {
+    await service.stop();
+    this.running.delete(service);
+    if (this.env.BENCH_CPU_PROFILE) {
+      const file = newestProfile(this.profileDir(service.name));
+      if (file) console.log(formatProfile(summarizeProfile(file)));
+    }
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.running].map((service) => this.stop(service)));
+  }
+
+  /** CPU of the given services, of every PostgreSQL process and of the Kafka broker over a window. */
+  cpu(services: ServiceProcess[], selfLabel: string): CpuWindow {
+    const groups: Record<string, () => number[]> = {};
+    for (const service of services) groups[`node ${service.name}`] = () => (service.pid ? [service.pid] : []);
+    const database = new URL(this.databaseUrl).pathname.slice(1);
+    groups[`postgres (${database} backends)`] = () =>
+      postgresPids(database).backends.filter((pid) => !this.ownBackends.has(pid));
+    groups['postgres (backends of the bench queries)'] = () =>
+      postgresPids(database).backends.filter((pid) => this.ownBackends.has(pid));
+    groups['postgres (shared: WAL writer, checkpointer, ...)'] = () => postgresPids(database).shared;
+    const kafkaPid = this.kafkaPid;
+    groups[kafkaPid ? 'kafka broker' : 'kafka brokers (all)'] = kafkaPid
+      ? () => [kafkaPid]
+      : () => pidsByCmdline('kafka.Kafka');
+    return new CpuWindow(groups, selfLabel);
+  }
+
+  /**
+   * Waits (BENCH_QUIET_WAIT s at most, default 120) until less than BENCH_QUIET_BUSY % (default 25)
+   * of all cores are busy over 3 s: on a shared machine, other people's builds and tests otherwise
+   * end up in the numbers. Returns the last reading.
+   */
+  async waitQuiet(): Promise<number> {
+    const threshold = Number(this.env.BENCH_QUIET_BUSY ?? 25);
+    const maxWaitSeconds = Number(this.env.BENCH_QUIET_WAIT ?? 120);
+    const deadline = performance.now() + maxWaitSeconds * 1000;
+    for (;;) {
+      const busy = await machineBusy(3_000);
+      if (busy < threshold) {
+        log(`machine ${busy.toFixed(0)}% busy before this phase`);
+        return busy;
+      }
+      if (performance.now() >= deadline) {
+        log(`WARNING: the machine is ${busy.toFixed(0)}% busy with other work; measuring anyway`);
+        return busy;
+      }
+      log(
+        `the machine is ${busy.toFixed(0)}% busy with other work; waiting (at most ${maxWaitSeconds} s per phase)`,
+      );
+      await sleep(5_000);
+    }
+  }
+
+  async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const { rows } = await this.pool.query(sql, params);
+    return rows as T[];
+  }
+
+  async close(): Promise<void> {
+    await this.stopAll();
+    await this.pool.end();
+  }
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`${name} is not set (run the benchmark through bench/run.sh)`);
+  return value;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function log(message: string): void {
+  console.log(`bench: ${message}`);
+}
+
+/** Percentile of an ascending-sorted array (nearest rank). */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}

@@ -1,0 +1,34 @@
+/** One write to a downstream system (ERP, finance, support, marketing, CRM). */
+export interface Delivery {
+  /** What to create, e.g. `sales-orders`: the adapter maps it to its endpoint. */
+  operation: string;
+  /** The event id: the downstream creates the effect once however often it is sent. */
+  idempotencyKey: string;
+  body: unknown;
+}
+
+export interface DeliveryReceipt {
+  /** The downstream system's id of what it created, when it tells. */
+  externalId: string | null;
+}
+
+/**
+ * The port every consumer writes its effect through. Adapters throw `DownstreamError` with the
+ * failure class; anything else they throw is treated as a bug (dead-lettered as unexpected).
+ */
+export interface DownstreamConnector {
+  readonly name: string;
+  deliver(delivery: Delivery): Promise<DeliveryReceipt>;
+}
+
+/**
+ * The default: the consumer's own tables are the system of record (the read APIs serve them), so
+ * there is nothing to call.
+ */
+export class BuiltInConnector implements DownstreamConnector {
+  constructor(readonly name: string) {}
+
+  deliver(): Promise<DeliveryReceipt> {
+    return Promise.resolve({ externalId: null });
+  }
+}

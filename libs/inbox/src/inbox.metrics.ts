@@ -1,0 +1,31 @@
+import { Counter, Gauge, Histogram } from 'prom-client';
+
+export const inboxMetrics = {
+  events: new Counter({
+    name: 'switchboard_consumer_events_total',
+    help: 'Events handled by a consumer group, by event type and outcome (applied, duplicate, dead_lettered)',
+    labelNames: ['group', 'type', 'outcome'] as const,
+  }),
+  retries: new Counter({
+    name: 'switchboard_consumer_retries_total',
+    help: 'Events parked for a retry, by failure class (transient, rate_limited, authentication)',
+    labelNames: ['group', 'class'] as const,
+  }),
+  held: new Gauge({
+    name: 'switchboard_consumer_held_partitions',
+    help: 'Partitions currently waiting on a retry, a rate limit or fixed credentials',
+    labelNames: ['group', 'reason'] as const,
+  }),
+  duration: new Histogram({
+    name: 'switchboard_consumer_handler_duration_seconds',
+    help: 'Time spent in the handler of one event',
+    labelNames: ['group', 'type'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+  }),
+  latency: new Histogram({
+    name: 'switchboard_event_end_to_end_latency_seconds',
+    help: 'From the event time to its effect being applied by a consumer',
+    labelNames: ['group', 'type'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 900],
+  }),
+};

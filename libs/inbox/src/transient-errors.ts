@@ -1,0 +1,28 @@
+/**
+ * Failures worth retrying as they are: the database or the network, not the event. Everything else
+ * is a property of the event and retrying it would block its partition forever.
+ */
+const TRANSIENT_NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+]);
+
+// SQLSTATE classes: 08 connection exception, 53 insufficient resources, 57 operator intervention
+// (e.g. admin shutdown), 40001 serialization failure, 40P01 deadlock.
+const TRANSIENT_SQLSTATE = /^(08|53|57)|^40001$|^40P01$/;
+
+export function isTransient(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  // The Kafka client's own errors (a rebalance during a heartbeat, a lost broker) are never the event's fault.
+  if (error.name.startsWith('KafkaJS')) return true;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (TRANSIENT_NODE_CODES.has(code) || TRANSIENT_SQLSTATE.test(code)))
+    return true;
+  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(
+    error.message,
+  );
+}

@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+
+import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+
+/** SASL/SCRAM credentials; PLAIN is deliberately not offered (it sends the password as is). */
+export interface KafkaSaslConfig {
+  mechanism: 'scram-sha-256' | 'scram-sha-512';
+  username: string;
+  password: string;
+}
+
+/** TLS to the brokers; `ca` (PEM) replaces the system trust store, e.g. Strimzi's cluster CA. */
+export interface KafkaTlsConfig {
+  ca?: string;
+}
+
+export interface KafkaConnectionConfig {
+  brokers: string[];
+  clientId: string;
+  /** Absent: plaintext. */
+  ssl?: KafkaTlsConfig;
+  /** Absent: no authentication. */
+  sasl?: KafkaSaslConfig;
+}
+
+const SASL_MECHANISMS: readonly KafkaSaslConfig['mechanism'][] = ['scram-sha-256', 'scram-sha-512'];
+
+/**
+ * The connection of a service, from its environment:
+ *
+ * - `KAFKA_BROKERS` (required): `host:port,...`
+ * - `KAFKA_SSL`: `true` for TLS; `KAFKA_SSL_CA_FILE`: PEM file of the CA that signed the brokers'
+ *   certificates (default: the system trust store). Setting the CA file implies TLS.
+ * - `KAFKA_SASL_MECHANISM`: `scram-sha-512` or `scram-sha-256` (unset: no SASL), with
+ *   `KAFKA_SASL_USERNAME` and `KAFKA_SASL_PASSWORD` (both required then).
+ *
+ * Every mistake is reported at once, and never with the password in the message.
+ */
+export function kafkaConnectionFromEnv(
+  clientId: string,
+  env: NodeJS.ProcessEnv = process.env,
+): KafkaConnectionConfig {
+  const problems: string[] = [];
+  const brokers = (env.KAFKA_BROKERS ?? '')
+    .split(',')
+    .map((broker) => broker.trim())
+    .filter(Boolean);
+  if (brokers.length === 0) problems.push('KAFKA_BROKERS is not set (comma-separated host:port list)');
+
+  const config: KafkaConnectionConfig = { brokers, clientId: env.KAFKA_CLIENT_ID ?? clientId };
+
+  const sslFlag = (env.KAFKA_SSL ?? '').trim().toLowerCase();
+  if (sslFlag !== '' && sslFlag !== 'true' && sslFlag !== 'false') {
+    problems.push('KAFKA_SSL must be true or false');
+  }
+  const caFile = env.KAFKA_SSL_CA_FILE?.trim();
+  if (sslFlag === 'true' || (caFile && sslFlag !== 'false')) {
+    config.ssl = {};
+    if (caFile) {
+      try {
+        config.ssl.ca = readFileSync(caFile, 'utf8');
+      } catch (error) {
+        problems.push(
+          `KAFKA_SSL_CA_FILE cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+        );
+      }
+    }
+  } else if (caFile) {
+    problems.push('KAFKA_SSL_CA_FILE is set but KAFKA_SSL=false');
+  }
+
+  const mechanism = env.KAFKA_SASL_MECHANISM?.trim().toLowerCase();
+  if (mechanism) {
+    const username = env.KAFKA_SASL_USERNAME ?? '';
+    const password = env.KAFKA_SASL_PASSWORD ?? '';
+    if (!(SASL_MECHANISMS as readonly string[]).includes(mechanism)) {
+      problems.push(`KAFKA_SASL_MECHANISM must be one of ${SASL_MECHANISMS.join(', ')}`);
+    }
+    if (!username) problems.push('KAFKA_SASL_USERNAME is required with KAFKA_SASL_MECHANISM');
+    if (!password) problems.push('KAFKA_SASL_PASSWORD is required with KAFKA_SASL_MECHANISM');
+    config.sasl = { mechanism: mechanism as KafkaSaslConfig['mechanism'], username, password };
+  } else if (env.KAFKA_SASL_USERNAME || env.KAFKA_SASL_PASSWORD) {
+    problems.push('KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD are set but KAFKA_SASL_MECHANISM is not');
+  }
+
+  if (problems.length > 0) {
+    throw new Error(`Invalid Kafka configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+  return config;
+}
+
+type KafkaLogger = (entry: {
+  level: 'error' | 'warn' | 'info' | 'debug';
+  message: string;
+  extra: object;
+}) => void;
+
+/** The kafkajs options of a connection (exported for tests: nothing else should need them). */
+export function kafkaClientOptions(config: KafkaConnectionConfig): KafkaConfig {
+  const options: KafkaConfig = {
+    clientId: config.clientId,
+    brokers: config.brokers,
+    connectionTimeout: 5_000,
+    requestTimeout: 30_000,
+    retry: { initialRetryTime: 300, retries: 8 },
+    logLevel: logLevel.WARN,
+  };
+  if (config.ssl) options.ssl = config.ssl.ca ? { ca: [config.ssl.ca] } : true;
+  if (config.sasl) {
+    const { mechanism, username, password } = config.sasl;
+    options.sasl = { mechanism, username, password } as SASLOptions;
+  }
+  return options;
+}
+
+/**
+ * kafkajs logs through its own logger; we route its warnings and errors into the service logger so
+ * they carry the same structure as every other line.
+ */
+export function createKafka(config: KafkaConnectionConfig, log?: KafkaLogger): Kafka {
+  const options = kafkaClientOptions(config);
+  if (log) {
+    options.logCreator =
+      () =>
+      ({ level, log: entry }: LogEntry) => {
+        const { message, ...extra } = entry;
+        const name = level === logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'info';
+        log({ level: name, message, extra });
+      };
+  }
+  return new Kafka(options);
+}

@@ -1,0 +1,59 @@
+/**
+ * The client-neutral seam around the Kafka client. Everything above this library (the outbox
+ * relay, the inbox transport, the handlers) speaks these types only, so kafkajs (unmaintained
+ * upstream) can be swapped for another client by rewriting this one library.
+ */
+
+export type Headers = Record<string, string>;
+
+export interface OutboundMessage {
+  topic: string;
+  key: string;
+  value: string;
+  headers: Headers;
+}
+
+export interface InboundMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: Buffer | null;
+  headers: Headers;
+  /** Broker timestamp, epoch milliseconds as a string. */
+  timestamp: string;
+}
+
+export interface PartitionBatch {
+  topic: string;
+  partition: number;
+  messages: InboundMessage[];
+}
+
+export interface BatchControls {
+  /** Keeps group membership alive while a long batch is being applied. */
+  heartbeat(): Promise<void>;
+  /**
+   * Commits the group offset so that `message` is the last one consumed on its partition. False
+   * when the partition was taken away by a rebalance meanwhile: stop working on this batch.
+   */
+  commit(message: InboundMessage): Promise<boolean>;
+  /** False once the consumer is stopping or the partition was revoked: stop early, commit what is done. */
+  isActive(): boolean;
+}
+
+export type BatchHandler = (batch: PartitionBatch, controls: BatchControls) => Promise<void>;
+
+/** Publishes messages durably: resolves only once every message is acknowledged by all in-sync replicas. */
+export interface MessagePublisher {
+  connect(): Promise<void>;
+  publish(messages: OutboundMessage[]): Promise<void>;
+  disconnect(): Promise<void>;
+}
+
+export interface BatchConsumer {
+  connect(): Promise<void>;
+  run(topics: string[], handler: BatchHandler): Promise<void>;
+  isConnected(): boolean;
+  disconnect(): Promise<void>;
+}

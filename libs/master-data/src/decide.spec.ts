@@ -1,0 +1,137 @@
+import { decideField, nextFieldState, type FieldState } from './decide';
+import type { FieldPolicy } from './ownership';
+
+const T = Date.parse('2025-03-15T08:00:00Z');
+const policy = (strategy: FieldPolicy['strategy'], extra: Partial<FieldPolicy> = {}): FieldPolicy => ({
+  field: 'phone',
+  master: 'crm',
+  writers: ['erp'],
+  receivers: ['erp', 'marketing'],
+  strategy,
+  required: false,
+  conflictWindowMs: 60_000,
+  ...extra,
+});
+const state = (value: string, system: string, at: number): FieldState => ({
+  value,
+  system,
+  at,
+  seen: { [system]: at },
+});
+const none = { echo: false, reviewOpen: false };
+
+describe('decideField', () => {
+  it('refuses a change from a system that does not own the field, but not the same value', () => {
+    expect(
+      decideField(
+        policy('last_writer_wins'),
+        state('1', 'crm', T),
+        { system: 'marketing', value: '2', at: T + 1 },
+        none,
+      ),
+    ).toMatchObject({
+      outcome: 'refused',
+      reason: 'not_owner',
+      message: expect.stringContaining('marketing does not own phone'),
+    });
+    expect(
+      decideField(
+        policy('last_writer_wins'),
+        state('1', 'crm', T),
+        { system: 'marketing', value: '1', at: T + 1 },
+        none,
+      ),
+    ).toEqual({ outcome: 'unchanged' });
+  });
+
+  it('never clears a required field', () => {
+    expect(
+      decideField(
+        policy('last_writer_wins', { required: true }),
+        state('1', 'crm', T),
+        { system: 'crm', value: null, at: T + 1 },
+        none,
+      ),
+    ).toMatchObject({ outcome: 'refused', reason: 'required' });
+  });
+
+  it('last writer wins by source timestamp, in any arrival order', () => {
+    const p = policy('last_writer_wins');
+    const older = { system: 'erp', value: 'old', at: T - 5_000 };
+    expect(decideField(p, state('new', 'crm', T), older, none)).toEqual({ outcome: 'stale', conflict: true });
+    expect(
+      decideField(p, state('old', 'erp', T - 5_000), { system: 'crm', value: 'new', at: T }, none),
+    ).toEqual({ outcome: 'applied', value: 'new', conflict: true });
+    // the same system's older update arriving late
+    expect(
+      decideField(p, state('new', 'crm', T), { system: 'crm', value: 'x', at: T - 1 }, none),
+    ).toMatchObject({ outcome: 'stale' });
+  });
+
+  it('source of truth: the master wins a race whatever the order; sequential changes apply', () => {
+    const p = policy('source_of_truth');
+    expect(
+      decideField(p, state('erp', 'erp', T + 10_000), { system: 'crm', value: 'crm', at: T }, none),
+    ).toEqual({ outcome: 'applied', value: 'crm', conflict: true });
+    expect(
+      decideField(p, state('crm', 'crm', T), { system: 'erp', value: 'erp', at: T + 10_000 }, none),
+    ).toEqual({ outcome: 'lost' });
+    expect(
+      decideField(p, state('crm', 'crm', T), { system: 'erp', value: 'erp', at: T + 3_600_000 }, none),
+    ).toEqual({ outcome: 'applied', value: 'erp', conflict: false });
+  });
+
+  it('manual review holds concurrent changes and any change while a review is open', () => {
+    const p = policy('manual_review');
+    expect(
+      decideField(p, state('Alice', 'crm', T), { system: 'erp', value: 'Bob', at: T + 1_000 }, none),
+    ).toEqual({ outcome: 'review' });
+    expect(
+      decideField(p, state('Alice', 'crm', T), { system: 'erp', value: 'Bob', at: T + 3_600_000 }, none),
+    ).toMatchObject({ outcome: 'applied', value: 'Bob' });
+    expect(
+      decideField(
+        p,
+        state('Alice', 'crm', T),
+        { system: 'crm', value: 'Carol', at: T + 1 },
+        { echo: false, reviewOpen: true },
+      ),
+    ).toEqual({ outcome: 'review' });
+  });
+
+  it('merge keeps both values, and a merged value coming back changes nothing', () => {
+    const p = policy('merge', { field: 'notes' });
+    const first = decideField(
+      p,
+      state('Called on Monday.', 'crm', T),
+      { system: 'erp', value: 'Dunning stopped.', at: T },
+      none,
+    );
+    expect(first).toEqual({
+      outcome: 'applied',
+      value: 'Called on Monday.\n\nDunning stopped.',
+      conflict: false,
+    });
+    expect(
+      decideField(
+        p,
+        state('Called on Monday.\n\nDunning stopped.', 'erp', T),
+        { system: 'crm', value: 'Called on Monday.\n\nDunning stopped.', at: T + 1 },
+        none,
+      ),
+    ).toEqual({ outcome: 'unchanged' });
+  });
+
+  it('drops echoes and tracks the newest timestamp per system', () => {
+    expect(
+      decideField(
+        policy('last_writer_wins'),
+        state('1', 'crm', T),
+        { system: 'erp', value: '1', at: T + 1 },
+        { echo: true, reviewOpen: false },
+      ),
+    ).toEqual({ outcome: 'echo' });
+    const next = nextFieldState(state('1', 'crm', T), { system: 'erp', value: '2', at: T + 5 }, '2');
+    expect(next).toEqual({ value: '2', system: 'erp', at: T + 5, seen: { crm: T, erp: T + 5 } });
+  });
+});

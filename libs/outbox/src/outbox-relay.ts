@@ -1,0 +1,225 @@
+import { Client } from 'pg';
+
+import type { MessagePublisher, OutboundMessage } from '@switchboard/kafka';
+
+import { outboxChannel, outboxLockKey, quoteIdent } from './outbox-naming';
+
+export interface RelayLogger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface OutboxRelayOptions {
+  schema: string;
+  databaseUrl: string;
+  publisher: MessagePublisher;
+  logger: RelayLogger;
+  /** Rows read and published per round trip. */
+  batchSize?: number;
+  /** Fallback poll when no NOTIFY arrives (a lost notification never strands a row for longer). */
+  pollIntervalMs?: number;
+  /** How often a standby replica retries to become the active relay. */
+  standbyRetryMs?: number;
+  /** Published rows are kept this long for inspection and replay, then deleted. */
+  retentionHours?: number;
+  /** How often published rows past their retention are deleted. */
+  sweepIntervalMs?: number;
+  onPublished?: (messages: OutboundMessage[]) => void;
+}
+
+interface OutboxRow {
+  position: string;
+  topic: string;
+  message_key: string;
+  payload: string;
+  headers: Record<string, string>;
+}
+
+type RelayState = 'stopped' | 'standby' | 'active';
+
+/**
+ * Publishes committed outbox rows to Kafka in commit-visible position order.
+ *
+ * Exactly one relay per outbox is active: it holds a session-level advisory lock on its own
+ * connection, so a crashed leader's lock is released by PostgreSQL and a standby takes over.
+ * A row is marked published only after Kafka acknowledged it (acks=all, idempotent producer), so a
+ * crash in between re-publishes the row; consumers drop the copy through their inbox.
+ */
+export class OutboxRelay {
+  private readonly table: string;
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly standbyRetryMs: number;
+  private readonly retentionMs: number;
+  private client: Client | null = null;
+  private state: RelayState = 'stopped';
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  /** Set by NOTIFY; a notification that arrives mid-drain must not be lost until the next poll. */
+  private notified = false;
+  private lastSweep = 0;
+  private publisherConnected = false;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.table = `${quoteIdent(options.schema)}.outbox_message`;
+    this.batchSize = options.batchSize ?? 2_000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+    this.standbyRetryMs = options.standbyRetryMs ?? 2_000;
+    this.retentionMs = (options.retentionHours ?? 72) * 3_600_000;
+  }
+
+  get status(): RelayState {
+    return this.state;
+  }
+
+  /** Healthy when connected and either publishing or waiting as a standby. */
+  isHealthy(): boolean {
+    return this.running && this.client !== null && (this.state === 'standby' || this.publisherConnected);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops after publishing what is committed (a graceful shutdown flushes the outbox). */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    if (this.state === 'active') {
+      await this.drain().catch((error: unknown) =>
+        this.options.logger.warn('outbox flush on shutdown failed', { error: String(error) }),
+      );
+    }
+    await this.release();
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      try {
+        if (!(await this.ensureActive())) {
+          await this.sleep(this.standbyRetryMs, false);
+          continue;
+        }
+        const published = await this.drain();
+        await this.sweepIfDue();
+        failures = 0;
+        if (published === 0) await this.sleep(this.pollIntervalMs, true);
+      } catch (error) {
+        failures += 1;
+        this.options.logger.error('outbox relay iteration failed', {
+          schema: this.options.schema,
+          error: error instanceof Error ? error.message : String(error),
+          failures,
+        });
+        await this.release();
+        await this.sleep(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)), false);
+      }
+    }
+  }
+
+  /** Publishes every pending row, batch after batch; returns how many were published. */
+  private async drain(): Promise<number> {
+    const client = this.client;
+    if (!client) return 0;
+    let total = 0;
+    for (;;) {
+      this.notified = false;
+      const { rows } = await client.query<OutboxRow>(
+        `SELECT position, topic, message_key, payload, headers FROM ${this.table}
+         WHERE published_at IS NULL ORDER BY position LIMIT $1`,
+        [this.batchSize],
+      );
+      if (rows.length === 0) return total;
+      const messages = rows.map((row) => ({
+        topic: row.topic,
+        key: row.message_key,
+        value: row.payload,
+        headers: row.headers,
+      }));
+      await this.options.publisher.publish(messages);
+      await client.query(`UPDATE ${this.table} SET published_at = now() WHERE position = ANY($1::bigint[])`, [
+        rows.map((row) => row.position),
+      ]);
+      this.options.onPublished?.(messages);
+      total += rows.length;
+      if (rows.length < this.batchSize) return total;
+    }
+  }
+
+  private async sweepIfDue(): Promise<void> {
+    const now = Date.now();
+    if (!this.client || now - this.lastSweep < (this.options.sweepIntervalMs ?? 60_000)) return;
+    this.lastSweep = now;
+    await this.client.query(
+      `DELETE FROM ${this.table} WHERE position IN (
+         SELECT position FROM ${this.table}
+         WHERE published_at < now() - make_interval(secs => $1) LIMIT 50000)`,
+      [this.retentionMs / 1000],
+    );
+  }
+
+  private async ensureActive(): Promise<boolean> {
+    if (this.state === 'active' && this.client) return true;
+    if (!this.client) {
+      const client = new Client({
+        connectionString: this.options.databaseUrl,
+        application_name: 'outbox-relay',
+      });
+      client.on('error', (error) => {
+        this.options.logger.warn('outbox relay connection lost', { error: error.message });
+        void this.release();
+      });
+      client.on('notification', () => {
+        this.notified = true;
+        if (this.state === 'active') this.wake?.();
+      });
+      await client.connect();
+      await client.query(`LISTEN ${quoteIdent(outboxChannel(this.options.schema))}`);
+      this.client = client;
+      this.state = 'standby';
+    }
+    const { rows } = await this.client.query<{ locked: boolean }>(
+      'SELECT pg_try_advisory_lock(hashtext($1)) AS locked',
+      [outboxLockKey(this.options.schema)],
+    );
+    if (!rows[0]?.locked) return false;
+    if (!this.publisherConnected) {
+      await this.options.publisher.connect();
+      this.publisherConnected = true;
+    }
+    this.state = 'active';
+    this.options.logger.info('outbox relay is active', { schema: this.options.schema });
+    return true;
+  }
+
+  private async release(): Promise<void> {
+    const client = this.client;
+    this.client = null;
+    this.state = 'stopped';
+    if (client) await client.end().catch(() => undefined);
+    if (this.publisherConnected && !this.running) {
+      this.publisherConnected = false;
+      await this.options.publisher.disconnect().catch(() => undefined);
+    }
+  }
+
+  /** Waits `ms`, or less when stopping or (if `wakeOnNotify`) when new rows were committed. */
+  private sleep(ms: number, wakeOnNotify: boolean): Promise<void> {
+    if (!this.running || (wakeOnNotify && this.notified)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}

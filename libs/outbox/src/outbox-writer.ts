@@ -1,0 +1,80 @@
+import type { EntityManager } from 'typeorm';
+
+import { EVENT_CATALOG, type CloudEvent } from '@switchboard/contracts';
+
+import { quoteIdent } from './outbox-naming';
+
+/** One row to publish. `id` is the message id: inserting the same id twice publishes once. */
+export interface OutboxRecord {
+  id: string;
+  topic: string;
+  key: string;
+  type: string;
+  payload: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * Writes outgoing messages in the caller's transaction: the rows commit (and are later published by
+ * the relay) if and only if the business change beside them commits.
+ */
+export class OutboxWriter {
+  private readonly table: string;
+
+  constructor(schema: string) {
+    this.table = `${quoteIdent(schema)}.outbox_message`;
+  }
+
+  /** Enqueues CloudEvents on their catalog topic, keyed by their aggregate. Returns the ids actually inserted. */
+  async enqueueEvents(manager: EntityManager, events: CloudEvent[]): Promise<string[]> {
+    return this.enqueue(manager, events.map(toRecord));
+  }
+
+  async enqueue(manager: EntityManager, records: OutboxRecord[]): Promise<string[]> {
+    if (records.length === 0) return [];
+    const params: unknown[] = [];
+    const values = records.map((record) => {
+      const base = params.length;
+      params.push(
+        record.id,
+        record.topic,
+        record.key,
+        record.type,
+        record.payload,
+        JSON.stringify(record.headers),
+      );
+      return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6}::jsonb)`;
+    });
+    const rows: Array<{ id: string }> = await manager.query(
+      `INSERT INTO ${this.table} (id, topic, message_key, event_type, payload, headers)
+       VALUES ${values.join(', ')}
+       ON CONFLICT (id) DO NOTHING
+       RETURNING id`,
+      params,
+    );
+    return rows.map((row) => row.id);
+  }
+}
+
+function toRecord(event: CloudEvent): OutboxRecord {
+  const definition = EVENT_CATALOG[event.type];
+  // Binary-mode CloudEvents headers let subscribers route without parsing the body; the body stays
+  // the full structured event so nothing depends on headers surviving a hop.
+  const headers: Record<string, string> = {
+    'content-type': 'application/cloudevents+json; charset=utf-8',
+    ce_id: event.id,
+    ce_type: event.type,
+    ce_source: event.source,
+    ce_specversion: event.specversion,
+  };
+  if (event.traceparent) headers.traceparent = event.traceparent;
+  if (event.tracestate) headers.tracestate = event.tracestate;
+  return {
+    id: event.id,
+    topic: definition.topic,
+    key: (definition.aggregateKey as (data: unknown) => string)(event.data),
+    type: event.type,
+    payload: JSON.stringify(event),
+    headers,
+  };
+}

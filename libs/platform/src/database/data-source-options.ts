@@ -1,0 +1,31 @@
+import type { DataSourceOptions } from 'typeorm';
+
+import { InboxTables1763860000001 } from '@switchboard/inbox';
+import { OutboxTables1763860000000 } from '@switchboard/outbox';
+
+import type { ServiceDefinition } from '../service/service-definition';
+
+/** One definition for the app and the TypeORM CLI: schema-owned tables, migrations only. */
+export function serviceDataSourceOptions(
+  definition: ServiceDefinition,
+  url: string,
+  poolSize = 10,
+): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    schema: definition.schema,
+    entities: definition.entities,
+    migrations: [
+      OutboxTables1763860000000,
+      ...(definition.consumes.length > 0 ? [InboxTables1763860000001] : []),
+      ...definition.migrations,
+    ],
+    migrationsTableName: 'typeorm_migration',
+    synchronize: false,
+    migrationsRun: false,
+    applicationName: definition.name,
+    // Unqualified SQL (migrations, raw queries) resolves to the service's own schema.
+    extra: { max: poolSize, options: `-c search_path=${definition.schema}` },
+  };
+}

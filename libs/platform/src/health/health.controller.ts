@@ -1,0 +1,40 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  TypeOrmHealthIndicator,
+  type HealthIndicatorResult,
+} from '@nestjs/terminus';
+
+import { MessagingHealth } from './messaging-health';
+
+/** Liveness says the process serves; readiness says it can do its job (database and Kafka). */
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    @Inject(MessagingHealth) private readonly messaging: MessagingHealth,
+  ) {}
+
+  @Get('live')
+  @HealthCheck()
+  live() {
+    return this.health.check([]);
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([
+      () => this.database.pingCheck('database', { timeout: 1_500 }),
+      (): HealthIndicatorResult<'kafka'> => {
+        const status = this.messaging.status();
+        const session = this.indicators.check('kafka');
+        return status.healthy ? session.up(status) : session.down(status);
+      },
+    ]);
+  }
+}

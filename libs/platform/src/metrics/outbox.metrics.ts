@@ -1,0 +1,38 @@
+import { Counter, Gauge } from 'prom-client';
+import type { DataSource } from 'typeorm';
+
+import { quoteIdent } from '@switchboard/outbox';
+
+export const outboxPublished = new Counter({
+  name: 'switchboard_outbox_published_total',
+  help: 'Outbox messages published to Kafka, by topic',
+  labelNames: ['topic'] as const,
+});
+
+/** Backlog gauges are read from the table at scrape time, so every replica reports the truth. */
+export function registerOutboxBacklogMetrics(dataSource: DataSource, schema: string): void {
+  const table = `${quoteIdent(schema)}.outbox_message`;
+  let last: Promise<{ pending: number; oldest: number }> | null = null;
+  const read = () =>
+    (last ??= dataSource
+      .query(
+        `SELECT count(*)::int AS pending, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float AS oldest
+         FROM ${table} WHERE published_at IS NULL`,
+      )
+      .then((rows: Array<{ pending: number; oldest: number }>) => rows[0])
+      .finally(() => setTimeout(() => (last = null), 1_000)));
+  new Gauge({
+    name: 'switchboard_outbox_pending_messages',
+    help: 'Outbox rows committed but not yet published',
+    async collect() {
+      this.set((await read()).pending);
+    },
+  });
+  new Gauge({
+    name: 'switchboard_outbox_oldest_pending_age_seconds',
+    help: 'Age of the oldest unpublished outbox row',
+    async collect() {
+      this.set((await read()).oldest);
+    },
+  });
+}

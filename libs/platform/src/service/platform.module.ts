@@ -1,0 +1,179 @@
+import { existsSync, writeFileSync } from 'node:fs';
+
+import {
+  Inject,
+  Logger,
+  Module,
+  type DynamicModule,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+
+import { BuiltInConnector, HttpConnector, type DownstreamConnector } from '@switchboard/connectors';
+import { deadLetterTopic } from '@switchboard/contracts';
+import { InboxTransport } from '@switchboard/inbox';
+import { KafkaBatchConsumer, KafkaPublisher, kafkaConnectionFromEnv } from '@switchboard/kafka';
+import { OutboxRelay, OutboxWriter } from '@switchboard/outbox';
+
+import { DownstreamEnv, MessagingEnv, PlatformEnv, RetryEnv } from '../config/platform-env';
+import { validateEnv } from '../config/validate-env';
+import { serviceDataSourceOptions } from '../database/data-source-options';
+import { HealthController } from '../health/health.controller';
+import { MessagingHealth } from '../health/messaging-health';
+import { loggerModule } from '../logging/logger.module';
+import { MetricsController } from '../metrics/metrics.controller';
+import { outboxPublished, registerOutboxBacklogMetrics } from '../metrics/outbox.metrics';
+import { consumerGroupOf, type ServiceDefinition } from './service-definition';
+
+export const SERVICE_DEFINITION = Symbol('SERVICE_DEFINITION');
+/** Inject with `@Inject(DOWNSTREAM_CONNECTOR) connector: DownstreamConnector`. */
+export const DOWNSTREAM_CONNECTOR = Symbol('DOWNSTREAM_CONNECTOR');
+
+function createConnector(definition: ServiceDefinition, config: ConfigService): DownstreamConnector {
+  const name = definition.downstream ?? definition.name;
+  if (config.getOrThrow<string>('DOWNSTREAM_MODE') !== 'http') return new BuiltInConnector(name);
+  const connector = new HttpConnector({
+    name,
+    baseUrl: config.getOrThrow<string>('DOWNSTREAM_URL'),
+    token: config.get<string>('DOWNSTREAM_TOKEN'),
+    tokenFile: config.get<string>('DOWNSTREAM_TOKEN_FILE'),
+    timeoutMs: config.getOrThrow<number>('DOWNSTREAM_TIMEOUT_MS'),
+  });
+  // SIGHUP reloads rotated credentials without a restart; a held consumer then resumes.
+  process.on('SIGHUP', () => connector.reloadCredentials());
+  return connector;
+}
+
+type EnvClass = new () => object;
+
+function crashAfterCommit(markerFile: string | undefined): (() => void) | undefined {
+  if (!markerFile) return undefined;
+  return () => {
+    if (existsSync(markerFile)) return;
+    writeFileSync(markerFile, String(process.pid));
+    process.kill(process.pid, 'SIGKILL');
+  };
+}
+
+/** Starts the relay with the application and stops it last, after the consumer has drained. */
+class RelayLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(@Inject(OutboxRelay) private readonly relay: OutboxRelay) {}
+
+  onApplicationBootstrap(): void {
+    this.relay.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.relay.stop();
+  }
+}
+
+/**
+ * The wiring every Switchboard service shares: validated config, JSON logs, its schema-owned
+ * database, the outbox and its relay, the inbox transport when it consumes, health and metrics.
+ * A service module imports `PlatformModule.forService(definition)` and adds only its capabilities.
+ */
+@Module({})
+export class PlatformModule {
+  static forService(definition: ServiceDefinition, options: { env?: EnvClass[] } = {}): DynamicModule {
+    const consumes = definition.consumes.length > 0;
+    return {
+      module: PlatformModule,
+      global: true,
+      imports: [
+        ConfigModule.forRoot({
+          isGlobal: true,
+          cache: true,
+          validate: validateEnv(PlatformEnv, MessagingEnv, RetryEnv, DownstreamEnv, ...(options.env ?? [])),
+        }),
+        loggerModule(definition.name),
+        TypeOrmModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) =>
+            serviceDataSourceOptions(
+              definition,
+              config.getOrThrow<string>('DATABASE_URL'),
+              config.getOrThrow<number>('DATABASE_POOL_SIZE'),
+            ),
+        }),
+        TerminusModule,
+      ],
+      controllers: [HealthController, MetricsController],
+      providers: [
+        { provide: SERVICE_DEFINITION, useValue: definition },
+        { provide: OutboxWriter, useFactory: () => new OutboxWriter(definition.schema) },
+        {
+          provide: OutboxRelay,
+          inject: [ConfigService, getDataSourceToken()],
+          useFactory: (config: ConfigService, dataSource: DataSource) => {
+            const logger = new Logger('OutboxRelay');
+            registerOutboxBacklogMetrics(dataSource, definition.schema);
+            return new OutboxRelay({
+              schema: definition.schema,
+              databaseUrl: config.getOrThrow<string>('DATABASE_URL'),
+              publisher: new KafkaPublisher(kafkaConnectionFromEnv(definition.name)),
+              batchSize: config.getOrThrow<number>('OUTBOX_BATCH_SIZE'),
+              pollIntervalMs: config.getOrThrow<number>('OUTBOX_POLL_INTERVAL_MS'),
+              retentionHours: config.getOrThrow<number>('OUTBOX_RETENTION_HOURS'),
+              logger: {
+                info: (message, fields) => logger.log({ ...fields, msg: message }),
+                warn: (message, fields) => logger.warn({ ...fields, msg: message }),
+                error: (message, fields) => logger.error({ ...fields, msg: message }),
+              },
+              onPublished: (messages) => {
+                for (const message of messages) outboxPublished.inc({ topic: message.topic });
+              },
+            });
+          },
+        },
+        RelayLifecycle,
+        {
+          provide: InboxTransport,
+          inject: [ConfigService, getDataSourceToken(), OutboxWriter],
+          useFactory: (config: ConfigService, dataSource: DataSource, outbox: OutboxWriter) =>
+            consumes
+              ? new InboxTransport({
+                  consumerGroup: consumerGroupOf(definition, config.getOrThrow<string>('KAFKA_GROUP_PREFIX')),
+                  deadLetterTopic: deadLetterTopic(definition.name),
+                  source: `switchboard/${definition.name}`,
+                  schema: definition.schema,
+                  dataSource,
+                  outbox,
+                  maxTransactionSize: config.getOrThrow<number>('CONSUMER_MAX_TRANSACTION_SIZE'),
+                  afterCommit: crashAfterCommit(config.get<string>('FAULT_CRASH_AFTER_COMMIT_FILE')),
+                  retry: {
+                    maxAttempts: config.getOrThrow<number>('CONSUMER_RETRY_MAX_ATTEMPTS'),
+                    baseDelayMs: config.getOrThrow<number>('CONSUMER_RETRY_BASE_DELAY_MS'),
+                    maxDelayMs: config.getOrThrow<number>('CONSUMER_RETRY_MAX_DELAY_MS'),
+                    authProbeIntervalMs: config.getOrThrow<number>('CONSUMER_AUTH_PROBE_INTERVAL_MS'),
+                  },
+                  consumer: new KafkaBatchConsumer(kafkaConnectionFromEnv(definition.name), {
+                    groupId: consumerGroupOf(definition, config.getOrThrow<string>('KAFKA_GROUP_PREFIX')),
+                    partitionsConsumedConcurrently: config.getOrThrow<number>(
+                      'CONSUMER_PARTITION_CONCURRENCY',
+                    ),
+                    sessionTimeoutMs: config.getOrThrow<number>('CONSUMER_SESSION_TIMEOUT_MS'),
+                  }),
+                })
+              : null,
+        },
+        {
+          provide: DOWNSTREAM_CONNECTOR,
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) => createConnector(definition, config),
+        },
+        {
+          provide: MessagingHealth,
+          inject: [OutboxRelay, InboxTransport],
+          useFactory: (relay: OutboxRelay, transport: InboxTransport | null) =>
+            new MessagingHealth(relay, transport),
+        },
+      ],
+      exports: [SERVICE_DEFINITION, OutboxWriter, InboxTransport, DOWNSTREAM_CONNECTOR],
+    };
+  }
+}

@@ -1,0 +1,28 @@
+import type { EventType } from '@switchboard/contracts';
+
+/**
+ * Everything the platform needs to know about a service: the schema it owns, the events it consumes
+ * and produces (which also decides its topics and, later, its Kafka ACLs), its entities and
+ * migrations.
+ */
+export interface ServiceDefinition {
+  name: string;
+  schema: string;
+  defaultPort: number;
+  consumes: readonly EventType[];
+  produces: readonly EventType[];
+  /** The downstream system kind this consumer writes its effect to (its connector's name). */
+  downstream?: 'erp' | 'finance' | 'support' | 'marketing' | 'crm';
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: Function[];
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: Function[];
+}
+
+/**
+ * The consumer group of a service. The prefix lets two installations (say `npm start` and
+ * `npm test`) share one broker without stealing each other's partitions.
+ */
+export function consumerGroupOf(definition: ServiceDefinition, prefix = 'switchboard'): string {
+  return `${prefix}.${definition.name}`;
+}

@@ -1,0 +1,8 @@
+export {
+  enableContextPropagation,
+  tracer,
+  contextFromHeaders,
+  traceHeaders,
+  traceHeadersOrNew,
+  currentTraceIds,
+} from './trace-context';

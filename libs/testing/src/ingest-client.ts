@@ -1,0 +1,45 @@
+import { createHmac } from 'node:crypto';
+
+export interface PostResult {
+  status: number;
+  body: unknown;
+}
+
+/** Signs and posts events the way a source system must (see docs/integrating.md). */
+export class IngestClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly secrets: Record<string, string>,
+  ) {}
+
+  static fromEnv(baseUrl: string, env: NodeJS.ProcessEnv = process.env): IngestClient {
+    const secrets = Object.fromEntries(
+      (env.INGEST_SOURCE_SECRETS ?? '').split(',').map((pair) => pair.split('=', 2) as [string, string]),
+    );
+    return new IngestClient(baseUrl, secrets);
+  }
+
+  post(
+    source: string,
+    event: { id: string; type: string; time?: string; data: unknown },
+    options: { timestamp?: number; secret?: string; rawBody?: string; headers?: Record<string, string> } = {},
+  ): Promise<PostResult> {
+    const body = options.rawBody ?? JSON.stringify(event);
+    const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
+    const secret = options.secret ?? this.secrets[source] ?? '';
+    const signature = `v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+    return this.send(body, {
+      'content-type': 'application/json',
+      'x-switchboard-source': source,
+      'x-switchboard-timestamp': timestamp,
+      'x-switchboard-signature': signature,
+      ...options.headers,
+    });
+  }
+
+  private async send(body: string, headers: Record<string, string>): Promise<PostResult> {
+    const response = await fetch(`${this.baseUrl}/v1/events`, { method: 'POST', body, headers });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as unknown) : null };
+  }
+}

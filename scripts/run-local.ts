@@ -1,0 +1,81 @@
+import 'reflect-metadata';
+
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+
+import { IngestClient, LocalCluster, eventually, loadLocalEnv, sampleDeal } from '@switchboard/testing';
+
+/**
+ * What `npm start` runs after the stack is up and provisioned: every service as its own process,
+ * one sample deal_won through ingest, and the four effects read back from the services' APIs.
+ * Ctrl-C (or SIGTERM) stops every service gracefully.
+ */
+async function main(): Promise<void> {
+  const root = join(__dirname, '..', '..');
+  const env = loadLocalEnv(root);
+  const basePort = Number(env.BASE_PORT ?? 3000);
+  const cluster = new LocalCluster({ root, env, basePort, logs: { dir: join(root, '.stack/logs') } });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping services gracefully...`);
+    void cluster.stop().then(() => {
+      console.log('all services stopped');
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  console.log('starting ingest, erp-orders, finance-invoicing, support-onboarding, marketing-segments...');
+  await cluster.start();
+  for (const service of Object.values(cluster.services)) {
+    console.log(
+      `  ${service.name.padEnd(20)} ${service.url}  (pid ${service.pid}, log .stack/logs/${service.name}.log)`,
+    );
+  }
+
+  const dealId = `D-${randomUUID().slice(0, 8).toUpperCase()}`;
+  const ingest = IngestClient.fromEnv(cluster.url('ingest'), env);
+  const posted = await ingest.post('crm', {
+    id: `crm-evt-${dealId}`,
+    type: 'deal_won',
+    data: sampleDeal({ dealId }),
+  });
+  console.log(`\nPOST /v1/events deal_won ${dealId} -> ${posted.status} ${JSON.stringify(posted.body)}`);
+  if (posted.status !== 202) throw new Error('the sample deal was refused');
+
+  const started = Date.now();
+  const read = async (url: string): Promise<unknown> => {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`${url} -> ${response.status}`);
+    return response.json();
+  };
+  const [order, invoice, ticket, segment] = await eventually(
+    () =>
+      Promise.all([
+        read(`${cluster.url('erp-orders')}/v1/sales-orders/by-deal/${dealId}`),
+        read(`${cluster.url('finance-invoicing')}/v1/invoices/by-deal/${dealId}`),
+        read(`${cluster.url('support-onboarding')}/v1/onboarding-tickets/by-deal/${dealId}`),
+        read(`${cluster.url('marketing-segments')}/v1/segment-memberships/by-deal/${dealId}`),
+      ]),
+    { timeoutMs: 30_000 },
+  );
+  console.log(`\nThe four effects of ${dealId}, read back from the services (${Date.now() - started} ms):`);
+  console.log('\nerp-orders: sales order', JSON.stringify(order, null, 2));
+  console.log('\nfinance-invoicing: invoice', JSON.stringify(invoice, null, 2));
+  console.log('\nsupport-onboarding: onboarding ticket', JSON.stringify(ticket, null, 2));
+  console.log('\nmarketing-segments: segment move', JSON.stringify(segment, null, 2));
+  console.log(
+    `\nSwitchboard is running. Post more events (see docs/integrating.md), e.g.:\n` +
+      `  bash scripts/post-event.sh crm <body.json>   (docs/integrating.md shows the body)\n` +
+      `Press Ctrl-C to stop everything.`,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+
+import { PlatformModule } from '@switchboard/platform';
+
+import { CustomerSyncEnv } from './config/customer-sync.env';
+import { customerSyncService } from './service.definition';
+import { SyncModule } from './sync/sync.module';
+
+@Module({ imports: [PlatformModule.forService(customerSyncService, { env: [CustomerSyncEnv] }), SyncModule] })
+export class AppModule {}

@@ -1,0 +1,45 @@
+import { ForbiddenException, UnauthorizedException, type ExecutionContext } from '@nestjs/common';
+import type { ConfigService } from '@nestjs/config';
+import type { Reflector } from '@nestjs/core';
+
+import { ApiTokenGuard, parseApiTokens } from './api-token.guard';
+
+const STEWARD = 'steward-token-0123456789abcdef';
+const VIEWER = 'viewer-token-0123456789abcdefg';
+
+function guard(required: string | undefined): ApiTokenGuard {
+  const config = {
+    getOrThrow: () => `dana:data-steward:${STEWARD},victor:viewer:${VIEWER}`,
+  } as unknown as ConfigService;
+  const reflector = { getAllAndOverride: () => required } as unknown as Reflector;
+  return new ApiTokenGuard(config, reflector);
+}
+
+function context(authorization?: string): ExecutionContext {
+  const request = { headers: authorization ? { authorization } : {} };
+  return {
+    switchToHttp: () => ({ getRequest: () => request }),
+    getHandler: () => undefined,
+    getClass: () => undefined,
+  } as unknown as ExecutionContext;
+}
+
+describe('API tokens with roles', () => {
+  it('parses names and roles', () => {
+    expect(parseApiTokens(`a:viewer+data-steward:${STEWARD}`)[0].caller).toEqual({
+      name: 'a',
+      roles: ['viewer', 'data-steward'],
+    });
+  });
+
+  it('401 without or with an unknown token, 403 without the role, a steward may also read', () => {
+    expect(() => guard('data-steward').canActivate(context())).toThrow(UnauthorizedException);
+    expect(() => guard('data-steward').canActivate(context('Bearer nope-nope-nope-nope-nope-nope'))).toThrow(
+      UnauthorizedException,
+    );
+    expect(() => guard('data-steward').canActivate(context(`Bearer ${VIEWER}`))).toThrow(ForbiddenException);
+    expect(guard('data-steward').canActivate(context(`Bearer ${STEWARD}`))).toBe(true);
+    expect(guard('viewer').canActivate(context(`Bearer ${STEWARD}`))).toBe(true);
+    expect(guard('viewer').canActivate(context(`Bearer ${VIEWER}`))).toBe(true);
+  });
+});

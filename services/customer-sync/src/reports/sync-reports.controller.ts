@@ -1,0 +1,17 @@
+import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+
+import { ApiTokenGuard, RequireRole } from '../auth/api-token.guard';
+import { SyncReportsService } from './sync-reports.service';
+
+@Controller('v1/sync-reports')
+@UseGuards(ApiTokenGuard)
+@RequireRole('viewer')
+export class SyncReportsController {
+  constructor(private readonly reports: SyncReportsService) {}
+
+  /** Reports of incremental run windows and initial loads, newest first. */
+  @Get()
+  list(@Query('kind') kind?: string): Promise<unknown[]> {
+    return this.reports.list(kind);
+  }
+}

@@ -1,0 +1,111 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+
+import { SyncCounters } from './sync-counters';
+import { sendReports } from './webhook';
+
+/**
+ * Closes each incremental run window into a report (the same shape as an initial load's), stores
+ * it, and sends unsent reports to the configured webhook with exponential backoff. Safe with
+ * several replicas: a report's id is its window, and sending locks rows with SKIP LOCKED.
+ */
+@Injectable()
+export class SyncReportsService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(SyncReportsService.name);
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private readonly webhook: string | undefined;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly counters: SyncCounters,
+    @Inject(ConfigService) config: ConfigService,
+  ) {
+    this.webhook = config.get<string>('CUSTOMER_SYNC_REPORT_WEBHOOK_URL');
+  }
+
+  onApplicationBootstrap(): void {
+    const every = Math.min(Math.max(this.counters.windowLengthMs / 4, 500), 30_000);
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.tick()
+        .catch((error: unknown) =>
+          this.logger.warn({ msg: 'sync report round failed', error: String(error) }),
+        )
+        .finally(() => (this.running = null));
+    }, every);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  async tick(): Promise<void> {
+    await this.closeWindows();
+    if (this.webhook) await sendReports(this.dataSource, this.webhook, this.logger);
+  }
+
+  /** Every finished window with activity gets its report once. */
+  async closeWindows(): Promise<void> {
+    const current = this.counters.windowStart();
+    const length = this.counters.windowLengthMs;
+    const windows: Array<Record<string, string> & { window_start: Date }> = await this.dataSource.query(
+      `SELECT window_start, sum(created)::int AS created, sum(updated)::int AS updated, sum(unchanged)::int AS unchanged,
+              sum(conflicts)::int AS conflicts, sum(refused)::int AS refused, sum(echoes)::int AS echoes, sum(stale)::int AS stale
+       FROM sync_counter c
+       WHERE window_start < $1
+         AND NOT EXISTS (SELECT 1 FROM sync_report r WHERE r.id = 'incremental:' || to_char(c.window_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
+       GROUP BY window_start ORDER BY window_start LIMIT 100`,
+      [current],
+    );
+    for (const window of windows) {
+      const start = new Date(window.window_start);
+      const end = new Date(start.getTime() + length);
+      const [failed]: Array<{ n: number }> = await this.dataSource.query(
+        `SELECT count(*)::int AS n FROM inbox_message WHERE status = 'dead_lettered' AND processed_at >= $1 AND processed_at < $2`,
+        [start, end],
+      );
+      const id = `incremental:${start.toISOString().replace('.000Z', 'Z')}`;
+      const report = {
+        kind: 'incremental',
+        id,
+        service: 'customer-sync',
+        windowStart: start.toISOString(),
+        windowEnd: end.toISOString(),
+        counts: {
+          created: Number(window.created),
+          updated: Number(window.updated),
+          unchanged: Number(window.unchanged),
+          conflicts: Number(window.conflicts),
+          failed: failed?.n ?? 0,
+          refused: Number(window.refused),
+          echoes: Number(window.echoes),
+          stale: Number(window.stale),
+        },
+      };
+      await this.dataSource.query(
+        `INSERT INTO sync_report (id, kind, window_start, window_end, report) VALUES ($1, 'incremental', $2, $3, $4::jsonb)
+         ON CONFLICT (id) DO NOTHING`,
+        [id, start, end, JSON.stringify(report)],
+      );
+    }
+  }
+
+  list(kind?: string): Promise<unknown[]> {
+    return this.dataSource.query(
+      `SELECT report, created_at AS "createdAt", sent_at AS "sentAt", send_attempts AS "sendAttempts", last_error AS "lastError"
+       FROM sync_report WHERE ($1::text IS NULL OR kind = $1) ORDER BY window_start DESC LIMIT 200`,
+      [kind ?? null],
+    );
+  }
+}

@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+
+import { ApiTokenGuard } from '../auth/api-token.guard';
+import { OWNERSHIP, ownership } from '../config/ownership.provider';
+import { CustomersController } from '../customers/customers.controller';
+import { CustomersService } from '../customers/customers.service';
+import { SyncCounters } from '../reports/sync-counters';
+import { SyncReportsController } from '../reports/sync-reports.controller';
+import { SyncReportsService } from '../reports/sync-reports.service';
+import { ReviewController } from '../review/review.controller';
+import { ReviewService } from '../review/review.service';
+import { SyncConsumers } from './sync.consumers';
+import { SyncEngine } from './sync-engine';
+import { SyncService } from './sync.service';
+
+@Module({
+  controllers: [SyncConsumers, CustomersController, ReviewController, SyncReportsController],
+  providers: [
+    { provide: OWNERSHIP, useFactory: () => ownership() },
+    {
+      provide: SyncEngine,
+      inject: [OWNERSHIP, ConfigService],
+      useFactory: (config: ReturnType<typeof ownership>, env: ConfigService) =>
+        new SyncEngine(config, { echoTtlHours: env.getOrThrow<number>('CUSTOMER_SYNC_ECHO_TTL_HOURS') }),
+    },
+    SyncService,
+    SyncCounters,
+    SyncReportsService,
+    CustomersService,
+    ReviewService,
+    ApiTokenGuard,
+  ],
+})
+export class SyncModule {}

@@ -1,0 +1,18 @@
+import type { ServiceDefinition } from '@switchboard/platform';
+
+import { ErpCustomer } from './customers/erp-customer.entity';
+import { ItemMapping } from './item-mappings/item-mapping.entity';
+import { SalesOrdersTables1763861000000 } from './migrations/1763861000000-SalesOrdersTables';
+import { SalesOrderLine } from './sales-orders/sales-order-line.entity';
+import { SalesOrder } from './sales-orders/sales-order.entity';
+
+export const erpOrdersService: ServiceDefinition = {
+  name: 'erp-orders',
+  schema: 'erp_orders',
+  defaultPort: 3001,
+  consumes: ['deal_won'],
+  produces: ['sales_order_created'],
+  downstream: 'erp',
+  entities: [ErpCustomer, ItemMapping, SalesOrder, SalesOrderLine],
+  migrations: [SalesOrdersTables1763861000000],
+};

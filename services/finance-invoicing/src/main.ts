@@ -1,0 +1,8 @@
+import 'reflect-metadata';
+
+import { bootstrapService } from '@switchboard/platform';
+
+import { AppModule } from './app.module';
+import { financeInvoicingService } from './service.definition';
+
+void bootstrapService(financeInvoicingService, AppModule);

@@ -1,0 +1,22 @@
+import { IsIn, IsObject, IsOptional, IsString, Length } from 'class-validator';
+
+import { EVENT_TYPES, IsRfc3339, type EventType } from '@switchboard/contracts';
+
+/** What a source system posts; ingest wraps it into the CloudEvent that goes to Kafka. */
+export class IngestEventDto {
+  /** The source's own id for this event: re-sending the same id is safe (same answer, one message). */
+  @IsString()
+  @Length(1, 200)
+  id!: string;
+
+  @IsIn(EVENT_TYPES)
+  type!: EventType;
+
+  /** When it happened in the source (RFC 3339); defaults to the time ingest received it. */
+  @IsOptional()
+  @IsRfc3339()
+  time?: string;
+
+  @IsObject()
+  data!: Record<string, unknown>;
+}

@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto';
+
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import type { DataSource } from 'typeorm';
+
+import {
+  ContractViolation,
+  EVENT_CATALOG,
+  buildCloudEvent,
+  nameBasedUuid,
+  topicOf,
+  validatePayload,
+  type EventType,
+  type FieldError,
+  type SourceSystem,
+} from '@switchboard/contracts';
+import { OutboxWriter } from '@switchboard/outbox';
+
+import { IngestEventDto } from './dto/ingest-event.dto';
+import { IngestError, IngestErrorCode } from './ingest.errors';
+
+export interface Accepted {
+  id: string;
+  type: EventType;
+  topic: string;
+  duplicate: boolean;
+}
+
+@Injectable()
+export class EventsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly outbox: OutboxWriter,
+  ) {}
+
+  /**
+   * Validates a source's event against the contract, checks the source may publish that type, and
+   * writes it to the outbox. The id is derived from (source, source event id), and the ledger row
+   * and the outbox row commit together, so a re-sent event returns the same id and publishes once.
+   */
+  async accept(
+    source: SourceSystem,
+    body: unknown,
+    rawBody: Buffer,
+    trace: { traceparent: string; tracestate?: string },
+  ): Promise<Accepted> {
+    const request = this.validate(body);
+    if (!(EVENT_CATALOG[request.type].publishers as readonly string[]).includes(source)) {
+      throw new IngestError(
+        IngestErrorCode.Forbidden,
+        `Source "${source}" may not publish ${request.type} (allowed: ${EVENT_CATALOG[request.type].publishers.join(', ') || 'none'})`,
+      );
+    }
+    const data = this.validateData(request);
+    const id = nameBasedUuid('switchboard.ingest', `${source}/${request.id}`);
+    const bodySha256 = createHash('sha256').update(rawBody).digest('hex');
+    const event = buildCloudEvent({
+      id,
+      source,
+      type: request.type,
+      data,
+      time: request.time ? new Date(request.time) : new Date(),
+      ...trace,
+    });
+    const duplicate = await this.dataSource.transaction(async (manager) => {
+      const inserted: unknown[] = await manager.query(
+        `INSERT INTO received_event (id, source, source_event_id, event_type, body_sha256)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (source, source_event_id) DO NOTHING RETURNING id`,
+        [id, source, request.id, request.type, bodySha256],
+      );
+      if (inserted.length === 0) return true;
+      await this.outbox.enqueueEvents(manager, [event]);
+      return false;
+    });
+    if (duplicate) await this.checkSameBody(id, bodySha256);
+    return { id, type: request.type, topic: topicOf(request.type), duplicate };
+  }
+
+  private validate(body: unknown): IngestEventDto {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new IngestError(IngestErrorCode.ValidationFailed, 'The body must be a JSON object', [
+        { field: '(body)', message: 'must be a JSON object' },
+      ]);
+    }
+    const dto = plainToInstance(IngestEventDto, body);
+    const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true });
+    if (errors.length > 0) {
+      const fields: FieldError[] = errors.map((error) => ({
+        field: error.property,
+        message: Object.values(error.constraints ?? { invalid: 'is invalid' }).join('; '),
+      }));
+      throw new IngestError(IngestErrorCode.ValidationFailed, describe(fields), fields);
+    }
+    return dto;
+  }
+
+  private validateData<T extends EventType>(request: IngestEventDto & { type: T }) {
+    try {
+      return validatePayload(request.type, request.data);
+    } catch (error) {
+      if (!(error instanceof ContractViolation)) throw error;
+      const fields = error.errors.map((field) => ({
+        ...field,
+        field: `data.${field.field}`.replace(/^data\.data\./, 'data.'),
+      }));
+      throw new IngestError(IngestErrorCode.ValidationFailed, describe(fields), fields);
+    }
+  }
+
+  /** Re-sending an id with a different body is a source bug worth surfacing, not silently dropping. */
+  private async checkSameBody(id: string, bodySha256: string): Promise<void> {
+    const rows: Array<{ body_sha256: string }> = await this.dataSource.query(
+      'SELECT body_sha256 FROM received_event WHERE id = $1',
+      [id],
+    );
+    if (rows[0] && rows[0].body_sha256 !== bodySha256) {
+      throw new IngestError(
+        IngestErrorCode.IdReused,
+        'This event id was already received with a different body; send a new id for a new event',
+      );
+    }
+  }
+}
+
+function describe(fields: FieldError[]): string {
+  return `Invalid event: ${fields.map((field) => field.field).join(', ')}`;
+}

@@ -1,0 +1,11 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+
+import { serviceDataSourceOptions } from '@switchboard/platform';
+
+import { supportOnboardingService } from './service.definition';
+
+/** For the TypeORM CLI (migration:generate / run / revert); the app builds the same options. */
+export default new DataSource(
+  serviceDataSourceOptions(supportOnboardingService, process.env.DATABASE_URL ?? ''),
+);

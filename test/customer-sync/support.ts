@@ -1,0 +1,239 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- API answers are untyped JSON here */
+// Shared by the customer-sync suites: the service as its own process (from dist/, like its
+// container), source events published straight to Kafka as ingest would, and reads of what it did.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+
+import {
+  buildCloudEvent,
+  nameBasedUuid,
+  type CloudEvent,
+  type CustomerSyncedV1,
+  type EventMap,
+  type EventType,
+  type SourceSystem,
+} from '@switchboard/contracts';
+import { KafkaPublisher, kafkaConnectionFromEnv } from '@switchboard/kafka';
+import { ServiceProcess, type ServiceName } from '@switchboard/testing';
+
+import { ROOT, testEnv } from '../support/cluster';
+import { TestDatabase } from '../support/db';
+import { kafkaBrokers } from '../support/stack';
+
+export const STEWARD_TOKEN = 'steward-token-0123456789abcdefghij';
+export const VIEWER_TOKEN = 'viewer-token-0123456789abcdefghijk';
+export const API_TOKENS = `dana:data-steward:${STEWARD_TOKEN},victor:viewer:${VIEWER_TOKEN}`;
+
+/** Above the five services of testCluster (TEST_BASE_PORT + 0..4). */
+export const SYNC_PORT = Number(process.env.TEST_BASE_PORT ?? 4100) + 20;
+
+export function syncEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return testEnv({
+    CUSTOMER_SYNC_API_TOKENS: API_TOKENS,
+    CUSTOMER_SYNC_OWNERSHIP_FILE: join(ROOT, 'deploy/ownership.yaml'),
+    CONSUMER_PARTITION_CONCURRENCY: '6',
+    ...extra,
+  });
+}
+
+const CONSUMED = [
+  'customer_updated',
+  'deal_won',
+  'sales_order_created',
+  'invoice_paid',
+  'ticket_escalated',
+] as const;
+
+/**
+ * A consumer group of its own for one suite, started at the end of the shared topics: the broker
+ * holds every other suite's (and developer's) events, which this run must not wait for.
+ */
+export async function freshGroupPrefix(suite: string): Promise<string> {
+  const prefix = `${process.env.TEST_GROUP_PREFIX ?? 'switchboard-test'}-${suite}-${runId()}`;
+  const { Topic } = await import('@switchboard/contracts');
+  const admin = new Kafka({
+    clientId: 'customer-sync-test-admin',
+    brokers: kafkaBrokers(),
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    for (const type of CONSUMED) {
+      // Explicit offsets: kafkajs' "latest" marker (-1) reads as "no offset", i.e. from the beginning.
+      const partitions = (await admin.fetchTopicOffsets(Topic[type])).map(({ partition, high }) => ({
+        partition,
+        offset: high,
+      }));
+      await admin.setOffsets({ groupId: `${prefix}.customer-sync`, topic: Topic[type], partitions });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  return prefix;
+}
+
+/** customer-sync as an OS process. (LocalCluster's SERVICE_NAMES lists only the deal_won services.) */
+export function customerSyncProcess(
+  suite: string,
+  extra: NodeJS.ProcessEnv = {},
+  port = SYNC_PORT,
+): ServiceProcess {
+  return new ServiceProcess('customer-sync' as ServiceName, port, {
+    root: ROOT,
+    env: syncEnv(extra),
+    basePort: port,
+    logs: { dir: join(ROOT, '.stack/test-logs', suite) },
+  });
+}
+
+/** Schema, migrations and topics of customer-sync (the release step; idempotent). */
+export async function provisionCustomerSync(): Promise<void> {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/services/customer-sync/src/provision.js')], {
+    cwd: ROOT,
+    env: syncEnv(),
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`customer-sync provisioning failed (exit ${code})`);
+}
+
+/** A unique prefix for the ids of one test run (topics and the database are shared with other runs). */
+export function runId(): string {
+  return `${Date.now().toString(36)}${randomUUID().slice(0, 6)}`;
+}
+
+/** Publishes source events to their topics, as ingest does (CloudEvents, catalog keys). */
+export class Sources {
+  private readonly publisher = new KafkaPublisher(kafkaConnectionFromEnv('customer-sync-test', syncEnv()));
+
+  connect(): Promise<void> {
+    return this.publisher.connect();
+  }
+
+  disconnect(): Promise<void> {
+    return this.publisher.disconnect();
+  }
+
+  event<T extends EventType>(
+    type: T,
+    source: SourceSystem,
+    data: EventMap[T],
+    id = randomUUID(),
+  ): CloudEvent<T> {
+    return buildCloudEvent({
+      id: nameBasedUuid('switchboard.ingest', `${source}/${id}`),
+      source,
+      type,
+      data,
+    });
+  }
+
+  async publish(events: CloudEvent[]): Promise<void> {
+    const { Topic, EVENT_CATALOG } = await import('@switchboard/contracts');
+    await this.publisher.publish(
+      events.map((event) => ({
+        topic: Topic[event.type],
+        key: (EVENT_CATALOG[event.type].aggregateKey as (d: unknown) => string)(event.data),
+        value: JSON.stringify(event),
+        headers: { ce_id: event.id, ce_type: event.type, ce_source: event.source },
+      })),
+    );
+  }
+}
+
+/** Reads of the customer_sync schema. */
+export class SyncDb extends TestDatabase {
+  async customerIdByRef(system: string, entity: string, externalId: string): Promise<string | null> {
+    const [row] = await this.rows<{ customer_id: string }>(
+      `SELECT customer_id FROM customer_sync.customer_xref WHERE system = $1 AND entity = $2 AND external_id = $3`,
+      [system, entity, externalId],
+    );
+    return row?.customer_id ?? null;
+  }
+
+  /** customer_synced events written for a customer (the outbox is what the relay publishes). */
+  async synced(customerId: string): Promise<CustomerSyncedV1[]> {
+    const rows = await this.rows<{ payload: string }>(
+      `SELECT payload FROM customer_sync.outbox_message WHERE event_type = 'customer_synced' AND message_key = $1 ORDER BY position`,
+      [customerId],
+    );
+    return rows.map((row) => (JSON.parse(row.payload) as CloudEvent<'customer_synced'>).data);
+  }
+
+  async handled(eventId: string): Promise<boolean> {
+    return (
+      (await this.count(`SELECT count(*) FROM customer_sync.inbox_message WHERE id = $1`, [eventId])) === 1
+    );
+  }
+
+  async allHandled(eventIds: string[]): Promise<void> {
+    const n = await this.count(
+      `SELECT count(*) FROM customer_sync.inbox_message WHERE id = ANY($1::text[])`,
+      [eventIds],
+    );
+    if (n !== eventIds.length) throw new Error(`${n} of ${eventIds.length} events handled`);
+  }
+}
+
+/** The service's HTTP API with a token. */
+export async function api(
+  path: string,
+  token: string | null = VIEWER_TOKEN,
+  init: RequestInit = {},
+): Promise<{ status: number; body: any }> {
+  const response = await fetch(`http://127.0.0.1:${SYNC_PORT}${path}`, {
+    ...init,
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...init.headers,
+    },
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+/** Messages arriving on a topic from now on (a fresh consumer group that starts at the end). */
+export class TopicWatcher {
+  readonly messages: Array<{ key: string | null; value: any }> = [];
+  private consumer: Consumer | null = null;
+
+  constructor(private readonly topic: string) {}
+
+  async start(): Promise<void> {
+    const kafka = new Kafka({
+      clientId: 'customer-sync-watcher',
+      brokers: kafkaBrokers(),
+      logLevel: logLevel.NOTHING,
+    });
+    const consumer = kafka.consumer({
+      groupId: `customer-sync-watch-${randomUUID()}`,
+      sessionTimeout: 10_000,
+    });
+    this.consumer = consumer;
+    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.topic, fromBeginning: false });
+    await consumer.run({
+      eachMessage: ({ message }) => {
+        this.messages.push({
+          key: message.key?.toString() ?? null,
+          value: JSON.parse(message.value?.toString() ?? 'null'),
+        });
+        return Promise.resolve();
+      },
+    });
+    await joined;
+    // Offsets of a new group are resolved on its first fetch; give it that fetch before the test publishes.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}
+
+export const iso = (ms: number): string => new Date(ms).toISOString();

@@ -1,0 +1,241 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+import { buildCloudEvent, Topic, type CloudEvent } from '@switchboard/contracts';
+import { KafkaPublisher, kafkaConnectionFromEnv } from '@switchboard/kafka';
+import { ServiceProcess, eventually, sampleDeal } from '@switchboard/testing';
+
+import { ROOT, testCluster, testEnv } from '../support/cluster';
+import { TestDatabase } from '../support/db';
+import { FakeDownstream } from '../support/fake-downstream';
+import { startGroupAtEnd } from '../support/kafka';
+import { uniqueName } from '../support/stack';
+
+jest.setTimeout(240_000);
+
+const TIMEOUT_MS = 1_000;
+
+/**
+ * The request's error table, against a real HTTP server standing in for the ERP: erp-orders runs
+ * with DOWNSTREAM_MODE=http and writes every sales order there (Idempotency-Key = event id).
+ */
+describe('downstream failures (erp-orders -> a real HTTP ERP)', () => {
+  const erp = new FakeDownstream();
+  const secrets = mkdtempSync(join(tmpdir(), 'switchboard-secret-'));
+  const tokenFile = join(secrets, 'erp-token');
+  const groupPrefix = uniqueName('faults');
+  let service: ServiceProcess;
+  let publisher: KafkaPublisher;
+  let db: TestDatabase;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    writeFileSync(tokenFile, 'good-token');
+    erp.requireToken('good-token');
+    const url = await erp.start();
+    const cluster = testCluster('failures');
+    await cluster.provision();
+    await startGroupAtEnd(`${groupPrefix}.erp-orders`, Topic.deal_won);
+    env = testEnv({
+      KAFKA_GROUP_PREFIX: groupPrefix,
+      DOWNSTREAM_MODE: 'http',
+      DOWNSTREAM_URL: url,
+      DOWNSTREAM_TOKEN_FILE: tokenFile,
+      DOWNSTREAM_TIMEOUT_MS: String(TIMEOUT_MS),
+      CONSUMER_RETRY_BASE_DELAY_MS: '1000',
+      CONSUMER_RETRY_MAX_ATTEMPTS: '10',
+      CONSUMER_AUTH_PROBE_INTERVAL_MS: '60000',
+    });
+    service = new ServiceProcess('erp-orders', Number(process.env.TEST_BASE_PORT ?? 4100) + 1, {
+      root: ROOT,
+      env,
+      basePort: 0,
+      logs: { dir: join(ROOT, '.stack/test-logs/failures') },
+    });
+    service.start();
+    await service.waitReady();
+    publisher = new KafkaPublisher(kafkaConnectionFromEnv('failures-test', env));
+    await publisher.connect();
+    db = new TestDatabase();
+  });
+
+  afterAll(async () => {
+    await publisher?.disconnect();
+    await service?.stop();
+    await erp.stop();
+    await db?.close();
+    rmSync(secrets, { recursive: true, force: true });
+  });
+
+  const deal = (dealId: string): CloudEvent<'deal_won'> =>
+    buildCloudEvent({ id: randomUUID(), source: 'crm', type: 'deal_won', data: sampleDeal({ dealId }) });
+
+  /** Publishes on the deal topic; `key` overrides the deal id to put several deals on one key. */
+  const publish = (events: CloudEvent<'deal_won'>[], key?: string) =>
+    publisher.publish(
+      events.map((event) => ({
+        topic: Topic.deal_won,
+        key: key ?? event.data.dealId,
+        value: JSON.stringify(event),
+        headers: {},
+      })),
+    );
+
+  const created = (event: CloudEvent) => erp.effectsOf('sales-orders').get(event.id);
+  const allCreated = (events: CloudEvent[]) => () => {
+    const missing = events.filter((event) => !created(event));
+    if (missing.length > 0)
+      throw new Error(`${missing.length} of ${events.length} not created in the ERP yet`);
+  };
+  const deadLetters = (events: CloudEvent[]) =>
+    db.rows<{ payload: string }>(
+      `SELECT payload FROM erp_orders.outbox_message WHERE topic = 'switchboard.dlq.erp-orders'
+       AND payload::jsonb->>'eventId' = ANY($1)`,
+      [events.map((event) => event.id)],
+    );
+  /** The invariant every scenario ends with: one order per event here, one effect in the ERP. */
+  const expectExactlyOnce = async (events: CloudEvent<'deal_won'>[]) => {
+    for (const event of events) {
+      expect(created(event)).toBeDefined();
+      expect(
+        await db.count('SELECT count(*) FROM erp_orders.sales_order WHERE deal_id = $1', [event.data.dealId]),
+      ).toBe(1);
+    }
+  };
+  const metric = async (name: string, labels: string) => {
+    const text = await (await fetch(`${service.url}/metrics`)).text();
+    const line = text.split('\n').find((entry) => entry.startsWith(`${name}{`) && entry.includes(labels));
+    return line ? Number(line.split(' ').pop()) : 0;
+  };
+
+  it('1 + 8: a 30 s timeout is retried with backoff, and later events of a customer wait for its earlier one', async () => {
+    const run = uniqueName('T');
+    const sameKey = [deal(`${run}-a`), deal(`${run}-b`), deal(`${run}-c`)];
+    const others = [deal(`${run}-x`), deal(`${run}-y`)];
+    erp.hangFor(30_000);
+    await publish(sameKey, `${run}-customer`);
+    const othersAt = Date.now() + 8_000;
+    await new Promise((resolve) => setTimeout(resolve, othersAt - Date.now()));
+    await publish(others);
+    await eventually(allCreated([...sameKey, ...others]), { timeoutMs: 120_000, intervalMs: 500 });
+
+    // Backoff observed by the ERP: each retry waits the timeout plus 1 s, 2 s, 4 s, 8 s (+-20 %).
+    const attempts = erp.requests
+      .filter((request) => request.idempotencyKey === sameKey[0].id)
+      .map((r) => r.at);
+    expect(attempts.length).toBeGreaterThanOrEqual(5);
+    const gaps = attempts.slice(1, 5).map((at, index) => at - attempts[index] - TIMEOUT_MS);
+    gaps.forEach((gap, index) => {
+      const backoff = 1_000 * 2 ** index;
+      expect(gap).toBeGreaterThanOrEqual(backoff * 0.8 - 100);
+      expect(gap).toBeLessThanOrEqual(backoff * 1.2 + 1_000);
+    });
+    // Per-key order: b and c waited for a; nothing was dead-lettered.
+    const times = sameKey.map((event) => created(event)!.at);
+    expect(times).toEqual([...times].sort((x, y) => x - y));
+    expect(await deadLetters([...sameKey, ...others])).toEqual([]);
+    await expectExactlyOnce([...sameKey, ...others]);
+  });
+
+  it('2: a 429 storm pauses and resumes without dead-lettering anything', async () => {
+    const run = uniqueName('R');
+    const events = Array.from({ length: 8 }, (_, n) => deal(`${run}-${n}`));
+    const retriesBefore = await metric('switchboard_consumer_retries_total', 'class="rate_limited"');
+    erp.answer(429, 6_000, '2');
+    await publish(events);
+    await eventually(allCreated(events), { timeoutMs: 60_000, intervalMs: 500 });
+    expect(erp.requests.some((request) => request.status === 429)).toBe(true);
+    expect(await metric('switchboard_consumer_retries_total', 'class="rate_limited"')).toBeGreaterThan(
+      retriesBefore,
+    );
+    expect(await deadLetters(events)).toEqual([]);
+    await expectExactlyOnce(events);
+  });
+
+  it('3: refused credentials hold the connector and raise the alert; fixed credentials apply everything held', async () => {
+    const run = uniqueName('A');
+    const events = Array.from({ length: 4 }, (_, n) => deal(`${run}-${n}`));
+    writeFileSync(tokenFile, 'expired-token');
+    await publish(events);
+    await eventually(async () =>
+      expect(await metric('switchboard_connector_authentication_failed', 'connector="erp"')).toBe(1),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(events.filter(created)).toEqual([]);
+    const refusals = erp.requests.filter((request) => request.status === 401).length;
+    expect(refusals).toBeLessThanOrEqual(events.length * 2); // held, not burning retries
+
+    writeFileSync(tokenFile, 'good-token');
+    await eventually(allCreated(events), { timeoutMs: 30_000, intervalMs: 500 });
+    expect(await metric('switchboard_connector_authentication_failed', 'connector="erp"')).toBe(0);
+    expect(await deadLetters(events)).toEqual([]);
+    await expectExactlyOnce(events);
+  });
+
+  it('4: 7 of 100 refused by the ERP are dead-lettered, the 93 applied; after the fix a CLI replay applies them once', async () => {
+    const run = uniqueName('V');
+    const events = Array.from({ length: 100 }, (_, n) => deal(`${run}-${String(n).padStart(3, '0')}`));
+    const refused = [3, 17, 29, 42, 58, 71, 96].map((n) => events[n]);
+    erp.refuse(refused.map((event) => event.data.dealId));
+    await publish(events);
+    const accepted = events.filter((event) => !refused.includes(event));
+    await eventually(allCreated(accepted), { timeoutMs: 60_000, intervalMs: 500 });
+    const letters = await eventually(async () => {
+      const rows = await deadLetters(refused);
+      expect(rows).toHaveLength(7);
+      return rows.map(
+        (row) => JSON.parse(row.payload) as { errorClass: string; errorCode: string; reason: string },
+      );
+    });
+    for (const letter of letters) {
+      expect(letter).toMatchObject({ errorClass: 'validation', errorCode: 'downstream_validation' });
+      expect(letter.reason).toContain('422');
+    }
+    expect(refused.filter(created)).toEqual([]);
+
+    erp.acceptAll();
+    await eventually(async () => {
+      const published = await db.count(
+        `SELECT count(*) FROM erp_orders.outbox_message WHERE topic = 'switchboard.dlq.erp-orders'
+         AND payload::jsonb->>'eventId' = ANY($1) AND published_at IS NOT NULL`,
+        [refused.map((event) => event.id)],
+      );
+      expect(published).toBe(7);
+    });
+    const cli = await promisify(execFile)(
+      process.execPath,
+      [join(ROOT, 'dist/scripts/switchboard.js'), 'dlq', 'list', '--consumer', 'erp-orders', '--json'],
+      { env },
+    );
+    const refs = cli.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { ref: string; eventId: string })
+      .filter((entry) => refused.some((event) => event.id === entry.eventId))
+      .map((entry) => entry.ref);
+    expect(refs).toHaveLength(7);
+    const replayed = await promisify(execFile)(
+      process.execPath,
+      [join(ROOT, 'dist/scripts/switchboard.js'), 'dlq', 'replay', ...refs],
+      { env },
+    );
+    expect(replayed.stdout).toContain('replayed 7 message(s)');
+    await eventually(allCreated(events), { timeoutMs: 60_000, intervalMs: 500 });
+    await expectExactlyOnce(events);
+    // Replaying again changes nothing: the inbox knows them now.
+    await promisify(execFile)(
+      process.execPath,
+      [join(ROOT, 'dist/scripts/switchboard.js'), 'dlq', 'replay', ...refs],
+      { env },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await expectExactlyOnce(events);
+    for (const event of refused) {
+      expect(erp.requests.filter((r) => r.idempotencyKey === event.id && r.status === 201)).toHaveLength(1);
+    }
+  });
+});

@@ -1,0 +1,181 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+import { buildCloudEvent, Topic, type CloudEvent } from '@switchboard/contracts';
+import { KafkaPublisher, kafkaConnectionFromEnv } from '@switchboard/kafka';
+import { ServiceProcess, eventually, sampleDeal, type ServiceName } from '@switchboard/testing';
+
+import { ROOT, testCluster, testEnv } from '../support/cluster';
+import { CONSUMER_SCHEMAS, EFFECT_TABLES, TestDatabase } from '../support/db';
+import { startGroupAtEnd } from '../support/kafka';
+import { uniqueName } from '../support/stack';
+
+jest.setTimeout(900_000);
+
+const CONSUMERS = Object.keys(EFFECT_TABLES) as Array<keyof typeof EFFECT_TABLES>;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const run = promisify(execFile);
+
+/**
+ * Crashes, restarts and outages of the parts around the consumers, during a run. Each scenario
+ * ends with the same invariant, read from the stores: every event's effect exists exactly once in
+ * every consumer, and the events of one key were applied in publication order.
+ */
+describe('process faults during a run', () => {
+  const groupPrefix = uniqueName('process-faults');
+  let env: NodeJS.ProcessEnv;
+  let services: Record<(typeof CONSUMERS)[number], ServiceProcess>;
+  let publisher: KafkaPublisher;
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    const cluster = testCluster('process-faults');
+    await cluster.provision();
+    env = testEnv({ KAFKA_GROUP_PREFIX: groupPrefix, LOG_LEVEL: 'warn' });
+    const basePort = Number(process.env.TEST_BASE_PORT ?? 4100);
+    services = Object.fromEntries(
+      CONSUMERS.map((name, index) => [
+        name,
+        new ServiceProcess(name as ServiceName, basePort + 1 + index, {
+          root: ROOT,
+          env,
+          basePort,
+          logs: { dir: join(ROOT, '.stack/test-logs/process-faults') },
+        }),
+      ]),
+    ) as typeof services;
+    for (const name of CONSUMERS) await startGroupAtEnd(`${groupPrefix}.${name}`, Topic.deal_won);
+    for (const service of Object.values(services)) service.start();
+    await Promise.all(Object.values(services).map((service) => service.waitReady()));
+    publisher = new KafkaPublisher(kafkaConnectionFromEnv('process-faults', env));
+    await publisher.connect();
+    db = new TestDatabase();
+  });
+
+  afterAll(async () => {
+    await publisher?.disconnect();
+    await Promise.all(Object.values(services ?? {}).map((service) => service.stop()));
+    await db?.close();
+  });
+
+  /** Deals in keys of ten, so per-key order is checked too. */
+  const makeDeals = (prefix: string, count: number) =>
+    Array.from({ length: count }, (_, n) => ({
+      key: `${prefix}-k${Math.floor(n / 10)}`,
+      event: buildCloudEvent({
+        id: randomUUID(),
+        source: 'crm',
+        type: 'deal_won',
+        data: sampleDeal({ dealId: `${prefix}-${n}` }),
+      }),
+    }));
+
+  const publish = async (deals: Array<{ key: string; event: CloudEvent<'deal_won'> }>) => {
+    for (let start = 0; start < deals.length; start += 1_000) {
+      await publisher.publish(
+        deals.slice(start, start + 1_000).map(({ key, event }) => ({
+          topic: Topic.deal_won,
+          key,
+          value: JSON.stringify(event),
+          headers: {},
+        })),
+      );
+    }
+  };
+
+  const expectExactlyOnceInOrder = async (
+    prefix: string,
+    deals: Array<{ key: string; event: CloudEvent<'deal_won'> }>,
+  ) => {
+    await eventually(
+      async () => {
+        for (const table of Object.values(EFFECT_TABLES)) {
+          const count = await db.count(`SELECT count(*) FROM ${table} WHERE deal_id LIKE $1`, [
+            `${prefix}-%`,
+          ]);
+          if (count < deals.length) throw new Error(`${table}: ${count}/${deals.length}`);
+        }
+      },
+      { timeoutMs: 600_000, intervalMs: 1_000 },
+    );
+    const ids = deals.map(({ event }) => event.id);
+    for (const consumer of CONSUMERS) {
+      const table = EFFECT_TABLES[consumer];
+      expect({
+        consumer,
+        effects: await db.count(`SELECT count(*) FROM ${table} WHERE deal_id LIKE $1`, [`${prefix}-%`]),
+        distinct: await db.count(`SELECT count(DISTINCT deal_id) FROM ${table} WHERE deal_id LIKE $1`, [
+          `${prefix}-%`,
+        ]),
+      }).toEqual({ consumer, effects: deals.length, distinct: deals.length });
+      const applied = await db.rows<{ id: string }>(
+        `SELECT id FROM ${CONSUMER_SCHEMAS[consumer]}.inbox_message WHERE id = ANY($1) ORDER BY position`,
+        [ids],
+      );
+      expect(applied).toHaveLength(deals.length);
+      // Per key, the application order is the publication order.
+      const rank = new Map(deals.map(({ event }, index) => [event.id, index]));
+      const lastByKey = new Map<string, number>();
+      const keyOf = new Map(deals.map(({ key, event }) => [event.id, key]));
+      for (const { id } of applied) {
+        const key = keyOf.get(id)!;
+        expect(rank.get(id)!).toBeGreaterThan(lastByKey.get(key) ?? -1);
+        lastByKey.set(key, rank.get(id)!);
+      }
+    }
+  };
+
+  it('5: kill -9 of a consumer in the middle of its batches, five times during a 20,000-event run', async () => {
+    const prefix = uniqueName('KILL');
+    const deals = makeDeals(prefix, 20_000);
+    const publishing = publish(deals);
+    for (let round = 0; round < 5; round += 1) {
+      await sleep(2_500);
+      const victim = services[CONSUMERS[round % CONSUMERS.length]];
+      await victim.kill();
+      victim.start();
+      await victim.waitReady();
+    }
+    await publishing;
+    await expectExactlyOnceInOrder(prefix, deals);
+  });
+
+  it('7: a rolling restart (SIGTERM) of every consumer during a run', async () => {
+    const prefix = uniqueName('ROLL');
+    const deals = makeDeals(prefix, 5_000);
+    const publishing = publish(deals);
+    for (const name of CONSUMERS) {
+      await sleep(1_000);
+      await services[name].stop();
+      // Nest re-raises SIGTERM once it has shut down cleanly; SIGKILL would mean the grace period ran out.
+      const exit = await services[name].waitExit();
+      expect({ name, graceful: exit.code === 0 || exit.signal === 'SIGTERM' }).toEqual({
+        name,
+        graceful: true,
+      });
+      services[name].start();
+      await services[name].waitReady();
+    }
+    await publishing;
+    await expectExactlyOnceInOrder(prefix, deals);
+  });
+
+  it('6: the Kafka broker stopped for 20 s, then PostgreSQL restarted, during a run', async () => {
+    if (process.env.KAFKA_BROKERS_EXTERNAL === 'true')
+      throw new Error('needs the local broker of deploy/stack.sh');
+    const prefix = uniqueName('OUTAGE');
+    const deals = makeDeals(prefix, 6_000);
+    await publish(deals.slice(0, 2_000));
+    await run('bash', [join(ROOT, 'deploy/stack.sh'), 'down'], { cwd: ROOT });
+    await sleep(20_000);
+    await run('bash', [join(ROOT, 'deploy/stack.sh'), 'up'], { cwd: ROOT });
+    await publish(deals.slice(2_000, 4_000));
+    await sleep(2_000);
+    const cluster = (await run('bash', ['-c', 'ls /etc/postgresql'])).stdout.trim();
+    await run('pg_ctlcluster', ['--skip-systemctl-redirect', cluster, 'main', 'restart']);
+    await publish(deals.slice(4_000));
+    await expectExactlyOnceInOrder(prefix, deals);
+  });
+});

@@ -1,0 +1,47 @@
+// Jest globalSetup of the integration project: fail fast, with what to do, when the stack is not up.
+import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
+import { databaseUrl, kafkaBrokers, redactUrl } from './stack';
+
+const HINT =
+  'Run the tests with `npm test` (it starts the stack), or start it first: `bash deploy/stack.sh up`.';
+
+async function checkKafka(): Promise<string | undefined> {
+  const brokers = kafkaBrokers();
+  const admin = new Kafka({
+    clientId: 'jest-global-setup',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3_000,
+    requestTimeout: 5_000,
+    retry: { retries: 2 },
+  }).admin();
+  try {
+    await admin.connect();
+    await admin.listTopics();
+    return undefined;
+  } catch (error) {
+    return `Kafka at ${brokers.join(',')} does not answer: ${(error as Error).message}`;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+async function checkPostgres(): Promise<string | undefined> {
+  const url = databaseUrl();
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return undefined;
+  } catch (error) {
+    return `PostgreSQL at ${redactUrl(url)} does not answer: ${(error as Error).message}`;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+export default async function globalSetup(): Promise<void> {
+  const problems = (await Promise.all([checkKafka(), checkPostgres()])).filter((p) => p !== undefined);
+  if (problems.length > 0) throw new Error(`${problems.join('\n')}\n${HINT}`);
+}
