@@ -217,11 +217,9 @@ describe('customer-sync flows', () => {
     ).toBe(0);
   });
 
-  // Known defect of the shared inbox transport (not of customer-sync): when PostgreSQL drops the
-  // connection in the middle of a batch, TypeORM's QueryRunnerProviderAlreadyReleasedError is not
-  // classified as transient, so one event of the batch is dead-lettered instead of retried (a lost
-  // change). Un-skip once libs/inbox/src/transient-errors.ts treats it as transient.
-  it.skip('database connections cut mid-stream: every change still applied exactly once', async () => {
+  // PostgreSQL terminating the service's connections mid-batch surfaces as driver errors and as
+  // TypeORM's released-query-runner errors; both must be retried, never dead-lettered.
+  it('database connections cut mid-stream: every change still applied exactly once', async () => {
     const acc = `ACC-${run}-cut`;
     await send(updated('crm', acc, { name: acc, phone: 'v0' }, { at: T0 }));
     const changes = Array.from({ length: 200 }, (_, v) =>

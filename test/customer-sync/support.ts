@@ -21,6 +21,7 @@ import { ServiceProcess, type ServiceName } from '@switchboard/testing';
 
 import { ROOT, testEnv } from '../support/cluster';
 import { TestDatabase } from '../support/db';
+import { startGroupAtEnd } from '../support/kafka';
 import { kafkaBrokers } from '../support/stack';
 
 export const STEWARD_TOKEN = 'steward-token-0123456789abcdefghij';
@@ -54,24 +55,7 @@ const CONSUMED = [
 export async function freshGroupPrefix(suite: string): Promise<string> {
   const prefix = `${process.env.TEST_GROUP_PREFIX ?? 'switchboard-test'}-${suite}-${runId()}`;
   const { Topic } = await import('@switchboard/contracts');
-  const admin = new Kafka({
-    clientId: 'customer-sync-test-admin',
-    brokers: kafkaBrokers(),
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  await admin.connect();
-  try {
-    for (const type of CONSUMED) {
-      // Explicit offsets: kafkajs' "latest" marker (-1) reads as "no offset", i.e. from the beginning.
-      const partitions = (await admin.fetchTopicOffsets(Topic[type])).map(({ partition, high }) => ({
-        partition,
-        offset: high,
-      }));
-      await admin.setOffsets({ groupId: `${prefix}.customer-sync`, topic: Topic[type], partitions });
-    }
-  } finally {
-    await admin.disconnect();
-  }
+  for (const type of CONSUMED) await startGroupAtEnd(`${prefix}.customer-sync`, Topic[type]);
   return prefix;
 }
 

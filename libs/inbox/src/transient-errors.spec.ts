@@ -12,6 +12,17 @@ describe('isTransient', () => {
     ['deadlock', withCode('deadlock detected', '40P01')],
     ['connection exception class', withCode('connection failure', '08006')],
     ['pg client terminated', new Error('Connection terminated unexpectedly')],
+    [
+      'released query runner',
+      Object.assign(new Error('Query runner already released'), {
+        name: 'QueryRunnerProviderAlreadyReleasedError',
+      }),
+    ],
+    [
+      'wrapped driver error',
+      Object.assign(new Error('query failed'), { driverError: withCode('terminating connection', '57P01') }),
+    ],
+    ['error with a transient cause', new Error('outer', { cause: withCode('reset', 'ECONNRESET') })],
   ])('retries %s', (_name, error) => {
     expect(isTransient(error)).toBe(true);
   });

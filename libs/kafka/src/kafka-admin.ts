@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
+import type { Admin } from 'kafkajs';
+
 import { toInbound } from './kafka-batch-consumer';
 import { createKafka, type KafkaConnectionConfig } from './kafka-connection';
 import type { InboundMessage } from './kafka.types';
@@ -41,6 +43,28 @@ export async function ensureTopics(config: KafkaConnectionConfig, topics: TopicS
   }
 }
 
+// Answers a broker gives while it (re)elects partition leaders, e.g. just after a topic was created
+// or the broker restarted; kafkajs' admin does not retry listOffsets on them.
+const LEADERSHIP_IN_FLUX = new Set([
+  'NOT_LEADER_FOR_PARTITION',
+  'LEADER_NOT_AVAILABLE',
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'NOT_LEADER_OR_FOLLOWER',
+]);
+
+/** `admin.fetchTopicOffsets`, waiting out leader elections (about 10 s at most). */
+async function topicOffsets(admin: Admin, topic: string): ReturnType<Admin['fetchTopicOffsets']> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (error) {
+      const type = (error as { type?: string }).type;
+      if (attempt >= 8 || !type || !LEADERSHIP_IN_FLUX.has(type)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+    }
+  }
+}
+
 export interface PartitionLag {
   topic: string;
   partition: number;
@@ -61,7 +85,7 @@ export async function consumerLag(
     const committed = await admin.fetchOffsets({ groupId, topics });
     const result: PartitionLag[] = [];
     for (const { topic, partitions } of committed) {
-      const ends = await admin.fetchTopicOffsets(topic);
+      const ends = await topicOffsets(admin, topic);
       for (const end of ends) {
         const offset = partitions.find((entry) => entry.partition === end.partition)?.offset ?? '-1';
         const position = offset === '-1' ? Number(end.low) : Number(offset);
@@ -88,7 +112,7 @@ export async function readTopic(config: KafkaConnectionConfig, topic: string): P
   const kafka = createKafka(config);
   const admin = kafka.admin();
   await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic).finally(() => admin.disconnect());
+  const ends = await topicOffsets(admin, topic).finally(() => admin.disconnect());
   const remaining = new Map(
     ends.filter((end) => Number(end.high) > Number(end.low)).map((end) => [end.partition, Number(end.high)]),
   );
@@ -124,7 +148,7 @@ export async function purgeTopic(config: KafkaConnectionConfig, topic: string): 
   const admin = createKafka(config).admin();
   await admin.connect();
   try {
-    const ends = await admin.fetchTopicOffsets(topic);
+    const ends = await topicOffsets(admin, topic);
     const purged = ends.reduce((sum, end) => sum + Number(end.high) - Number(end.low), 0);
     await admin.deleteTopicRecords({
       topic,
@@ -148,7 +172,7 @@ export async function moveGroupToEnd(
   const admin = createKafka(config).admin();
   await admin.connect();
   try {
-    const ends = await admin.fetchTopicOffsets(topic);
+    const ends = await topicOffsets(admin, topic);
     await admin.setOffsets({
       groupId,
       topic,
