@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# The real downstream systems of the local stack: Tryton 6.0 (ERP + finance, JSON-RPC on
+# 127.0.0.1:8123) and Request Tracker 5 (support, REST2 on 127.0.0.1:8124/rt), both from Debian's
+# packages. See docs/real-systems.md.
+#
+#   bash deploy/real-systems.sh up      install if missing, prepare the golden databases once, start, wait
+#   bash deploy/real-systems.sh down    stop both servers
+#   bash deploy/real-systems.sh status  print whether each answers
+#   bash deploy/real-systems.sh reset   stop, restore both databases from their golden copies, start
+#
+# Idempotent: `up` on a running stack only checks that both answer. Installing needs root (apt-get).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+STATE="$ROOT/.stack/real-systems"
+TRYTON_DIR="$STATE/tryton"
+RT_DIR="$STATE/rt"
+TRYTON_DB="${TRYTON_DATABASE:-switchboard}"
+RT_ROOT_PASSWORD="${RT_ROOT_PASSWORD:-switchboard-dev}"
+RT_DB_FILE=/var/lib/dbconfig-common/sqlite3/request-tracker5/rtdb
+RT_SERVER=/usr/share/request-tracker5/libexec/rt-server
+TRYTON_URL="http://127.0.0.1:8123"
+RT_URL="http://127.0.0.1:8124/rt"
+
+log() { printf 'real-systems: %s\n' "$*" >&2; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+install_packages() {
+  local missing=()
+  command -v trytond >/dev/null || missing+=(tryton-server tryton-modules-sale tryton-modules-account-invoice python3-psycopg2)
+  /usr/bin/python3 -c "import proteus" 2>/dev/null || missing+=(tryton-proteus)
+  [ -x "$RT_SERVER" ] || missing+=(request-tracker5 rt5-db-sqlite)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]} (Debian packages, about 70 s)"
+  as_root debconf-set-selections <<PRESEED
+request-tracker5 request-tracker5/dbconfig-install boolean true
+request-tracker5 request-tracker5/database-type select sqlite3
+request-tracker5 request-tracker5/webbaseurl string http://127.0.0.1:8124
+request-tracker5 request-tracker5/webpath string /rt
+request-tracker5 request-tracker5/initial-root-password password $RT_ROOT_PASSWORD
+request-tracker5 request-tracker5/install-cronjobs boolean false
+request-tracker5 request-tracker5/rtname string switchboard
+request-tracker5 request-tracker5/organization string switchboard.local
+request-tracker5 request-tracker5/correspondaddress string rt@switchboard.local
+request-tracker5 request-tracker5/commentaddress string rt-comment@switchboard.local
+PRESEED
+  as_root apt-get update -qq || true
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+configure_rt() {
+  local site=/etc/request-tracker5/RT_SiteConfig.d/90-switchboard.pm
+  [ -f "$site" ] && return 0
+  as_root tee "$site" >/dev/null <<'PERL'
+Set($WebDomain, '127.0.0.1');
+Set($WebPort, 8124);
+Set($MailCommand, 'testfile');
+Set($LogToSTDERR, 'warning');
+Set($LogToSyslog, undef);
+1;
+PERL
+}
+
+# Tryton: activate the modules once into a golden SQLite file (keyed by the setup script's hash),
+# then copy it for each run.
+prepare_tryton() {
+  mkdir -p "$TRYTON_DIR/golden" "$TRYTON_DIR/data"
+  local key
+  key="$(sha256sum "$ROOT/scripts/tryton-setup.py" | cut -c1-16)"
+  if [ ! -f "$TRYTON_DIR/golden/$TRYTON_DB.sqlite" ] || [ "$(cat "$TRYTON_DIR/golden/key" 2>/dev/null)" != "$key" ]; then
+    log "preparing the golden Tryton database (modules, company, chart, fiscal years, products; about 40 s)"
+    rm -f "$TRYTON_DIR/golden/"*
+    printf '[database]\nuri = sqlite://\npath = %s\n' "$TRYTON_DIR/golden" >"$TRYTON_DIR/golden.conf"
+    touch "$TRYTON_DIR/golden/$TRYTON_DB.sqlite"
+    printf 'admin\n' >"$TRYTON_DIR/adminpass"
+    TRYTONPASSFILE="$TRYTON_DIR/adminpass" trytond-admin -c "$TRYTON_DIR/golden.conf" -d "$TRYTON_DB" --all \
+      --activate-dependencies --email admin@example.com -u sale account_invoice >"$TRYTON_DIR/admin.log" 2>&1
+    /usr/bin/python3 "$ROOT/scripts/tryton-setup.py" "$TRYTON_DIR/golden.conf" "$TRYTON_DB" >>"$TRYTON_DIR/admin.log" 2>&1 ||
+      { tail -20 "$TRYTON_DIR/admin.log" >&2; exit 1; }
+    echo "$key" >"$TRYTON_DIR/golden/key"
+  fi
+  cat >"$TRYTON_DIR/trytond.conf" <<CONF
+[web]
+listen = 127.0.0.1:8123
+[database]
+uri = sqlite://
+path = $TRYTON_DIR/data
+CONF
+}
+
+tryton_up() { curl -s -o /dev/null -m 2 -X POST -H 'content-type: application/json' \
+  -d '{"id":0,"method":"common.server.version","params":[]}' "$TRYTON_URL/$TRYTON_DB/"; }
+rt_up() { curl -s -o /dev/null -m 2 "$RT_URL/REST/2.0/"; }
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+wait_for() {
+  local name="$1" check="$2" i
+  for i in $(seq 1 120); do
+    if "$check"; then log "$name answers"; return 0; fi
+    sleep 0.5
+  done
+  log "$name did not answer within 60 s"; return 1
+}
+
+start_tryton() {
+  if tryton_up; then return 0; fi
+  cp "$TRYTON_DIR/golden/$TRYTON_DB.sqlite" "$TRYTON_DIR/data/$TRYTON_DB.sqlite"
+  nohup trytond -c "$TRYTON_DIR/trytond.conf" >"$TRYTON_DIR/trytond.log" 2>&1 &
+  echo $! >"$TRYTON_DIR/trytond.pid"
+  wait_for Tryton tryton_up
+}
+
+start_rt() {
+  mkdir -p "$RT_DIR"
+  if rt_up; then return 0; fi
+  [ -f "$RT_DIR/golden-rtdb" ] || as_root cp "$RT_DB_FILE" "$RT_DIR/golden-rtdb"
+  nohup "$RT_SERVER" --listen 127.0.0.1:8124 --webpath /rt --max-workers 2 >"$RT_DIR/rt.log" 2>&1 &
+  echo $! >"$RT_DIR/rt.pid"
+  wait_for 'Request Tracker' rt_up
+  # The onboarding queue the support connector files tickets in (REST2 refuses a duplicate name).
+  curl -s -o /dev/null -u "root:$RT_ROOT_PASSWORD" -H 'content-type: application/json' \
+    -d '{"Name":"Onboarding","Description":"Switchboard onboarding tickets"}' "$RT_URL/REST/2.0/queue" || true
+}
+
+stop_one() {
+  local pidfile="$1" name="$2"
+  if pid_alive "$pidfile"; then
+    local pid; pid="$(cat "$pidfile")"
+    pkill -TERM -P "$pid" 2>/dev/null || true
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    log "$name stopped"
+  fi
+  rm -f "$pidfile"
+}
+
+case "${1:-up}" in
+  up)
+    install_packages
+    configure_rt
+    prepare_tryton
+    start_tryton
+    start_rt
+    ;;
+  down)
+    stop_one "$TRYTON_DIR/trytond.pid" Tryton
+    stop_one "$RT_DIR/rt.pid" 'Request Tracker'
+    ;;
+  reset)
+    "$0" down
+    rm -f "$TRYTON_DIR/data/$TRYTON_DB.sqlite"
+    [ -f "$RT_DIR/golden-rtdb" ] && as_root cp "$RT_DIR/golden-rtdb" "$RT_DB_FILE"
+    "$0" up
+    ;;
+  status)
+    if tryton_up; then echo "tryton: up ($TRYTON_URL/$TRYTON_DB/)"; else echo 'tryton: down'; fi
+    if rt_up; then echo "request-tracker: up ($RT_URL/REST/2.0/)"; else echo 'request-tracker: down'; fi
+    ;;
+  *)
+    echo "usage: $0 up|down|status|reset" >&2; exit 2 ;;
+esac
