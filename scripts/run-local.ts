@@ -14,7 +14,13 @@ async function main(): Promise<void> {
   const root = join(__dirname, '..', '..');
   const env = loadLocalEnv(root);
   const basePort = Number(env.BASE_PORT ?? 3000);
-  const cluster = new LocalCluster({ root, env, basePort, logs: { dir: join(root, '.stack/logs') } });
+  const cluster = new LocalCluster({
+    root,
+    env,
+    basePort,
+    withCustomerSync: true,
+    logs: { dir: join(root, '.stack/logs') },
+  });
 
   let stopping = false;
   const shutdown = (signal: string) => {
@@ -29,7 +35,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
-  console.log('starting ingest, erp-orders, finance-invoicing, support-onboarding, marketing-segments...');
+  console.log(`starting ${Object.keys(cluster.services).join(', ')}...`);
   await cluster.start();
   for (const service of Object.values(cluster.services)) {
     console.log(
@@ -48,8 +54,8 @@ async function main(): Promise<void> {
   if (posted.status !== 202) throw new Error('the sample deal was refused');
 
   const started = Date.now();
-  const read = async (url: string): Promise<unknown> => {
-    const response = await fetch(url);
+  const read = async (url: string, headers: Record<string, string> = {}): Promise<unknown> => {
+    const response = await fetch(url, { headers });
     if (!response.ok) throw new Error(`${url} -> ${response.status}`);
     return response.json();
   };
@@ -68,6 +74,31 @@ async function main(): Promise<void> {
   console.log('\nfinance-invoicing: invoice', JSON.stringify(invoice, null, 2));
   console.log('\nsupport-onboarding: onboarding ticket', JSON.stringify(ticket, null, 2));
   console.log('\nmarketing-segments: segment move', JSON.stringify(segment, null, 2));
+
+  // Master data: the deal's CRM account became one canonical customer with its cross-references.
+  const syncUrl = cluster.services['customer-sync']?.url;
+  const token = (env.CUSTOMER_SYNC_API_TOKENS ?? '').split(',')[0]?.split(':')[2];
+  if (syncUrl && token) {
+    const customer = (await eventually(
+      () =>
+        read(`${syncUrl}/v1/customers/by-ref/crm/account/ACC-${dealId}`, {
+          authorization: `Bearer ${token}`,
+        }),
+      { timeoutMs: 30_000 },
+    )) as { id: string; fields: unknown; syncedTargets: string[]; crossReferences: { system: string }[] };
+    // The sample deals share a VAT number, so earlier runs' accounts match the same customer:
+    // show the links per system rather than every one of them.
+    const links: Record<string, number> = {};
+    for (const ref of customer.crossReferences) links[ref.system] = (links[ref.system] ?? 0) + 1;
+    console.log(
+      '\ncustomer-sync: canonical customer',
+      JSON.stringify(
+        { id: customer.id, fields: customer.fields, syncedTo: customer.syncedTargets, links },
+        null,
+        2,
+      ),
+    );
+  }
   console.log(
     `\nSwitchboard is running. Post more events (see docs/integrating.md), e.g.:\n` +
       `  bash scripts/post-event.sh crm <body.json>   (docs/integrating.md shows the body)\n` +

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 
 import { Pool } from 'pg';
 
-import { SERVICE_NAMES, ServiceProcess, loadLocalEnv, type ServiceName } from '@switchboard/testing';
+import { ALL_SERVICE_NAMES, ServiceProcess, loadLocalEnv, type ServiceName } from '@switchboard/testing';
 
 import { CpuWindow, machineBusy, pidsByCmdline, postgresPids } from './cpu';
 import { formatProfile, newestProfile, summarizeProfile } from './cpu-profile';
@@ -84,9 +84,9 @@ export class Bench {
     return this.runId.replace(/\D/g, '').slice(2);
   }
 
-  /** Starts one service from dist/ on its benchmark port (ingest 4300, then SERVICE_NAMES order). */
+  /** Starts one service from dist/ on its benchmark port (ingest 4300, then ALL_SERVICE_NAMES order). */
   start(name: ServiceName, extraEnv: NodeJS.ProcessEnv = {}): ServiceProcess {
-    const port = this.basePort + SERVICE_NAMES.indexOf(name);
+    const port = this.basePort + ALL_SERVICE_NAMES.indexOf(name);
     const service = new ServiceProcess(name, port, {
       root: this.root,
       env: this.env,

@@ -17,7 +17,7 @@ import {
   type SourceSystem,
 } from '@switchboard/contracts';
 import { KafkaPublisher, kafkaConnectionFromEnv } from '@switchboard/kafka';
-import { ServiceProcess, type ServiceName } from '@switchboard/testing';
+import { ServiceProcess } from '@switchboard/testing';
 
 import { ROOT, testEnv } from '../support/cluster';
 import { TestDatabase } from '../support/db';
@@ -65,7 +65,7 @@ export function customerSyncProcess(
   extra: NodeJS.ProcessEnv = {},
   port = SYNC_PORT,
 ): ServiceProcess {
-  return new ServiceProcess('customer-sync' as ServiceName, port, {
+  return new ServiceProcess('customer-sync', port, {
     root: ROOT,
     env: syncEnv(extra),
     basePort: port,

@@ -21,7 +21,7 @@ import {
   eventually,
   loadLocalEnv,
   sampleDeal,
-  type ServiceName,
+  type FanoutServiceName,
 } from '@switchboard/testing';
 
 import { topicsOf } from '../../scripts/generate-k8s';
@@ -220,7 +220,9 @@ describe('production build: built artifacts with production dependencies only', 
     }
 
     // New consumer groups start at the end of their topics, not at the shared broker's backlog.
-    for (const definition of ALL_SERVICES.filter((d) => SERVICE_NAMES.includes(d.name as ServiceName))) {
+    for (const definition of ALL_SERVICES.filter((d) =>
+      SERVICE_NAMES.includes(d.name as FanoutServiceName),
+    )) {
       for (const type of definition.consumes) {
         await startGroupAtEnd(`${GROUP_PREFIX}.${definition.name}`, `switchboard.${type}.v1`);
       }

@@ -7,7 +7,7 @@ import {
   LocalCluster,
   SERVICE_NAMES,
   loadLocalEnv,
-  type ServiceName,
+  type FanoutServiceName,
 } from '@switchboard/testing';
 
 import { ALL_SERVICES } from '../../scripts/provision-all';
@@ -45,7 +45,7 @@ export function testCluster(suite: string, extra: NodeJS.ProcessEnv = {}): Local
     logs: { dir: join(ROOT, '.stack/test-logs', suite) },
     afterProvision: async () => {
       for (const definition of ALL_SERVICES.filter((service) =>
-        SERVICE_NAMES.includes(service.name as ServiceName),
+        SERVICE_NAMES.includes(service.name as FanoutServiceName),
       )) {
         for (const type of definition.consumes) {
           await startGroupAtEnd(consumerGroupOf(definition, groupPrefix), topicOf(type));
@@ -62,7 +62,7 @@ export function ingestClient(cluster: LocalCluster): IngestClient {
 /** GET a service's read API; null on 404. */
 export async function readEffect(
   cluster: LocalCluster,
-  service: ServiceName,
+  service: FanoutServiceName,
   path: string,
 ): Promise<unknown> {
   const response = await fetch(`${cluster.url(service)}${path}`);
@@ -72,7 +72,7 @@ export async function readEffect(
 }
 
 /** The four read endpoints of a deal's effects. */
-export const EFFECT_PATHS: Array<[ServiceName, (dealId: string) => string]> = [
+export const EFFECT_PATHS: Array<[FanoutServiceName, (dealId: string) => string]> = [
   ['erp-orders', (dealId) => `/v1/sales-orders/by-deal/${dealId}`],
   ['finance-invoicing', (dealId) => `/v1/invoices/by-deal/${dealId}`],
   ['support-onboarding', (dealId) => `/v1/onboarding-tickets/by-deal/${dealId}`],

@@ -2,6 +2,8 @@ export {
   ServiceProcess,
   LocalCluster,
   SERVICE_NAMES,
+  ALL_SERVICE_NAMES,
+  type FanoutServiceName,
   type ServiceName,
   type ClusterOptions,
 } from './local-cluster';

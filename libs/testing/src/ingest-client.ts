@@ -3,6 +3,8 @@ import { createHmac } from 'node:crypto';
 export interface PostResult {
   status: number;
   body: unknown;
+  /** The trace of the request, from ingest's `traceresponse` header (W3C Trace Context level 2). */
+  traceId?: string;
 }
 
 /** Signs and posts events the way a source system must (see docs/integrating.md). */
@@ -40,6 +42,7 @@ export class IngestClient {
   private async send(body: string, headers: Record<string, string>): Promise<PostResult> {
     const response = await fetch(`${this.baseUrl}/v1/events`, { method: 'POST', body, headers });
     const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as unknown) : null };
+    const traceId = /^00-([0-9a-f]{32})-/.exec(response.headers.get('traceresponse') ?? '')?.[1];
+    return { status: response.status, body: text ? (JSON.parse(text) as unknown) : null, traceId };
   }
 }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 
+/** The services of the deal_won fan-out: what every e2e test starts. */
 export const SERVICE_NAMES = [
   'ingest',
   'erp-orders',
@@ -9,14 +10,19 @@ export const SERVICE_NAMES = [
   'support-onboarding',
   'marketing-segments',
 ] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
+export type FanoutServiceName = (typeof SERVICE_NAMES)[number];
+/** Every deployable service: the fan-out plus master-data sync. */
+export const ALL_SERVICE_NAMES = [...SERVICE_NAMES, 'customer-sync'] as const;
+export type ServiceName = (typeof ALL_SERVICE_NAMES)[number];
 
 export interface ClusterOptions {
   /** Repository root: the services run from its dist/ build. */
   root: string;
   env: NodeJS.ProcessEnv;
-  /** ingest listens on basePort, the consumers on the next ports in SERVICE_NAMES order. */
+  /** ingest listens on basePort, the others on the next ports in ALL_SERVICE_NAMES order. */
   basePort: number;
+  /** Also run customer-sync (it needs its API tokens in env); `npm start` does, e2e tests need not. */
+  withCustomerSync?: boolean;
   /** Where each process writes its JSON log; `inherit` streams them to this terminal instead. */
   logs: { dir: string } | 'inherit';
   /** Runs once provisioning is done (tests position their fresh consumer groups here). */
@@ -106,17 +112,21 @@ export class ServiceProcess {
   }
 }
 
-/** The five services of the deal_won fan-out, provisioned and started as separate processes. */
+/** The services of the deal_won fan-out (and optionally customer-sync), each its own process. */
 export class LocalCluster {
-  readonly services: Record<ServiceName, ServiceProcess>;
+  readonly services: Record<FanoutServiceName, ServiceProcess> & { 'customer-sync'?: ServiceProcess };
 
   constructor(private readonly options: ClusterOptions) {
+    const names = options.withCustomerSync ? ALL_SERVICE_NAMES : SERVICE_NAMES;
     this.services = Object.fromEntries(
-      SERVICE_NAMES.map((name, index) => [name, new ServiceProcess(name, options.basePort + index, options)]),
-    ) as Record<ServiceName, ServiceProcess>;
+      names.map((name) => [
+        name,
+        new ServiceProcess(name, options.basePort + ALL_SERVICE_NAMES.indexOf(name), options),
+      ]),
+    ) as LocalCluster['services'];
   }
 
-  url(name: ServiceName): string {
+  url(name: FanoutServiceName): string {
     return this.services[name].url;
   }
 
