@@ -89,7 +89,13 @@ describe('initial load', () => {
     expect(await countLoaded()).toBe(40_000);
 
     const resumed = await load([file, '--no-publish', '--batch-size', '5000']);
-    expect(resumed).toMatchObject({ code: 0 });
+    // The CLI's own words on failure, so a red run says why.
+    expect({ code: resumed.code, stderrTail: resumed.code === 0 ? '' : resumed.stderr.slice(-3000) }).toEqual(
+      {
+        code: 0,
+        stderrTail: '',
+      },
+    );
     expect(resumed.stderr).toMatch(/resuming load-\S+ after record 40000/);
     expect(resumed.stderr).toMatch(/\[#{30}\] 100\.0% 100,000 records/); // the progress bar's last line
     const report = reportOf(resumed);
