@@ -5,6 +5,11 @@ export interface Delivery {
   /** The event id: the downstream creates the effect once however often it is sent. */
   idempotencyKey: string;
   body: unknown;
+  /**
+   * The event that caused the write. Adapters of real systems (Tryton, Request Tracker) build their
+   * records from it (the account, the close date); the REST adapter ignores it.
+   */
+  event?: { id: string; type: string; data: unknown };
 }
 
 export interface DeliveryReceipt {

@@ -7,3 +7,24 @@ export {
 } from './downstream-connector';
 export { HttpConnector, type HttpConnectorOptions } from './http-connector';
 export { connectorMetrics } from './connector.metrics';
+export {
+  TrytonClient,
+  TrytonDate,
+  TrytonDecimal,
+  classifyError as classifyTrytonError,
+  date as trytonDate,
+  decimal as trytonDecimal,
+  type TrytonClientOptions,
+} from './tryton/tryton-client';
+export {
+  TrytonConnector,
+  netUnitPrice,
+  type TrytonConnectorOptions,
+  type TrytonDeal,
+} from './tryton/tryton-connector';
+export {
+  RequestTrackerConnector,
+  ticketTag,
+  type RequestTrackerOptions,
+} from './request-tracker/request-tracker-connector';
+export { tracedConnector } from './traced-connector';

@@ -118,8 +118,49 @@ export class RetryEnv {
  * REST system (`http`). Credentials come from the environment or a mounted secret file only.
  */
 export class DownstreamEnv {
-  @IsIn(['builtin', 'http'])
+  /** `real`: erp and finance write to Tryton, support to Request Tracker (docs/real-systems.md). */
+  @IsIn(['builtin', 'http', 'real'])
   DOWNSTREAM_MODE = 'builtin';
+
+  @ValidateIf((env: DownstreamEnv) => env.DOWNSTREAM_MODE === 'real')
+  @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL when DOWNSTREAM_MODE=real' })
+  TRYTON_URL?: string;
+
+  @ValidateIf((env: DownstreamEnv) => env.DOWNSTREAM_MODE === 'real')
+  @IsString()
+  TRYTON_DATABASE?: string;
+
+  @ValidateIf((env: DownstreamEnv) => env.DOWNSTREAM_MODE === 'real')
+  @IsString()
+  TRYTON_USER?: string;
+
+  /** Or TRYTON_PASSWORD_FILE, a mounted secret re-read at every login. No default on purpose. */
+  @ValidateIf((env: DownstreamEnv) => env.DOWNSTREAM_MODE === 'real' && !env.TRYTON_PASSWORD_FILE)
+  @IsString({ message: 'TRYTON_PASSWORD or TRYTON_PASSWORD_FILE is required when DOWNSTREAM_MODE=real' })
+  TRYTON_PASSWORD?: string;
+
+  @IsOptional()
+  @IsString()
+  TRYTON_PASSWORD_FILE?: string;
+
+  @ValidateIf((env: DownstreamEnv) => env.DOWNSTREAM_MODE === 'real')
+  @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL when DOWNSTREAM_MODE=real' })
+  RT_URL?: string;
+
+  @ValidateIf((env: DownstreamEnv) => env.DOWNSTREAM_MODE === 'real')
+  @IsString()
+  RT_USER?: string;
+
+  @ValidateIf((env: DownstreamEnv) => env.DOWNSTREAM_MODE === 'real' && !env.RT_PASSWORD_FILE)
+  @IsString({ message: 'RT_PASSWORD or RT_PASSWORD_FILE is required when DOWNSTREAM_MODE=real' })
+  RT_PASSWORD?: string;
+
+  @IsOptional()
+  @IsString()
+  RT_PASSWORD_FILE?: string;
+
+  @IsString()
+  RT_QUEUE = 'Onboarding';
 
   @ValidateIf((env: DownstreamEnv) => env.DOWNSTREAM_MODE === 'http')
   @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL when DOWNSTREAM_MODE=http' })

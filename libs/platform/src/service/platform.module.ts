@@ -13,7 +13,13 @@ import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 
-import { BuiltInConnector, HttpConnector, type DownstreamConnector } from '@switchboard/connectors';
+import {
+  BuiltInConnector,
+  HttpConnector,
+  RequestTrackerConnector,
+  TrytonConnector,
+  type DownstreamConnector,
+} from '@switchboard/connectors';
 import { deadLetterTopic } from '@switchboard/contracts';
 import { InboxTransport } from '@switchboard/inbox';
 import { KafkaBatchConsumer, KafkaPublisher, kafkaConnectionFromEnv } from '@switchboard/kafka';
@@ -35,7 +41,9 @@ export const DOWNSTREAM_CONNECTOR = Symbol('DOWNSTREAM_CONNECTOR');
 
 function createConnector(definition: ServiceDefinition, config: ConfigService): DownstreamConnector {
   const name = definition.downstream ?? definition.name;
-  if (config.getOrThrow<string>('DOWNSTREAM_MODE') !== 'http') return new BuiltInConnector(name);
+  const mode = config.getOrThrow<string>('DOWNSTREAM_MODE');
+  if (mode === 'real') return createRealConnector(name, config);
+  if (mode !== 'http') return new BuiltInConnector(name);
   const connector = new HttpConnector({
     name,
     baseUrl: config.getOrThrow<string>('DOWNSTREAM_URL'),
@@ -46,6 +54,37 @@ function createConnector(definition: ServiceDefinition, config: ConfigService): 
   // SIGHUP reloads rotated credentials without a restart; a held consumer then resumes.
   process.on('SIGHUP', () => connector.reloadCredentials());
   return connector;
+}
+
+/** The real open-source system behind each downstream kind (docs/real-systems.md). */
+function createRealConnector(name: string, config: ConfigService): DownstreamConnector {
+  const timeoutMs = config.getOrThrow<number>('DOWNSTREAM_TIMEOUT_MS');
+  switch (name) {
+    case 'erp':
+    case 'finance':
+      return new TrytonConnector({
+        name: `tryton-${name}`,
+        url: config.getOrThrow<string>('TRYTON_URL'),
+        database: config.getOrThrow<string>('TRYTON_DATABASE'),
+        username: config.getOrThrow<string>('TRYTON_USER'),
+        password: config.get<string>('TRYTON_PASSWORD'),
+        passwordFile: config.get<string>('TRYTON_PASSWORD_FILE'),
+        timeoutMs,
+      });
+    case 'support':
+      return new RequestTrackerConnector({
+        name: 'request-tracker',
+        url: config.getOrThrow<string>('RT_URL'),
+        username: config.getOrThrow<string>('RT_USER'),
+        password: config.get<string>('RT_PASSWORD'),
+        passwordFile: config.get<string>('RT_PASSWORD_FILE'),
+        queue: config.getOrThrow<string>('RT_QUEUE'),
+        timeoutMs,
+      });
+    default:
+      // Marketing has no real system on this machine: it keeps its own tables.
+      return new BuiltInConnector(name);
+  }
 }
 
 type EnvClass = new () => object;

@@ -72,7 +72,12 @@ export class SalesOrdersService {
     };
     // Inside the transaction: if the ERP refuses or fails, nothing above commits either, and the
     // retry sends the same idempotency key.
-    await this.erp.deliver({ operation: 'sales-orders', idempotencyKey: event.id, body: result });
+    await this.erp.deliver({
+      operation: 'sales-orders',
+      idempotencyKey: event.id,
+      body: result,
+      event: { id: event.id, type: 'deal_won', data: deal },
+    });
     await ctx.publish('sales_order_created', result);
   }
 

@@ -64,7 +64,12 @@ export class InvoicesService {
       taxTotal: priced.taxTotal,
       grossTotal: priced.grossTotal,
     };
-    await this.finance.deliver({ operation: 'invoices', idempotencyKey: event.id, body: invoice });
+    await this.finance.deliver({
+      operation: 'invoices',
+      idempotencyKey: event.id,
+      body: invoice,
+      event: { id: event.id, type: 'deal_won', data: deal },
+    });
     await ctx.publish('invoice_created', invoice);
   }
 

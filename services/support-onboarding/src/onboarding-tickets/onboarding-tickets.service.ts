@@ -42,7 +42,12 @@ export class OnboardingTicketsService {
       crmAccountId: deal.account.crmAccountId,
       subject,
     };
-    await this.support.deliver({ operation: 'tickets', idempotencyKey: event.id, body: ticket });
+    await this.support.deliver({
+      operation: 'tickets',
+      idempotencyKey: event.id,
+      body: ticket,
+      event: { id: event.id, type: 'deal_won', data: deal },
+    });
     await ctx.publish('onboarding_ticket_created', ticket);
   }
 

@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+
+import { connectorMetrics } from '../connector.metrics';
+import type { Delivery, DeliveryReceipt, DownstreamConnector } from '../downstream-connector';
+import { DownstreamError } from '../downstream-error';
+
+export interface RequestTrackerOptions {
+  name: string;
+  /** e.g. `http://127.0.0.1:8124/rt` (REST2 lives under `/REST/2.0`). */
+  url: string;
+  username: string;
+  /** The password, or the path of a mounted secret file holding it (re-read when it changes). */
+  password?: string;
+  passwordFile?: string;
+  queue: string;
+  timeoutMs?: number;
+}
+
+interface TicketDeal {
+  dealId: string;
+  closeDate: string;
+  notes?: string | null;
+  account: { crmAccountId: string; name: string; email: string };
+  owner?: { crmUserId: string; name?: string | null };
+  lines: Array<{ quantity: string; crmProductId: string; description?: string | null }>;
+}
+
+/** The tag that makes a ticket findable by its deal: `[sb:<deal id>]` at the end of the subject. */
+export function ticketTag(dealId: string): string {
+  return `[sb:${dealId}]`;
+}
+
+/**
+ * Support against Request Tracker 5 over REST2. One onboarding ticket per deal, idempotent: the
+ * deal id is tagged in the subject and searched (TicketSQL) before creating, so a retry after a
+ * timeout finds the ticket RT already made.
+ */
+export class RequestTrackerConnector implements DownstreamConnector {
+  readonly name: string;
+
+  constructor(private readonly options: RequestTrackerOptions) {
+    this.name = options.name;
+  }
+
+  async deliver(delivery: Delivery): Promise<DeliveryReceipt> {
+    if (delivery.operation !== 'tickets') {
+      throw this.refuse(`operation ${delivery.operation} is not supported by Request Tracker`);
+    }
+    const deal = delivery.event?.data as TicketDeal | undefined;
+    const body = delivery.body as { dealId: string; subject: string };
+    if (!deal) throw this.refuse('tickets needs the deal_won event');
+    const existing = await this.findTicket(body.dealId);
+    if (existing) return { externalId: existing };
+    const created = await this.request<{ id: number | string }>('POST', '/ticket', {
+      Queue: this.options.queue,
+      Subject: `${body.subject} ${ticketTag(body.dealId)}`,
+      Requestor: deal.account.email,
+      Content: summary(deal, delivery.idempotencyKey),
+      ContentType: 'text/plain',
+    });
+    return { externalId: String(created.id) };
+  }
+
+  /** The id of the deal's ticket in the onboarding queue, or null. */
+  async findTicket(dealId: string): Promise<string | null> {
+    const query = `Queue = '${escape(this.options.queue)}' AND Subject LIKE '${escape(ticketTag(dealId))}'`;
+    const found = await this.request<{ items?: Array<{ id: string | number }> }>(
+      'GET',
+      `/tickets?query=${encodeURIComponent(query)}&fields=Subject,Status&per_page=2`,
+    );
+    const first = found.items?.[0];
+    return first ? String(first.id) : null;
+  }
+
+  async request<T>(method: string, path: string, json?: unknown): Promise<T> {
+    const { name, url, username } = this.options;
+    const password = this.password();
+    let response: Response;
+    try {
+      response = await fetch(`${url}/REST/2.0${path}`, {
+        method,
+        headers: {
+          authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`,
+          ...(json === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: json === undefined ? undefined : JSON.stringify(json),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
+      });
+    } catch (error) {
+      const timedOut =
+        error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+      connectorMetrics.calls.inc({ connector: name, outcome: timedOut ? 'timeout' : 'network' });
+      throw new DownstreamError(
+        'transient',
+        name,
+        `${name}: ${method} ${path.split('?')[0]} ${timedOut ? 'timed out' : 'network error'}`,
+      );
+    }
+    const { status } = response;
+    const text = await response.text().catch(() => '');
+    connectorMetrics.calls.inc({
+      connector: name,
+      outcome: [401, 403, 429].includes(status) ? String(status) : `${Math.floor(status / 100)}xx`,
+    });
+    if (status === 401 || status === 403) {
+      connectorMetrics.authenticationFailed.set({ connector: name }, 1);
+      throw new DownstreamError('authentication', name, `${name}: credentials refused (${status})`, {
+        status,
+        credentialsChanged: () => {
+          try {
+            return this.password() !== password;
+          } catch {
+            return false;
+          }
+        },
+      });
+    }
+    connectorMetrics.authenticationFailed.set({ connector: name }, 0);
+    if (status === 429) {
+      throw new DownstreamError('rate_limited', name, `${name}: rate limited`, {
+        status,
+        retryAfterMs: 1_000,
+      });
+    }
+    if (status >= 500 || status === 408) {
+      throw new DownstreamError('transient', name, `${name}: ${status} ${text.slice(0, 200)}`, { status });
+    }
+    if (status >= 400) {
+      throw this.refuse(`${status} ${text.slice(0, 300)}`);
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new DownstreamError('transient', name, `${name}: unreadable answer (${status})`, { status });
+    }
+  }
+
+  private password(): string {
+    const { passwordFile, password } = this.options;
+    return passwordFile ? readFileSync(passwordFile, 'utf8').trim() : (password ?? '');
+  }
+
+  private refuse(reason: string): DownstreamError {
+    return new DownstreamError('validation', this.name, `${this.name}: ${reason}`);
+  }
+}
+
+function escape(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
+}
+
+function summary(deal: TicketDeal, eventId: string): string {
+  return [
+    `Deal ${deal.dealId} for ${deal.account.name} (${deal.account.crmAccountId}) closed on ${deal.closeDate}.`,
+    `Products: ${deal.lines.map((line) => `${line.quantity} x ${line.description ?? line.crmProductId}`).join('; ')}`,
+    deal.owner ? `Owner: ${deal.owner.name ?? deal.owner.crmUserId}` : null,
+    deal.notes ? `Notes: ${deal.notes}` : null,
+    `Switchboard event ${eventId}`,
+  ]
+    .filter(Boolean)
+    .join('\n');
+}

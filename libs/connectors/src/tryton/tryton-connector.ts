@@ -1,0 +1,284 @@
+import Decimal from 'decimal.js';
+
+import type { Delivery, DeliveryReceipt, DownstreamConnector } from '../downstream-connector';
+import { DownstreamError } from '../downstream-error';
+import { TrytonClient, date, decimal, type TrytonClientOptions } from './tryton-client';
+
+/** What the connector reads from a `deal_won` (the delivery's `event.data`). */
+export interface TrytonDeal {
+  dealId: string;
+  closeDate: string;
+  currency: string;
+  taxRatePercent: string;
+  notes?: string | null;
+  account: { crmAccountId: string; name: string; email: string };
+  lines: Array<{ lineNo: number; crmProductId: string; description?: string | null }>;
+}
+
+/** The `sales-orders` body erp-orders sends: lines already mapped to ERP item codes and priced. */
+interface SalesOrderBody {
+  dealId: string;
+  lines: Array<{
+    lineNo: number;
+    itemCode: string;
+    quantity: string;
+    unitPrice: string;
+    discountPercent: string;
+    lineTotal: string;
+  }>;
+}
+
+interface SaleRecord {
+  id: number;
+  state: string;
+  number: string | null;
+  invoices?: number[];
+}
+
+interface InvoiceRecord {
+  id: number;
+  state: string;
+  number: string | null;
+}
+
+export interface TrytonConnectorOptions extends TrytonClientOptions {
+  /**
+   * Who makes the invoice: `sale` (default) posts the invoice that confirming the sale produced;
+   * `finance` is the documented seam for finance-owned invoicing and is refused at boot for now.
+   */
+  invoicing?: 'sale';
+}
+
+/**
+ * ERP and finance against Tryton. Idempotent across retries and crashes: the deal id is stored as
+ * the sale's `reference` and the account id as the party's `code`, and both are searched before
+ * anything is created; quoting, confirming and posting only move records forward from the state
+ * they are found in. So a retry after a timeout (Tryton committed, we never heard) finds the sale
+ * and finishes it instead of making a second one.
+ */
+export class TrytonConnector implements DownstreamConnector {
+  readonly name: string;
+  readonly client: TrytonClient;
+  private readonly currencies = new Map<string, number>();
+  private readonly taxes = new Map<string, number>();
+
+  constructor(options: TrytonConnectorOptions) {
+    this.name = options.name;
+    this.client = new TrytonClient(options);
+  }
+
+  async deliver(delivery: Delivery): Promise<DeliveryReceipt> {
+    const deal = delivery.event?.data as TrytonDeal | undefined;
+    switch (delivery.operation) {
+      case 'sales-orders':
+        if (!deal) throw this.refuse('sales-orders needs the deal_won event');
+        return this.createSale(deal, delivery.body as SalesOrderBody);
+      case 'invoices':
+        return this.postInvoice((delivery.body as { dealId: string }).dealId);
+      default:
+        throw this.refuse(`operation ${delivery.operation} is not supported by Tryton`);
+    }
+  }
+
+  /** The sale of a deal, found by its reference (the deal id). */
+  async findSale(dealId: string): Promise<SaleRecord | null> {
+    const found = await this.client.model<SaleRecord[]>(
+      'sale.sale',
+      'search_read',
+      [['reference', '=', dealId]],
+      0,
+      2,
+      null,
+      ['state', 'number', 'invoices'],
+    );
+    return found[0] ?? null;
+  }
+
+  private async createSale(deal: TrytonDeal, order: SalesOrderBody): Promise<DeliveryReceipt> {
+    const existing = await this.findSale(deal.dealId);
+    if (existing) return this.advanceSale(existing);
+
+    // Everything that can refuse the deal is checked before anything is written.
+    const products = await this.productsFor(order.lines, deal);
+    const currency = await this.currencyId(deal.currency);
+    const tax = await this.taxId(deal.taxRatePercent);
+    const party = await this.findOrCreateParty(deal.account);
+
+    const [saleId] = await this.client.model<number[]>('sale.sale', 'create', [
+      {
+        party: party.id,
+        invoice_address: party.address,
+        shipment_address: party.address,
+        currency,
+        sale_date: date(deal.closeDate),
+        reference: deal.dealId,
+        description: `Deal ${deal.dealId}`.slice(0, 100),
+        comment: deal.notes ?? null,
+        lines: [
+          [
+            'create',
+            order.lines.map((line, index) => {
+              const product = products.get(line.itemCode)!;
+              return {
+                type: 'line',
+                sequence: line.lineNo,
+                product: product.id,
+                unit: product.uom,
+                quantity: Number(line.quantity),
+                unit_price: decimal(netUnitPrice(line)),
+                description: deal.lines[index]?.description ?? line.itemCode,
+                taxes: tax === null ? [] : [['add', [tax]]],
+              };
+            }),
+          ],
+        ],
+      },
+    ]);
+    return this.advanceSale({ id: saleId, state: 'draft', number: null });
+  }
+
+  /** draft -> quotation -> confirmed (Tryton then processes it and drafts the invoice). */
+  private async advanceSale(sale: SaleRecord): Promise<DeliveryReceipt> {
+    if (sale.state === 'cancelled') throw this.refuse(`sale ${sale.id} is cancelled in Tryton`);
+    if (sale.state === 'draft') await this.client.model('sale.sale', 'quote', [sale.id]);
+    if (sale.state === 'draft' || sale.state === 'quotation') {
+      await this.client.model('sale.sale', 'confirm', [sale.id]);
+    }
+    const [read] = await this.client.model<SaleRecord[]>('sale.sale', 'read', [sale.id], ['number']);
+    return { externalId: read?.number ?? String(sale.id) };
+  }
+
+  /** Posts the invoice the confirmed sale produced; waits (transient) until erp-orders made it. */
+  private async postInvoice(dealId: string): Promise<DeliveryReceipt> {
+    const sale = await this.findSale(dealId);
+    if (!sale || !['processing', 'done'].includes(sale.state) || !sale.invoices?.length) {
+      throw new DownstreamError(
+        'transient',
+        this.name,
+        `${this.name}: no confirmed Tryton sale with an invoice for deal ${dealId} yet`,
+      );
+    }
+    const invoices = await this.client.model<InvoiceRecord[]>('account.invoice', 'read', sale.invoices, [
+      'state',
+      'number',
+    ]);
+    const toPost = invoices.filter((invoice) => ['draft', 'validated'].includes(invoice.state));
+    if (toPost.length > 0) {
+      await this.client.model(
+        'account.invoice',
+        'post',
+        toPost.map((invoice) => invoice.id),
+      );
+    }
+    const posted = await this.client.model<InvoiceRecord[]>('account.invoice', 'read', sale.invoices, [
+      'number',
+    ]);
+    return { externalId: posted.map((invoice) => invoice.number).join(',') || null };
+  }
+
+  private async productsFor(
+    lines: SalesOrderBody['lines'],
+    deal: TrytonDeal,
+  ): Promise<Map<string, { id: number; uom: number }>> {
+    const codes = [...new Set(lines.map((line) => line.itemCode))];
+    const found = await this.client.model<Array<{ id: number; code: string; default_uom: number }>>(
+      'product.product',
+      'search_read',
+      [['code', 'in', codes]],
+      0,
+      null,
+      null,
+      ['code', 'default_uom'],
+    );
+    const products = new Map(
+      found.map((product) => [product.code, { id: product.id, uom: product.default_uom }]),
+    );
+    const missing = lines.filter((line) => !products.has(line.itemCode));
+    if (missing.length > 0) {
+      const named = missing.map((line) => {
+        const crm = deal.lines.find((dealLine) => dealLine.lineNo === line.lineNo)?.crmProductId;
+        return `${line.itemCode}${crm ? ` (CRM product ${crm})` : ''}`;
+      });
+      throw this.refuse(`no Tryton product for ${[...new Set(named)].join(', ')}`);
+    }
+    return products;
+  }
+
+  private async currencyId(code: string): Promise<number> {
+    const cached = this.currencies.get(code);
+    if (cached !== undefined) return cached;
+    const [id] = await this.client.model<number[]>('currency.currency', 'search', [['code', '=', code]]);
+    if (id === undefined) throw this.refuse(`Tryton knows no currency ${code}`);
+    this.currencies.set(code, id);
+    return id;
+  }
+
+  /** The VAT tax whose rate equals the deal's; a 0 % deal carries no tax. */
+  private async taxId(ratePercent: string): Promise<number | null> {
+    if (new Decimal(ratePercent).isZero()) return null;
+    const cached = this.taxes.get(ratePercent);
+    if (cached !== undefined) return cached;
+    const [id] = await this.client.model<number[]>('account.tax', 'search', [
+      ['rate', '=', decimal(new Decimal(ratePercent).dividedBy(100).toFixed())],
+      ['type', '=', 'percentage'],
+      ['parent', '=', null],
+    ]);
+    if (id === undefined) throw this.refuse(`Tryton has no ${ratePercent} % tax`);
+    this.taxes.set(ratePercent, id);
+    return id;
+  }
+
+  /** The customer party, found by its code (the CRM account id) or created once. */
+  async findOrCreateParty(account: TrytonDeal['account']): Promise<{ id: number; address: number }> {
+    const find = async (): Promise<{ id: number; address: number } | null> => {
+      const [party] = await this.client.model<Array<{ id: number; addresses: number[] }>>(
+        'party.party',
+        'search_read',
+        [['code', '=', account.crmAccountId]],
+        0,
+        1,
+        null,
+        ['addresses'],
+      );
+      if (!party) return null;
+      if (party.addresses.length > 0) return { id: party.id, address: party.addresses[0] };
+      const [address] = await this.client.model<number[]>('party.address', 'create', [{ party: party.id }]);
+      return { id: party.id, address };
+    };
+    const existing = await find();
+    if (existing) return existing;
+    try {
+      await this.client.model('party.party', 'create', [
+        {
+          name: account.name,
+          code: account.crmAccountId,
+          addresses: [['create', [{}]]],
+          contact_mechanisms: [['create', [{ type: 'email', value: account.email }]]],
+        },
+      ]);
+    } catch (error) {
+      // Another deal of the same account created it in between: the code is unique in Tryton.
+      if (!(error instanceof DownstreamError && error.failureClass === 'validation')) throw error;
+      const raced = await find();
+      if (raced) return raced;
+      throw error;
+    }
+    const created = await find();
+    if (!created) throw new DownstreamError('transient', this.name, `${this.name}: party vanished`);
+    return created;
+  }
+
+  private refuse(reason: string): DownstreamError {
+    return new DownstreamError('validation', this.name, `${this.name}: ${reason}`);
+  }
+}
+
+/**
+ * Tryton 6.0 sales have no discount column, so the line's unit price is the net one:
+ * unitPrice × (1 − discount/100), at most 4 decimals (Tryton's price digits). quantity × that price
+ * is then the line total we priced, so Tryton's totals equal ours.
+ */
+export function netUnitPrice(line: { unitPrice: string; discountPercent: string }): string {
+  const net = new Decimal(line.unitPrice).times(new Decimal(100).minus(line.discountPercent)).dividedBy(100);
+  return net.toDecimalPlaces(4, Decimal.ROUND_HALF_EVEN).toFixed();
+}
