@@ -19,6 +19,15 @@ eval "$(bash deploy/stack.sh env)"
 export KAFKA_BROKERS
 export DATABASE_URL="${user_database_url:-postgres://postgres@127.0.0.1:5432/switchboard}"
 
+if [[ "${SWITCHBOARD_REAL_SYSTEMS:-0}" == 1 ]]; then
+  step "real systems: Tryton and Request Tracker (deploy/real-systems.env)"
+  bash deploy/real-systems.sh up
+  set -a
+  # shellcheck disable=SC1091
+  source deploy/real-systems.env
+  set +a
+fi
+
 step "build"
 npm run --silent build
 
