@@ -1,0 +1,214 @@
+// Acceptance 2-4 at the connector seam, against the real Tryton and Request Tracker of
+// deploy/real-systems.sh (no mocks): a response lost after the system committed, wrong then fixed
+// credentials, and a product Tryton does not know.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import {
+  DownstreamError,
+  RequestTrackerConnector,
+  TrytonConnector,
+  connectorMetrics,
+  type Delivery,
+} from '@switchboard/connectors';
+import { priceDeal, type DealWonV1 } from '@switchboard/contracts';
+import { sampleDeal } from '@switchboard/testing';
+
+import { uniqueName } from '../support/stack';
+import { droppingProxy, realSystemsEnv, rtReader, trytonReader } from './support';
+
+jest.setTimeout(180_000);
+
+const env = realSystemsEnv();
+const tryton = trytonReader(env);
+const rt = rtReader(env);
+
+function trytonConnector(url = env.TRYTON_URL, password: { password?: string; passwordFile?: string } = {}) {
+  return new TrytonConnector({
+    name: 'tryton-erp-test',
+    url,
+    database: env.TRYTON_DATABASE,
+    username: env.TRYTON_USER,
+    password: env.TRYTON_PASSWORD,
+    timeoutMs: 10_000,
+    ...password,
+  });
+}
+
+/** The deliveries erp-orders, finance-invoicing and support-onboarding make for a deal. */
+function deliveries(deal: DealWonV1, itemCode = (line: number) => `ITM-${1000 + line}`) {
+  const priced = priceDeal(deal);
+  const event = { id: `evt-${deal.dealId}`, type: 'deal_won', data: deal };
+  const order: Delivery = {
+    operation: 'sales-orders',
+    idempotencyKey: event.id,
+    event,
+    body: {
+      dealId: deal.dealId,
+      lines: priced.lines.map((line) => ({ ...line, itemCode: itemCode(line.lineNo) })),
+    },
+  };
+  const invoice: Delivery = {
+    operation: 'invoices',
+    idempotencyKey: event.id,
+    event,
+    body: { dealId: deal.dealId },
+  };
+  const ticket: Delivery = {
+    operation: 'tickets',
+    idempotencyKey: event.id,
+    event,
+    body: { dealId: deal.dealId, subject: `Onboarding: ${deal.account.name}` },
+  };
+  return { order, invoice, ticket };
+}
+
+const count = (model: string, domain: unknown[]) => tryton.model<number>(model, 'search_count', domain);
+
+async function failureOf(promise: Promise<unknown>): Promise<DownstreamError> {
+  const error = await promise.then(
+    () => null,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(DownstreamError);
+  return error as DownstreamError;
+}
+
+describe('Tryton and Request Tracker connectors against the real systems', () => {
+  it('a retry after a response lost once Tryton and RT committed finds the records: one sale, party, invoice, ticket', async () => {
+    const deal = sampleDeal({ dealId: uniqueName('RL') });
+    const { order, invoice, ticket } = deliveries(deal);
+    const lost = (method: string, path: string, body: string) =>
+      body.includes('"model.sale.sale.create"') ||
+      body.includes('"model.account.invoice.post"') ||
+      (method === 'POST' && path.endsWith('/REST/2.0/ticket'));
+    const trytonProxy = await droppingProxy(env.TRYTON_URL, lost);
+    const rtProxy = await droppingProxy(env.RT_URL, lost);
+    try {
+      const erp = trytonConnector(trytonProxy.url);
+      const support = new RequestTrackerConnector({
+        name: 'rt-test',
+        url: rtProxy.url,
+        username: env.RT_USER,
+        password: env.RT_PASSWORD,
+        queue: env.RT_QUEUE,
+      });
+
+      // Each first call reaches the system, which commits, but the answer never comes back.
+      expect((await failureOf(erp.deliver(order))).failureClass).toBe('transient');
+      const [draft] = await tryton.model<Array<{ state: string }>>(
+        'sale.sale',
+        'search_read',
+        [['reference', '=', deal.dealId]],
+        0,
+        null,
+        null,
+        ['state'],
+      );
+      expect(draft?.state).toBe('draft');
+      const { externalId: saleNumber } = await erp.deliver(order);
+      expect(saleNumber).toBeTruthy();
+
+      expect((await failureOf(erp.deliver(invoice))).failureClass).toBe('transient');
+      await erp.deliver(invoice);
+      await erp.deliver(invoice);
+
+      expect((await failureOf(support.deliver(ticket))).failureClass).toBe('transient');
+      const first = await support.deliver(ticket);
+      const again = await support.deliver(ticket);
+      expect(again.externalId).toBe(first.externalId);
+      expect([trytonProxy.dropped(), rtProxy.dropped()]).toEqual([2, 1]);
+    } finally {
+      await trytonProxy.close();
+      await rtProxy.close();
+    }
+
+    const [sale] = await tryton.model<Array<{ state: string; invoices: number[]; total_amount: string }>>(
+      'sale.sale',
+      'search_read',
+      [['reference', '=', deal.dealId]],
+      0,
+      null,
+      null,
+      ['state', 'invoices', 'total_amount'],
+    );
+    expect(await count('sale.sale', [['reference', '=', deal.dealId]])).toBe(1);
+    expect(await count('party.party', [['code', '=', deal.account.crmAccountId]])).toBe(1);
+    expect(sale).toMatchObject({ state: 'processing', total_amount: priceDeal(deal).grossTotal });
+    expect(sale.invoices).toHaveLength(1);
+    const invoices = await tryton.model<Array<{ state: string }>>('account.invoice', 'read', sale.invoices, [
+      'state',
+    ]);
+    expect(invoices.map((read) => read.state)).toEqual(['posted']);
+    const tickets = await rt.request<{ total: number }>(
+      'GET',
+      `/tickets?query=${encodeURIComponent(`Subject LIKE '[sb:${deal.dealId}]'`)}&per_page=1`,
+    );
+    expect(tickets.total).toBe(1);
+  });
+
+  it('wrong credentials -> authentication class and the alert gauge; fixed credentials -> applied', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'real-systems-secret-'));
+    const trytonSecret = join(dir, 'tryton-password');
+    const rtSecret = join(dir, 'rt-password');
+    writeFileSync(trytonSecret, 'wrong-password\n');
+    writeFileSync(rtSecret, 'wrong-password\n');
+    const erp = trytonConnector(env.TRYTON_URL, { password: undefined, passwordFile: trytonSecret });
+    const support = new RequestTrackerConnector({
+      name: 'rt-auth-test',
+      url: env.RT_URL,
+      username: env.RT_USER,
+      passwordFile: rtSecret,
+      queue: env.RT_QUEUE,
+    });
+    const deal = sampleDeal({ dealId: uniqueName('RA') });
+    const { order, ticket } = deliveries(deal);
+    const gauge = async (connector: string) =>
+      (await connectorMetrics.authenticationFailed.get()).values.find(
+        (value) => value.labels.connector === connector,
+      )?.value;
+
+    const trytonError = await failureOf(erp.deliver(order));
+    const rtError = await failureOf(support.deliver(ticket));
+    expect([trytonError.failureClass, rtError.failureClass]).toEqual(['authentication', 'authentication']);
+    expect([await gauge('tryton-erp-test'), await gauge('rt-auth-test')]).toEqual([1, 1]);
+    expect(trytonError.details.credentialsChanged?.()).toBe(false);
+    expect(await count('sale.sale', [['reference', '=', deal.dealId]])).toBe(0);
+
+    // The secret is rotated: the consumer's probe sees new credentials and the held event applies.
+    writeFileSync(trytonSecret, `${env.TRYTON_PASSWORD}\n`);
+    writeFileSync(rtSecret, `${env.RT_PASSWORD}\n`);
+    expect([trytonError.details.credentialsChanged?.(), rtError.details.credentialsChanged?.()]).toEqual([
+      true,
+      true,
+    ]);
+    await erp.deliver(order);
+    await support.deliver(ticket);
+    expect([await gauge('tryton-erp-test'), await gauge('rt-auth-test')]).toEqual([0, 0]);
+    expect(
+      await count('sale.sale', [
+        ['reference', '=', deal.dealId],
+        ['state', '=', 'processing'],
+      ]),
+    ).toBe(1);
+    await expect(rt.findTicket(deal.dealId)).resolves.toEqual(expect.any(String));
+  });
+
+  it('a product Tryton does not know -> validation naming it, nothing created in Tryton', async () => {
+    const deal = sampleDeal({ dealId: uniqueName('RU') });
+    const { order } = deliveries(deal, (line) => (line === 2 ? 'ITM-9999' : `ITM-${1000 + line}`));
+    const error = await failureOf(trytonConnector().deliver(order));
+    expect(error.failureClass).toBe('validation');
+    expect(error.message).toContain('ITM-9999 (CRM product SKU-002)');
+    expect(await count('sale.sale', [['reference', '=', deal.dealId]])).toBe(0);
+    expect(await count('party.party', [['code', '=', deal.account.crmAccountId]])).toBe(0);
+  });
+
+  it('Tryton refusals are validation, not retried forever: an unknown currency', async () => {
+    const deal = sampleDeal({ dealId: uniqueName('RC'), currency: 'XAU' });
+    const error = await failureOf(trytonConnector().deliver(deliveries(deal).order));
+    expect(error).toMatchObject({ failureClass: 'validation' });
+    expect(error.message).toContain('XAU');
+  });
+});

@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import { join } from 'node:path';
+
+import { Client } from 'pg';
+
+import { RequestTrackerConnector, TrytonClient } from '@switchboard/connectors';
+
+import { ROOT } from '../support/cluster';
+import { databaseUrl } from '../support/stack';
+
+/** deploy/real-systems.env: the switch the local stack uses, read the same way. */
+export function realSystemsEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of readFileSync(join(ROOT, 'deploy/real-systems.env'), 'utf8').split('\n')) {
+    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    if (match) env[match[1]] = match[2]!;
+  }
+  return env;
+}
+
+/** This suite's own database (never another suite's), created when missing. */
+export async function realSystemsDatabaseUrl(): Promise<string> {
+  const url = new URL(databaseUrl());
+  url.pathname = '/switchboard_test_real';
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+      'switchboard_test_real',
+    ]);
+    if (!rowCount) await client.query('CREATE DATABASE switchboard_test_real');
+  } finally {
+    await client.end();
+  }
+  return url.toString();
+}
+
+/** A reader on Tryton's own API, with its own session (not the consumers'). */
+export function trytonReader(env = realSystemsEnv()): TrytonClient {
+  return new TrytonClient({
+    name: 'tryton-test-reader',
+    url: env.TRYTON_URL,
+    database: env.TRYTON_DATABASE,
+    username: env.TRYTON_USER,
+    password: env.TRYTON_PASSWORD,
+  });
+}
+
+export function rtReader(env = realSystemsEnv()): RequestTrackerConnector {
+  return new RequestTrackerConnector({
+    name: 'rt-test-reader',
+    url: env.RT_URL,
+    username: env.RT_USER,
+    password: env.RT_PASSWORD,
+    queue: env.RT_QUEUE,
+  });
+}
+
+/**
+ * An HTTP proxy in front of a real system that lets the request through (so the system commits)
+ * and then drops the connection instead of answering, for requests `drop` picks: the "timed out
+ * after the downstream committed" case.
+ */
+export async function droppingProxy(
+  target: string,
+  drop: (method: string, path: string, body: string) => boolean,
+): Promise<{ url: string; dropped: () => number; close: () => Promise<void> }> {
+  const upstream = new URL(target);
+  let dropped = 0;
+  const server: Server = createServer((incoming, outgoing) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const forward = request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: incoming.method,
+          path: incoming.url,
+          headers: { ...incoming.headers, host: upstream.host },
+        },
+        (answer) => {
+          const parts: Buffer[] = [];
+          answer.on('data', (chunk: Buffer) => parts.push(chunk));
+          answer.on('end', () => {
+            if (drop(incoming.method ?? 'GET', incoming.url ?? '/', body.toString('utf8'))) {
+              dropped += 1;
+              incoming.socket.destroy();
+              return;
+            }
+            outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+            outgoing.end(Buffer.concat(parts));
+          });
+        },
+      );
+      forward.on('error', () => incoming.socket.destroy());
+      forward.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}${upstream.pathname === '/' ? '' : upstream.pathname}`,
+    dropped: () => dropped,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
