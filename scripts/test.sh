@@ -35,6 +35,9 @@ export DATABASE_URL="${user_database_url:-postgres://postgres@127.0.0.1:5432/swi
 
 failed=()
 
+step "real systems: Tryton and Request Tracker for test/real-systems (deploy/real-systems.sh)"
+bash deploy/real-systems.sh up || failed+=(real-systems)
+
 step "typecheck (tsc --noEmit)"
 npx tsc -p tsconfig.json --noEmit || failed+=(typecheck)
 
