@@ -280,6 +280,11 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
           ),
         ]);
         deadLettered.push(delivery.inboxId);
+        inboxMetrics.deadLetters.inc({
+          group: this.options.consumerGroup,
+          type: delivery.event?.type ?? 'unknown',
+          error_class: outcome.errorClass,
+        });
         this.logger.warn?.(
           `dead-lettered ${delivery.message.topic}/${delivery.message.partition}@${delivery.message.offset}: ${outcome.code}`,
         );

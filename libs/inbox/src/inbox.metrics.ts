@@ -6,6 +6,11 @@ export const inboxMetrics = {
     help: 'Events handled by a consumer group, by event type and outcome (applied, duplicate, dead_lettered)',
     labelNames: ['group', 'type', 'outcome'] as const,
   }),
+  deadLetters: new Counter({
+    name: 'switchboard_consumer_dead_letters_total',
+    help: 'Events written to the dead-letter topic, by event type and error class (validation, rejected, transient, unexpected)',
+    labelNames: ['group', 'type', 'error_class'] as const,
+  }),
   retries: new Counter({
     name: 'switchboard_consumer_retries_total',
     help: 'Events parked for a retry, by failure class (transient, rate_limited, authentication)',
@@ -26,6 +31,7 @@ export const inboxMetrics = {
     name: 'switchboard_event_end_to_end_latency_seconds',
     help: 'From the event time to its effect being applied by a consumer',
     labelNames: ['group', 'type'] as const,
-    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 900],
+    // Buckets above 900 s (the alert threshold) so a p95 beyond it is measured, not clamped to 900.
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15, 60, 300, 900, 1800, 3600],
   }),
 };

@@ -11,6 +11,7 @@ import {
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
+import { register } from 'prom-client';
 import type { DataSource } from 'typeorm';
 
 import {
@@ -20,7 +21,7 @@ import {
   TrytonConnector,
   type DownstreamConnector,
 } from '@switchboard/connectors';
-import { deadLetterTopic } from '@switchboard/contracts';
+import { deadLetterTopic, topicOf } from '@switchboard/contracts';
 import { InboxTransport } from '@switchboard/inbox';
 import { KafkaBatchConsumer, KafkaPublisher, kafkaConnectionFromEnv } from '@switchboard/kafka';
 import { OutboxRelay, OutboxWriter } from '@switchboard/outbox';
@@ -31,6 +32,7 @@ import { serviceDataSourceOptions } from '../database/data-source-options';
 import { HealthController } from '../health/health.controller';
 import { MessagingHealth } from '../health/messaging-health';
 import { loggerModule } from '../logging/logger.module';
+import { registerConsumerLagMetrics } from '../metrics/consumer-lag.metrics';
 import { MetricsController } from '../metrics/metrics.controller';
 import { outboxPublished, registerOutboxBacklogMetrics } from '../metrics/outbox.metrics';
 import { consumerGroupOf, type ServiceDefinition } from './service-definition';
@@ -120,6 +122,8 @@ class RelayLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
 export class PlatformModule {
   static forService(definition: ServiceDefinition, options: { env?: EnvClass[] } = {}): DynamicModule {
     const consumes = definition.consumes.length > 0;
+    // Every series carries the service that exposed it (dashboards and alerts group by it).
+    register.setDefaultLabels({ service: definition.name });
     return {
       module: PlatformModule,
       global: true,
@@ -173,32 +177,36 @@ export class PlatformModule {
         {
           provide: InboxTransport,
           inject: [ConfigService, getDataSourceToken(), OutboxWriter],
-          useFactory: (config: ConfigService, dataSource: DataSource, outbox: OutboxWriter) =>
-            consumes
-              ? new InboxTransport({
-                  consumerGroup: consumerGroupOf(definition, config.getOrThrow<string>('KAFKA_GROUP_PREFIX')),
-                  deadLetterTopic: deadLetterTopic(definition.name),
-                  source: `switchboard/${definition.name}`,
-                  schema: definition.schema,
-                  dataSource,
-                  outbox,
-                  maxTransactionSize: config.getOrThrow<number>('CONSUMER_MAX_TRANSACTION_SIZE'),
-                  afterCommit: crashAfterCommit(config.get<string>('FAULT_CRASH_AFTER_COMMIT_FILE')),
-                  retry: {
-                    maxAttempts: config.getOrThrow<number>('CONSUMER_RETRY_MAX_ATTEMPTS'),
-                    baseDelayMs: config.getOrThrow<number>('CONSUMER_RETRY_BASE_DELAY_MS'),
-                    maxDelayMs: config.getOrThrow<number>('CONSUMER_RETRY_MAX_DELAY_MS'),
-                    authProbeIntervalMs: config.getOrThrow<number>('CONSUMER_AUTH_PROBE_INTERVAL_MS'),
-                  },
-                  consumer: new KafkaBatchConsumer(kafkaConnectionFromEnv(definition.name), {
-                    groupId: consumerGroupOf(definition, config.getOrThrow<string>('KAFKA_GROUP_PREFIX')),
-                    partitionsConsumedConcurrently: config.getOrThrow<number>(
-                      'CONSUMER_PARTITION_CONCURRENCY',
-                    ),
-                    sessionTimeoutMs: config.getOrThrow<number>('CONSUMER_SESSION_TIMEOUT_MS'),
-                  }),
-                })
-              : null,
+          useFactory: (config: ConfigService, dataSource: DataSource, outbox: OutboxWriter) => {
+            if (!consumes) return null;
+            const group = consumerGroupOf(definition, config.getOrThrow<string>('KAFKA_GROUP_PREFIX'));
+            registerConsumerLagMetrics(
+              kafkaConnectionFromEnv(definition.name),
+              group,
+              definition.consumes.map((type) => topicOf(type)),
+            );
+            return new InboxTransport({
+              consumerGroup: group,
+              deadLetterTopic: deadLetterTopic(definition.name),
+              source: `switchboard/${definition.name}`,
+              schema: definition.schema,
+              dataSource,
+              outbox,
+              maxTransactionSize: config.getOrThrow<number>('CONSUMER_MAX_TRANSACTION_SIZE'),
+              afterCommit: crashAfterCommit(config.get<string>('FAULT_CRASH_AFTER_COMMIT_FILE')),
+              retry: {
+                maxAttempts: config.getOrThrow<number>('CONSUMER_RETRY_MAX_ATTEMPTS'),
+                baseDelayMs: config.getOrThrow<number>('CONSUMER_RETRY_BASE_DELAY_MS'),
+                maxDelayMs: config.getOrThrow<number>('CONSUMER_RETRY_MAX_DELAY_MS'),
+                authProbeIntervalMs: config.getOrThrow<number>('CONSUMER_AUTH_PROBE_INTERVAL_MS'),
+              },
+              consumer: new KafkaBatchConsumer(kafkaConnectionFromEnv(definition.name), {
+                groupId: group,
+                partitionsConsumedConcurrently: config.getOrThrow<number>('CONSUMER_PARTITION_CONCURRENCY'),
+                sessionTimeoutMs: config.getOrThrow<number>('CONSUMER_SESSION_TIMEOUT_MS'),
+              }),
+            });
+          },
         },
         {
           provide: DOWNSTREAM_CONNECTOR,

@@ -10,6 +10,9 @@ export const syncOutcomes = new Counter({
   help: 'Records and fields handled by customer-sync, by outcome (created, updated, unchanged, conflicts, refused, echoes, stale)',
   labelNames: ['outcome'] as const,
 });
+// Every outcome is exposed from the start (at 0): a rate over a series that does not exist yet is
+// no rate at all, and the conflict-rate alert divides by these.
+for (const outcome of TALLY_KEYS) syncOutcomes.inc({ outcome }, 0);
 
 /** Adds a handler's tally to its run window's counters (one row per partition: no contention). */
 @Injectable()

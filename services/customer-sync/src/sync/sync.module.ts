@@ -8,6 +8,7 @@ import { CustomersService } from '../customers/customers.service';
 import { SyncCounters } from '../reports/sync-counters';
 import { SyncReportsController } from '../reports/sync-reports.controller';
 import { SyncReportsService } from '../reports/sync-reports.service';
+import { ReviewQueueMetrics } from '../review/review-queue.metrics';
 import { ReviewController } from '../review/review.controller';
 import { ReviewService } from '../review/review.service';
 import { SyncConsumers } from './sync.consumers';
@@ -29,6 +30,7 @@ import { SyncService } from './sync.service';
     SyncReportsService,
     CustomersService,
     ReviewService,
+    ReviewQueueMetrics,
     ApiTokenGuard,
   ],
 })
