@@ -13,6 +13,7 @@ import { stringify } from 'yaml';
 import { deadLetterTopic, topicOf, type EventType } from '@switchboard/contracts';
 import { consumerGroupOf, type ServiceDefinition } from '@switchboard/platform';
 
+import { ruleGroups } from './alert-rules';
 import { ALL_SERVICES } from './provision-all';
 
 export const GENERATED_HEADER =
@@ -511,7 +512,27 @@ function commonManifests(services: readonly ServiceDefinition[]): Record<string,
       },
     },
     'common/job-database-roles.yaml': databaseRolesJob(services),
+    'common/prometheusrule.yaml': prometheusRule(),
   };
+}
+
+/** The request's alerts (scripts/alert-rules.ts) for the Prometheus Operator. */
+function prometheusRule(): Manifest {
+  return {
+    apiVersion: 'monitoring.coreos.com/v1',
+    kind: 'PrometheusRule',
+    metadata: { name: 'switchboard-alerts', labels: { 'app.kubernetes.io/part-of': PART_OF } },
+    spec: ruleGroups(),
+  };
+}
+
+/** deploy/prometheus/rules.yml: the same rules as a plain rule file, what promtool unit-tests. */
+export function renderRulesFile(): string {
+  return (
+    GENERATED_HEADER +
+    '# The same rules as k8s/base/common/prometheusrule.yaml; tested by deploy/prometheus/rules.test.yml.\n' +
+    stringify(ruleGroups(), { lineWidth: 0, singleQuote: true })
+  );
 }
 
 function databaseRolesJob(services: readonly ServiceDefinition[]): Manifest {
@@ -1022,4 +1043,7 @@ if (require.main === module) {
   console.log(`Wrote ${writeK8sFiles(baseDir)} files to ${baseDir}`);
   writeFileSync(resolve(process.cwd(), 'deploy/docker-compose.yml'), renderComposeFile());
   console.log('Wrote deploy/docker-compose.yml');
+  mkdirSync(resolve(process.cwd(), 'deploy/prometheus'), { recursive: true });
+  writeFileSync(resolve(process.cwd(), 'deploy/prometheus/rules.yml'), renderRulesFile());
+  console.log('Wrote deploy/prometheus/rules.yml');
 }

@@ -50,6 +50,14 @@ npx eslint . || failed+=(lint)
 step "build (the e2e tests run the services from dist/, as their containers do)"
 npm run --silent build || failed+=(build)
 
+step "promtool (test/observability/alert-rules.test.ts unit-tests the alert rules with it)"
+if ! command -v promtool >/dev/null 2>&1; then
+  # Debian's prometheus package ships promtool; without it the alert-rules test fails, saying so.
+  apt-get install -y --no-install-recommends prometheus >/dev/null ||
+    { apt-get update >/dev/null && apt-get install -y --no-install-recommends prometheus >/dev/null; } ||
+    echo "npm test: WARNING: could not install promtool (apt-get install prometheus)" >&2
+fi
+
 step "tests (jest --runInBand $*)"
 mkdir -p .stack
 results=.stack/jest-results.json
