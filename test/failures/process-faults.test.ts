@@ -168,9 +168,20 @@ describe('process faults during a run', () => {
     const prefix = uniqueName('OUTAGE');
     const deals = makeDeals(prefix, 6_000);
     await publish(deals.slice(0, 2_000));
-    await run('bash', [join(ROOT, 'deploy/stack.sh'), 'down'], { cwd: ROOT });
-    await sleep(20_000);
-    await run('bash', [join(ROOT, 'deploy/stack.sh'), 'up'], { cwd: ROOT });
+    // npm test exports KAFKA_BROKERS (the local address), which stack.sh reads as "someone else's
+    // cluster, start nothing": these two calls manage the local broker itself.
+    const stack = (command: 'up' | 'down') =>
+      run('bash', [join(ROOT, 'deploy/stack.sh'), command], {
+        cwd: ROOT,
+        env: { ...process.env, KAFKA_BROKERS: '' },
+      });
+    await stack('down');
+    try {
+      await sleep(20_000);
+    } finally {
+      // Whatever happens next, the suites after this one get their broker back.
+      await stack('up');
+    }
     await publish(deals.slice(2_000, 4_000));
     await sleep(2_000);
     const cluster = (await run('bash', ['-c', 'ls /etc/postgresql'])).stdout.trim();
