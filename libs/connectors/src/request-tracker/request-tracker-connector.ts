@@ -53,7 +53,8 @@ export class RequestTrackerConnector implements DownstreamConnector {
     if (existing) return { externalId: existing };
     const created = await this.request<{ id: number | string }>('POST', '/ticket', {
       Queue: this.options.queue,
-      Subject: `${body.subject} ${ticketTag(body.dealId)}`,
+      // The account tag lets the escalation poller name the account (scripts/rt-escalation-poller.ts).
+      Subject: `${body.subject} [acct:${deal.account.crmAccountId}] ${ticketTag(body.dealId)}`,
       Requestor: deal.account.email,
       Content: summary(deal, delivery.idempotencyKey),
       ContentType: 'text/plain',

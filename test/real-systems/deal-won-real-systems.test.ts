@@ -1,0 +1,331 @@
+// Acceptance 1: one deal_won through ingest -> a confirmed Tryton sale, a posted Tryton invoice and
+// an open RT ticket, read back through Tryton's JSON-RPC and RT's REST2, not through our APIs.
+// Acceptance 5: many awkward deals -> as many sales, invoices and tickets, none doubled, totals ours.
+// Real Kafka + PostgreSQL + Tryton + Request Tracker (deploy/real-systems.sh), never mocks.
+import Decimal from 'decimal.js';
+
+import { priceDeal, type DealWonV1 } from '@switchboard/contracts';
+import type { TrytonClient, RequestTrackerConnector } from '@switchboard/connectors';
+import { eventually, sampleDeal, type LocalCluster } from '@switchboard/testing';
+
+import { pollEscalations } from '../../scripts/rt-escalation-poller';
+import { ingestClient, testCluster, testEnv } from '../support/cluster';
+import { uniqueName } from '../support/stack';
+import { realSystemsDatabaseUrl, realSystemsEnv, rtReader, trytonReader } from './support';
+
+jest.setTimeout(30 * 60_000);
+
+/**
+ * How many deals acceptance 5 sends. The issue asks for 1,000 (`REAL_SYSTEMS_DEALS=1000`); at the
+ * rate measured on this 2-core machine (about 0.5 deals/s into Tryton, BENCHMARKS.md) that is over
+ * 30 minutes, so `npm test` sends 150 to stay inside the CI budget.
+ */
+const DEALS = Number(process.env.REAL_SYSTEMS_DEALS ?? 150);
+
+interface Sale {
+  id: number;
+  reference: string;
+  state: string;
+  untaxed_amount: string;
+  tax_amount: string;
+  total_amount: string;
+  lines: number[];
+  invoices: number[];
+}
+
+const SALE_FIELDS = [
+  'reference',
+  'state',
+  'untaxed_amount',
+  'tax_amount',
+  'total_amount',
+  'lines',
+  'invoices',
+];
+
+describe('deal_won against real Tryton and Request Tracker', () => {
+  let cluster: LocalCluster;
+  let tryton: TrytonClient;
+  let rt: RequestTrackerConnector;
+
+  beforeAll(async () => {
+    const env = realSystemsEnv();
+    // A port range of its own: other suites may run beside it on a shared development machine.
+    process.env.TEST_BASE_PORT ??= '4700';
+    cluster = testCluster('real-systems', {
+      ...env,
+      DATABASE_URL: await realSystemsDatabaseUrl(),
+      CONSUMER_PARTITION_CONCURRENCY: '3',
+    });
+    await cluster.provision();
+    await cluster.start();
+    tryton = trytonReader(env);
+    rt = rtReader(env);
+  });
+
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  const salesFor = (dealIds: string[]) =>
+    tryton.model<Sale[]>(
+      'sale.sale',
+      'search_read',
+      [['reference', 'in', dealIds]],
+      0,
+      null,
+      null,
+      SALE_FIELDS,
+    );
+
+  it('makes a confirmed sale, a posted invoice and an open onboarding ticket', async () => {
+    const dealId = uniqueName('RS');
+    const deal = sampleDeal({ dealId, notes: 'Kick-off in January' });
+    const posted = await ingestClient(cluster).post('crm', {
+      id: `evt-${dealId}`,
+      type: 'deal_won',
+      data: deal,
+    });
+    expect(posted.status).toBe(202);
+    const priced = priceDeal(deal);
+
+    const sale = await eventually(
+      async () => {
+        const [found] = await salesFor([dealId]);
+        if (!found || found.state !== 'processing')
+          throw new Error(`sale not confirmed yet: ${found?.state}`);
+        return found;
+      },
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
+    expect(sale).toMatchObject({
+      untaxed_amount: priced.netTotal,
+      tax_amount: priced.taxTotal,
+      total_amount: priced.grossTotal,
+    });
+    const lines = await tryton.model<Array<{ quantity: number; amount: string; product: number }>>(
+      'sale.line',
+      'read',
+      sale.lines,
+      ['quantity', 'amount', 'product', 'sequence'],
+    );
+    expect(lines.map((line) => [line.quantity, line.amount])).toEqual(
+      priced.lines.map((line) => [Number(line.quantity), line.lineTotal]),
+    );
+    const products = await tryton.model<Array<{ code: string }>>(
+      'product.product',
+      'read',
+      lines.map((line) => line.product),
+      ['code'],
+    );
+    expect(products.map((product) => product.code)).toEqual(['ITM-1001', 'ITM-1002']);
+
+    const invoice = await eventually(
+      async () => {
+        const invoices = await tryton.model<Array<{ state: string; number: string; total_amount: string }>>(
+          'account.invoice',
+          'read',
+          sale.invoices,
+          ['state', 'number', 'total_amount', 'untaxed_amount', 'tax_amount'],
+        );
+        if (invoices.length !== 1 || invoices[0].state !== 'posted')
+          throw new Error('invoice not posted yet');
+        return invoices[0];
+      },
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
+    expect(invoice).toMatchObject({
+      state: 'posted',
+      total_amount: priced.grossTotal,
+      untaxed_amount: priced.netTotal,
+      tax_amount: priced.taxTotal,
+    });
+    expect(invoice.number).toMatch(/\w+/);
+
+    const ticketId = await eventually(
+      async () => {
+        const id = await rt.findTicket(dealId);
+        if (!id) throw new Error('no ticket yet');
+        return id;
+      },
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
+    const ticket = await rt.request<{
+      Status: string;
+      Subject: string;
+      Queue: { id: string };
+      Requestor: Array<{ id: string }>;
+    }>('GET', `/ticket/${ticketId}`);
+    const queue = await rt.request<{ Name: string }>('GET', `/queue/${ticket.Queue.id}`);
+    expect(queue.Name).toBe('Onboarding');
+    expect(['new', 'open']).toContain(ticket.Status);
+    expect(ticket.Subject).toBe(
+      `Onboarding: ${deal.account.name} [acct:${deal.account.crmAccountId}] [sb:${dealId}]`,
+    );
+    expect(ticket.Requestor.map((requestor) => requestor.id)).toEqual([deal.account.email]);
+
+    const parties = await tryton.model<number>('party.party', 'search_count', [
+      ['code', '=', deal.account.crmAccountId],
+    ]);
+    expect(parties).toBe(1);
+
+    // ticket_escalated from RT: raise the ticket's priority, the poller posts it to ingest once.
+    await rt.request('PUT', `/ticket/${ticketId}`, { Priority: 90 });
+    const poller = {
+      rt,
+      queue: 'Onboarding',
+      ingestUrl: cluster.url('ingest'),
+      secret: /(?:^|,)support=([^,]+)/.exec(testEnv().INGEST_SOURCE_SECRETS ?? '')![1],
+    };
+    const first = await pollEscalations(poller);
+    expect(first.posted).toBeGreaterThanOrEqual(1);
+    const second = await pollEscalations(poller);
+    expect(second).toMatchObject({ posted: 0 });
+    expect(second.duplicates).toBeGreaterThanOrEqual(1);
+  });
+
+  it(`turns ${DEALS} awkward deals into as many sales, invoices and tickets, none doubled, totals ours`, async () => {
+    const run = uniqueName('RB');
+    const deals = Array.from({ length: DEALS }, (_, index) => awkwardDeal(`${run}-${index}`, index));
+    const ingest = ingestClient(cluster);
+    const started = Date.now();
+    for (let offset = 0; offset < deals.length; offset += 20) {
+      const results = await Promise.all(
+        deals
+          .slice(offset, offset + 20)
+          .map((deal) => ingest.post('crm', { id: `evt-${deal.dealId}`, type: 'deal_won', data: deal })),
+      );
+      expect(results.map((result) => result.status)).toEqual(results.map(() => 202));
+    }
+    const ids = deals.map((deal) => deal.dealId);
+
+    const readAll = async (): Promise<Sale[]> => {
+      const sales: Sale[] = [];
+      for (let offset = 0; offset < ids.length; offset += 250)
+        sales.push(...(await salesFor(ids.slice(offset, offset + 250))));
+      return sales;
+    };
+    const sales = await eventually(
+      async () => {
+        const found = await readAll();
+        const invoiced = found.filter((sale) => sale.invoices.length > 0);
+        if (found.length < DEALS || invoiced.length < DEALS) {
+          throw new Error(`${found.length}/${DEALS} sales, ${invoiced.length} invoiced so far`);
+        }
+        return found;
+      },
+      { timeoutMs: 25 * 60_000, intervalMs: 5_000 },
+    );
+    const erpSeconds = (Date.now() - started) / 1000;
+    expect(sales).toHaveLength(DEALS);
+    expect(new Set(sales.map((sale) => sale.reference)).size).toBe(DEALS);
+
+    const byDeal = new Map(sales.map((sale) => [sale.reference, sale]));
+    const mismatches = deals.flatMap((deal) => {
+      const priced = priceDeal(deal);
+      const sale = byDeal.get(deal.dealId)!;
+      const ours = [priced.netTotal, priced.taxTotal, priced.grossTotal];
+      const theirs = [sale.untaxed_amount, sale.tax_amount, sale.total_amount];
+      return ours.every((amount, at) => new Decimal(amount).equals(theirs[at])) && sale.state === 'processing'
+        ? []
+        : [{ deal: deal.dealId, ours, theirs, state: sale.state }];
+    });
+    expect(mismatches).toEqual([]);
+
+    const invoiceIds = sales.flatMap((sale) => sale.invoices);
+    expect(invoiceIds).toHaveLength(DEALS);
+    const invoices = await eventually(
+      async () => {
+        const read: Array<{ id: number; state: string; total_amount: string }> = [];
+        for (let offset = 0; offset < invoiceIds.length; offset += 250) {
+          read.push(
+            ...(await tryton.model<typeof read>(
+              'account.invoice',
+              'read',
+              invoiceIds.slice(offset, offset + 250),
+              ['state', 'total_amount'],
+            )),
+          );
+        }
+        const posted = read.filter((invoice) => invoice.state === 'posted').length;
+        if (posted < DEALS) throw new Error(`${posted}/${DEALS} invoices posted`);
+        return read;
+      },
+      { timeoutMs: 15 * 60_000, intervalMs: 5_000 },
+    );
+    const invoiceTotals = new Map(invoices.map((invoice) => [invoice.id, invoice.total_amount]));
+    for (const deal of deals) {
+      const sale = byDeal.get(deal.dealId)!;
+      const theirs = new Decimal(invoiceTotals.get(sale.invoices[0]) ?? 'NaN');
+      expect([deal.dealId, theirs.toFixed()]).toEqual([
+        deal.dealId,
+        new Decimal(priceDeal(deal).grossTotal).toFixed(),
+      ]);
+    }
+    const parties = await tryton.model<number>('party.party', 'search_count', [
+      ['code', 'like', `ACC-${run}-%`],
+    ]);
+    expect(parties).toBe(DEALS);
+
+    const tickets = await eventually(
+      async () => {
+        const found = await rt.request<{ total: number }>(
+          'GET',
+          `/tickets?query=${encodeURIComponent(`Queue = 'Onboarding' AND Subject LIKE '[sb:${run}-'`)}&per_page=1`,
+        );
+        if (found.total < DEALS) throw new Error(`${found.total}/${DEALS} tickets`);
+        return found.total;
+      },
+      { timeoutMs: 15 * 60_000, intervalMs: 5_000 },
+    );
+    expect(tickets).toBe(DEALS);
+    const seconds = (Date.now() - started) / 1000;
+    process.stdout.write(
+      `real systems: ${DEALS} deals -> sales+invoices in ${erpSeconds.toFixed(0)} s, all effects in ${seconds.toFixed(0)} s (${(DEALS / seconds).toFixed(1)} deals/s)\n`,
+    );
+  });
+});
+
+const NAMES = [
+  '株式会社テスト商事',
+  'Ωμέγα Α.Ε.',
+  'شركة الاختبار',
+  'Müller & Søn GmbH',
+  'O\'Brien "Quoted" Ltd',
+  'Тест ООО',
+];
+// Prices whose discounted line amounts are exact in the currency's minor units: Tryton taxes the
+// unrounded line amounts, Switchboard the rounded line totals, and the two agree exactly when those are
+// equal (docs/real-systems.md, "Rounding").
+const CURRENCIES: Array<{ currency: string; price: (n: number) => string; discounts: Array<string | null> }> =
+  [
+    { currency: 'EUR', price: (n) => `${100 + n}.${n % 10}0`, discounts: [null, '10', '50'] },
+    { currency: 'JPY', price: (n) => String(20 * (50 + n)), discounts: [null, '10', '25'] },
+    {
+      currency: 'KWD',
+      price: (n) => `${10 + (n % 50)}.${String((n * 2) % 1000).padStart(3, '0')}`,
+      discounts: [null, '50'],
+    },
+  ];
+const TAX_RATES = ['19', '0', '7.7', '20'];
+
+/** Non-Latin names, quotes, long notes, 0/2/3-decimal currencies, several tax rates. */
+function awkwardDeal(dealId: string, index: number): DealWonV1 {
+  const money = CURRENCIES[index % CURRENCIES.length];
+  const lineCount = 1 + (index % 3);
+  return sampleDeal({
+    dealId,
+    currency: money.currency,
+    taxRatePercent: TAX_RATES[index % TAX_RATES.length],
+    account: { name: `${NAMES[index % NAMES.length]} ${index}` },
+    notes: index % 5 === 0 ? `Notizen ✓ ${'long note with ünïcödé and emoji 🚀 '.repeat(120)}` : undefined,
+    lines: Array.from({ length: lineCount }, (_, line) => ({
+      lineNo: line + 1,
+      crmProductId: `SKU-${String(1 + ((index + line) % 20)).padStart(3, '0')}`,
+      description: `${NAMES[(index + line) % NAMES.length]} — item ${line + 1}`,
+      quantity: String(1 + ((index * 7 + line) % 40)),
+      unitPrice: money.price(index + line),
+      discountPercent: money.discounts[(index + line) % money.discounts.length],
+    })),
+  });
+}
