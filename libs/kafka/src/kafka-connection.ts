@@ -113,20 +113,35 @@ export function kafkaClientOptions(config: KafkaConnectionConfig): KafkaConfig {
   return options;
 }
 
+const PINO_LEVELS = { error: 50, warn: 40, info: 30, debug: 20 } as const;
+
 /**
- * kafkajs logs through its own logger; we route its warnings and errors into the service logger so
- * they carry the same structure as every other line.
+ * By default kafkajs's lines become the services' JSON lines (pino's numeric levels, `time`, `msg`)
+ * naming the client (the service) as `service`, so every line of a service's log has one shape.
  */
-export function createKafka(config: KafkaConnectionConfig, log?: KafkaLogger): Kafka {
+function jsonLines(service: string): KafkaLogger {
+  return ({ level, message, extra }) => {
+    const fields: Record<string, unknown> = { ...extra };
+    delete fields.timestamp;
+    process.stdout.write(
+      `${JSON.stringify({ level: PINO_LEVELS[level], time: Date.now(), service, ...fields, msg: message })}\n`,
+    );
+  };
+}
+
+/**
+ * kafkajs logs through its own logger; we route its warnings and errors into the service logger
+ * (or JSON lines of the same shape) so they carry the same structure as every other line.
+ */
+export function createKafka(config: KafkaConnectionConfig, given?: KafkaLogger): Kafka {
   const options = kafkaClientOptions(config);
-  if (log) {
-    options.logCreator =
-      () =>
-      ({ level, log: entry }: LogEntry) => {
-        const { message, ...extra } = entry;
-        const name = level === logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'info';
-        log({ level: name, message, extra });
-      };
-  }
+  const log = given ?? jsonLines(config.clientId);
+  options.logCreator =
+    () =>
+    ({ level, log: entry }: LogEntry) => {
+      const { message, ...extra } = entry;
+      const name = level === logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'info';
+      log({ level: name, message, extra });
+    };
   return new Kafka(options);
 }
