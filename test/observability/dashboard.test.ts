@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { ROOT } from '../support/cluster';
-import { definedMetrics, metricsIn } from '../support/metrics';
+import { dashboardExpressions as expressionsOf, definedMetrics, metricsIn } from '../support/metrics';
 
 interface Panel {
   type: string;
@@ -14,12 +14,8 @@ interface Panel {
   datasource?: { uid: string };
 }
 
-export const DASHBOARD = join(ROOT, 'deploy/grafana/switchboard.json');
-
-export function dashboardExpressions(): string[] {
-  const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Panel[] };
-  return dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => target.expr));
-}
+const DASHBOARD = join(ROOT, 'deploy/grafana/switchboard.json');
+const dashboardExpressions = () => expressionsOf(ROOT);
 
 describe('Grafana dashboard', () => {
   const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as {

@@ -80,3 +80,11 @@ export function metricsIn(expr: string): string[] {
     match[1].replace(/_(bucket|sum|count)$/, ''),
   );
 }
+
+/** Every PromQL expression of the Grafana dashboard (deploy/grafana/switchboard.json). */
+export function dashboardExpressions(root: string): string[] {
+  const dashboard = JSON.parse(readFileSync(join(root, 'deploy/grafana/switchboard.json'), 'utf8')) as {
+    panels: Array<{ targets?: Array<{ expr: string }> }>;
+  };
+  return dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => target.expr));
+}
