@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Local stack for development and tests: one Kafka node (KRaft, broker + controller) and PostgreSQL.
+# Local stack for development and tests: one Kafka node (KRaft, broker + controller), PostgreSQL and
+# the Zipkin tracing backend (API and UI on http://127.0.0.1:9411/zipkin/).
 #
 #   bash deploy/stack.sh up       start what is missing (idempotent), wait until it answers
-#   bash deploy/stack.sh down     stop the Kafka broker this checkout started (PostgreSQL is left running)
+#   bash deploy/stack.sh down     stop the Kafka broker and Zipkin this checkout started (PostgreSQL is left running)
 #   bash deploy/stack.sh status   one line per service
 #   bash deploy/stack.sh env      print the exports to use: eval "$(bash deploy/stack.sh env)"
 #   bash deploy/stack.sh jars     make sure deploy/kafka/target/lib is complete (used by bench/)
@@ -12,6 +13,8 @@
 # Otherwise Kafka runs from the jars resolved by deploy/kafka/pom.xml, state in .stack/kafka/,
 # on 127.0.0.1:9092 (controller 127.0.0.1:9093); PostgreSQL is the machine's cluster on 127.0.0.1:5432
 # with the databases switchboard and switchboard_test (created when missing, never dropped).
+# Zipkin runs from the jar resolved by deploy/zipkin/pom.xml (in-memory storage, state in .stack/zipkin/);
+# a Zipkin already answering on 127.0.0.1:9411 is used as it is.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,6 +32,17 @@ PG_HOST=127.0.0.1
 PG_PORT=5432
 PG_DATABASES=(switchboard switchboard_test)
 DEFAULT_DATABASE_URL="postgres://postgres@$PG_HOST:$PG_PORT/switchboard"
+
+ZIPKIN_DIR="$ROOT/deploy/zipkin"
+ZIPKIN_LIB="$ZIPKIN_DIR/target/lib"
+ZIPKIN_STATE="$ROOT/.stack/zipkin"
+ZIPKIN_PIDFILE="$ZIPKIN_STATE/zipkin.pid"
+ZIPKIN_HOST=127.0.0.1
+ZIPKIN_PORT=9411
+ZIPKIN_START_TIMEOUT="${ZIPKIN_START_TIMEOUT:-90}"
+# In-memory storage keeps the newest spans; bounded so a benchmark run cannot exhaust the heap.
+ZIPKIN_JAVA_OPTS="${ZIPKIN_JAVA_OPTS:--Xms256m -Xmx1g -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true}"
+ZIPKIN_MAX_SPANS="${ZIPKIN_MAX_SPANS:-100000}"
 
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
@@ -218,6 +232,110 @@ kafka_down() {
   say "Kafka: stopped"
 }
 
+zipkin_answers() {
+  timeout 3 curl -fsS "http://$ZIPKIN_HOST:$ZIPKIN_PORT/health" 2>/dev/null | grep -q '"UP"'
+}
+
+# Pid of the Zipkin server this checkout started, if it is alive.
+zipkin_pid() {
+  [[ -f "$ZIPKIN_PIDFILE" ]] || return 1
+  local pid
+  pid="$(cat "$ZIPKIN_PIDFILE" 2>/dev/null || true)"
+  [[ "$pid" =~ ^[0-9]+$ && -r "/proc/$pid/cmdline" ]] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q 'zipkin-server' || return 1
+  printf '%s\n' "$pid"
+}
+
+# Resolve the Zipkin server jar into deploy/zipkin/target/lib once; the stamp is the pom's checksum.
+ensure_zipkin_jar() {
+  local stamp
+  stamp="$(sha256sum "$ZIPKIN_DIR/pom.xml" | cut -d' ' -f1)"
+  if [[ -f "$ZIPKIN_LIB/.complete" && "$(cat "$ZIPKIN_LIB/.complete")" == "$stamp" ]]; then
+    return 0
+  fi
+  command -v mvn >/dev/null || die "mvn not found: it resolves the Zipkin server jar (apt-get install maven)"
+  say "resolving the Zipkin server jar with Maven (once) ..."
+  rm -rf "$ZIPKIN_LIB"
+  if ! (cd "$ZIPKIN_DIR" && mvn -q -B dependency:copy-dependencies >"$ZIPKIN_DIR/target-mvn.log" 2>&1); then
+    tail -n 20 "$ZIPKIN_DIR/target-mvn.log" >&2 || true
+    die "Maven could not resolve the Zipkin server (log above); check access to Maven Central, then rerun"
+  fi
+  rm -f "$ZIPKIN_DIR/target-mvn.log"
+  [[ -f "$ZIPKIN_LIB/zipkin-server-exec.jar" ]] || die "Maven ran but $ZIPKIN_LIB lacks zipkin-server-exec.jar"
+  printf '%s\n' "$stamp" >"$ZIPKIN_LIB/.complete"
+}
+
+zipkin_up() {
+  mkdir -p "$ZIPKIN_STATE"
+  exec 8>"$ZIPKIN_STATE/.lock"
+  flock -w 180 8 || die "another 'stack.sh up' holds $ZIPKIN_STATE/.lock for 3 min; wait for it or remove the lock"
+  local pid=""
+  pid="$(zipkin_pid || true)"
+  if zipkin_answers; then
+    say "Zipkin: already up on http://$ZIPKIN_HOST:$ZIPKIN_PORT/zipkin/ ($(owner "$pid"))"
+    return 0
+  fi
+  if [[ -z "$pid" ]] && port_open "$ZIPKIN_HOST" "$ZIPKIN_PORT"; then
+    die "port $ZIPKIN_PORT is taken by something that does not answer as Zipkin; free it (ss -ltnp 'sport = :$ZIPKIN_PORT')"
+  fi
+  if [[ -z "$pid" ]]; then
+    require_java
+    ensure_zipkin_jar
+    say "Zipkin: starting on http://$ZIPKIN_HOST:$ZIPKIN_PORT/zipkin/ (logs in ${ZIPKIN_STATE#"$ROOT"/})"
+    # shellcheck disable=SC2086
+    (cd "$ZIPKIN_STATE" && exec setsid nohup env STORAGE_TYPE=mem MEM_MAX_SPANS="$ZIPKIN_MAX_SPANS" \
+      QUERY_PORT="$ZIPKIN_PORT" java $ZIPKIN_JAVA_OPTS -jar "$ZIPKIN_LIB/zipkin-server-exec.jar" \
+      >"$ZIPKIN_STATE/zipkin.out" 2>&1 </dev/null 8>&- 9>&-) &
+    pid=$!
+    printf '%s\n' "$pid" >"$ZIPKIN_PIDFILE"
+  else
+    say "Zipkin: pid $pid is starting; waiting for it"
+  fi
+  local deadline=$((SECONDS + ZIPKIN_START_TIMEOUT))
+  until zipkin_answers; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      rm -f "$ZIPKIN_PIDFILE"
+      tail -n 15 "$ZIPKIN_STATE/zipkin.out" >&2 || true
+      die "Zipkin exited during start-up (log above)"
+    fi
+    ((SECONDS < deadline)) || die "Zipkin did not answer on $ZIPKIN_HOST:$ZIPKIN_PORT within ${ZIPKIN_START_TIMEOUT}s (see .stack/zipkin/zipkin.out)"
+    sleep 1
+  done
+  say "Zipkin: up on http://$ZIPKIN_HOST:$ZIPKIN_PORT/zipkin/ (pid $pid)"
+}
+
+zipkin_down() {
+  local pid
+  if ! pid="$(zipkin_pid)"; then
+    rm -f "$ZIPKIN_PIDFILE"
+    if zipkin_answers; then
+      say "Zipkin: something answers on $ZIPKIN_HOST:$ZIPKIN_PORT but this checkout did not start it; left alone"
+    else
+      say "Zipkin: not running"
+    fi
+    return 0
+  fi
+  say "Zipkin: stopping pid $pid ..."
+  kill -TERM "$pid" 2>/dev/null || true
+  local deadline=$((SECONDS + 30))
+  while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 1; done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$ZIPKIN_PIDFILE"
+  say "Zipkin: stopped"
+}
+
+zipkin_status() {
+  local pid
+  pid="$(zipkin_pid || true)"
+  if zipkin_answers; then
+    say "Zipkin: up on http://$ZIPKIN_HOST:$ZIPKIN_PORT/zipkin/ ($(owner "$pid"))"
+  elif [[ -n "$pid" ]]; then
+    say "Zipkin: pid $pid runs but does not answer (starting? see .stack/zipkin/zipkin.out)"
+  else
+    say "Zipkin: down (start it with 'bash deploy/stack.sh up')"
+  fi
+}
+
 redact() { sed -E 's#//([^:/@]+):[^@/]*@#//\1:***@#' <<<"$1"; }
 
 # psql against the local server's maintenance database.
@@ -297,16 +415,22 @@ case "${1:-}" in
   up)
     kafka_up
     pg_up
+    zipkin_up
     ;;
-  down) kafka_down ;;
+  down)
+    kafka_down
+    zipkin_down
+    ;;
   status)
     kafka_status
     pg_status
+    zipkin_status
     ;;
   env) print_env ;;
   jars)
     require_java
     ensure_jars
+    ensure_zipkin_jar
     ;;
   *)
     echo "usage: bash deploy/stack.sh up|down|status|env|jars" >&2

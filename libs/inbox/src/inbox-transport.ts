@@ -1,5 +1,5 @@
 import { type CustomTransportStrategy, Server } from '@nestjs/microservices';
-import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import { SpanStatusCode, context, type Span } from '@opentelemetry/api';
 import { lastValueFrom } from 'rxjs';
 import type { DataSource, EntityManager } from 'typeorm';
 
@@ -7,7 +7,7 @@ import { DownstreamError } from '@switchboard/connectors';
 import { ContractViolation, parseCloudEvent, type CloudEvent } from '@switchboard/contracts';
 import type { BatchConsumer, BatchControls, InboundMessage, PartitionBatch } from '@switchboard/kafka';
 import { quoteIdent, type OutboxWriter } from '@switchboard/outbox';
-import { contextFromHeaders, tracer } from '@switchboard/telemetry';
+import { businessAttributes, startProcessSpan, startReceiveSpan } from '@switchboard/telemetry';
 
 import { deadLetterRecord, type Rejection } from './dead-letter';
 import { EventRejected } from './event-rejected';
@@ -36,6 +36,8 @@ interface Delivery {
   inboxId: string;
   event: CloudEvent | null;
   rejection: Rejection | null;
+  /** The `receive` span of the batch it came in: its `process` span links to it. */
+  batchSpan?: Span;
 }
 
 /** An event waiting for its retry; `error` is null for a later event of the same key. */
@@ -110,13 +112,33 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
     return this.options.consumer as T;
   }
 
+  /**
+   * A batch is one `receive` span (its transactions, inbox rows and offset commits), linked to
+   * every message; each message is processed in a `process` span of the message's own trace.
+   */
   private async handleBatch(batch: PartitionBatch, controls: BatchControls): Promise<void> {
+    const received = startReceiveSpan(
+      { topic: batch.topic, partition: batch.partition, consumerGroup: this.options.consumerGroup },
+      batch.messages,
+    );
+    try {
+      await context.with(received.context, () => this.applyBatch(batch, controls, received.span));
+    } catch (error) {
+      received.span.recordException(error instanceof Error ? error : String(error));
+      received.span.setStatus({ code: SpanStatusCode.ERROR });
+      throw error;
+    } finally {
+      received.span.end();
+    }
+  }
+
+  private async applyBatch(batch: PartitionBatch, controls: BatchControls, batchSpan: Span): Promise<void> {
     for (let start = 0; start < batch.messages.length; start += this.maxTransactionSize) {
       // A revoked partition or a shutdown stops here; the rest is redelivered to the next owner.
       if (!controls.isActive()) return;
       const chunk = batch.messages.slice(start, start + this.maxTransactionSize);
       const completed = await this.applyWithRetries(
-        chunk.map((message) => this.decode(message)),
+        chunk.map((message) => ({ ...this.decode(message), batchSpan })),
         controls,
       );
       if (!completed) return;
@@ -383,28 +405,20 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
     const { message } = delivery;
     const handler = this.getHandlerByPattern(message.topic);
     if (!handler) throw new EventRejected('no_handler', `No handler for topic ${message.topic}`);
-    const parent = contextFromHeaders(message.headers);
-    const span = tracer.startSpan(
-      `process ${message.topic}`,
+    const { span, context: active } = startProcessSpan(
+      message,
       {
-        kind: SpanKind.CONSUMER,
-        attributes: {
-          'messaging.system': 'kafka',
-          'messaging.operation.type': 'process',
-          'messaging.destination.name': message.topic,
-          'messaging.consumer.group.name': this.options.consumerGroup,
-          'messaging.destination.partition.id': String(message.partition),
-          'messaging.kafka.offset': Number(message.offset),
-          'messaging.message.id': event.id,
-          'switchboard.event.type': event.type,
-          'switchboard.event.subject': event.subject,
-        },
+        'messaging.consumer.group.name': this.options.consumerGroup,
+        'messaging.message.id': event.id,
+        ...(message.key ? { 'messaging.kafka.message.key': message.key } : {}),
+        'switchboard.event.type': event.type,
+        ...(event.subject ? { 'switchboard.event.subject': event.subject } : {}),
+        ...businessAttributes(event.data),
       },
-      parent,
+      delivery.batchSpan,
     );
     const started = process.hrtime.bigint();
     try {
-      const active = trace.setSpan(parent, span);
       await context.with(active, async () => {
         const ctx = new InboxContext(
           event,

@@ -1,6 +1,8 @@
+import { SpanStatusCode } from '@opentelemetry/api';
 import { Client } from 'pg';
 
 import type { MessagePublisher, OutboundMessage } from '@switchboard/kafka';
+import { startPublishSpan } from '@switchboard/telemetry';
 
 import { outboxChannel, outboxLockKey, quoteIdent } from './outbox-naming';
 
@@ -137,13 +139,29 @@ export class OutboxRelay {
         [this.batchSize],
       );
       if (rows.length === 0) return total;
-      const messages = rows.map((row) => ({
+      // One `publish` span per message, in the trace its row carries; Kafka gets that span's context.
+      const spans = rows.map((row) =>
+        startPublishSpan({
+          id: row.headers.ce_id,
+          topic: row.topic,
+          key: row.message_key,
+          headers: row.headers,
+        }),
+      );
+      const messages = rows.map((row, index) => ({
         topic: row.topic,
         key: row.message_key,
         value: row.payload,
-        headers: row.headers,
+        headers: { ...row.headers, ...spans[index].headers },
       }));
-      await this.options.publisher.publish(messages);
+      try {
+        await this.options.publisher.publish(messages);
+      } catch (error) {
+        for (const { span } of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
+        throw error;
+      } finally {
+        for (const { span } of spans) span.end();
+      }
       await client.query(`UPDATE ${this.table} SET published_at = now() WHERE position = ANY($1::bigint[])`, [
         rows.map((row) => row.position),
       ]);

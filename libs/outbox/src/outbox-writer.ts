@@ -1,6 +1,8 @@
+import type { Attributes } from '@opentelemetry/api';
 import type { EntityManager } from 'typeorm';
 
 import { EVENT_CATALOG, type CloudEvent } from '@switchboard/contracts';
+import { businessAttributes, startCreateSpan } from '@switchboard/telemetry';
 
 import { quoteIdent } from './outbox-naming';
 
@@ -27,11 +29,44 @@ export class OutboxWriter {
 
   /** Enqueues CloudEvents on their catalog topic, keyed by their aggregate. Returns the ids actually inserted. */
   async enqueueEvents(manager: EntityManager, events: CloudEvent[]): Promise<string[]> {
-    return this.enqueue(manager, events.map(toRecord));
+    return this.insert(
+      manager,
+      events.map(toRecord),
+      events.map((event) => ({ 'switchboard.event.type': event.type, ...businessAttributes(event.data) })),
+    );
   }
 
   async enqueue(manager: EntityManager, records: OutboxRecord[]): Promise<string[]> {
-    if (records.length === 0) return [];
+    return this.insert(manager, records, []);
+  }
+
+  /**
+   * A `create <topic>` span per message covers the insert; the row keeps that span's traceparent,
+   * so the relay's `publish` span and every consumer continue the trace from it.
+   */
+  private async insert(
+    manager: EntityManager,
+    unspanned: OutboxRecord[],
+    attributes: Attributes[],
+  ): Promise<string[]> {
+    if (unspanned.length === 0) return [];
+    const spans = unspanned.map((record, index) =>
+      record.headers.traceparent ? startCreateSpan(record, attributes[index]) : null,
+    );
+    const records = unspanned.map((record, index) => {
+      const created = spans[index];
+      return created?.headers.traceparent
+        ? { ...record, headers: { ...record.headers, ...created.headers } }
+        : record;
+    });
+    try {
+      return await this.write(manager, records);
+    } finally {
+      for (const created of spans) created?.span.end();
+    }
+  }
+
+  private async write(manager: EntityManager, records: OutboxRecord[]): Promise<string[]> {
     const params: unknown[] = [];
     const values = records.map((record) => {
       const base = params.length;

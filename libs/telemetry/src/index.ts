@@ -6,3 +6,12 @@ export {
   traceHeadersOrNew,
   currentTraceIds,
 } from './trace-context';
+export { startTelemetry, shutdownTelemetry, telemetryStarted } from './sdk';
+export {
+  businessAttributes,
+  startCreateSpan,
+  startProcessSpan,
+  startPublishSpan,
+  startReceiveSpan,
+  type MessageSpan,
+} from './messaging';

@@ -4,6 +4,8 @@ import { context, trace, type Context, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 
+import { telemetryStarted } from './sdk';
+
 /**
  * W3C trace context is carried explicitly (outbox row, Kafka headers, CloudEvent `traceparent`), so
  * one business event stays one trace across HTTP, the outbox, Kafka and every consumer whether or
@@ -23,6 +25,8 @@ export const tracer: Tracer = trace.getTracer('switchboard');
  * log lines and result events of a handler know the trace they belong to. Called once at start-up.
  */
 export function enableContextPropagation(): void {
+  // The SDK registers the same AsyncLocalStorage manager itself.
+  if (telemetryStarted()) return;
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 }
 

@@ -1,3 +1,5 @@
+// Tracing first: it instruments http, express and pg, so it must load before them.
+import './instrumentation';
 import 'reflect-metadata';
 
 import { bootstrapService } from '@switchboard/platform';

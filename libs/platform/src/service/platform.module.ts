@@ -18,6 +18,7 @@ import {
   BuiltInConnector,
   HttpConnector,
   RequestTrackerConnector,
+  tracedConnector,
   TrytonConnector,
   type DownstreamConnector,
 } from '@switchboard/connectors';
@@ -211,7 +212,7 @@ export class PlatformModule {
         {
           provide: DOWNSTREAM_CONNECTOR,
           inject: [ConfigService],
-          useFactory: (config: ConfigService) => createConnector(definition, config),
+          useFactory: (config: ConfigService) => tracedConnector(createConnector(definition, config)),
         },
         {
           provide: MessagingHealth,

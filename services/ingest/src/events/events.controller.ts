@@ -15,14 +15,17 @@ export class EventsController {
   @HttpCode(HttpStatus.ACCEPTED)
   @UseGuards(SourceAuthGuard)
   publish(@Req() request: AuthenticatedRequest, @Body() body: unknown): Promise<Accepted> {
+    const trace = traceHeadersOrNew({
+      traceparent: request.header('traceparent'),
+      tracestate: request.header('tracestate'),
+    });
+    // The caller learns the trace of its event (to look it up in the tracing UI) without parsing logs.
+    request.res?.setHeader('traceresponse', trace.traceparent);
     return this.events.accept(
       request.source as SourceSystem,
       body,
       request.rawBody ?? Buffer.alloc(0),
-      traceHeadersOrNew({
-        traceparent: request.header('traceparent'),
-        tracestate: request.header('tracestate'),
-      }),
+      trace,
     );
   }
 }

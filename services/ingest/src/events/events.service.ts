@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { trace as otelTrace } from '@opentelemetry/api';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import type { DataSource } from 'typeorm';
@@ -18,6 +19,7 @@ import {
   type SourceSystem,
 } from '@switchboard/contracts';
 import { OutboxWriter } from '@switchboard/outbox';
+import { businessAttributes } from '@switchboard/telemetry';
 
 import { IngestEventDto } from './dto/ingest-event.dto';
 import { IngestError, IngestErrorCode } from './ingest.errors';
@@ -56,6 +58,13 @@ export class EventsService {
     }
     const data = this.validateData(request);
     const id = nameBasedUuid('switchboard.ingest', `${source}/${request.id}`);
+    // The request's span can be found by the business ids too (the event's own spans carry them).
+    otelTrace.getActiveSpan()?.setAttributes({
+      'switchboard.event.type': request.type,
+      'switchboard.event.id': id,
+      'switchboard.source': source,
+      ...businessAttributes(data),
+    });
     const bodySha256 = createHash('sha256').update(rawBody).digest('hex');
     const event = buildCloudEvent({
       id,

@@ -1,0 +1,75 @@
+import type { IncomingMessage } from 'node:http';
+
+import type * as ExpressInstrumentationModule from '@opentelemetry/instrumentation-express';
+import type * as HttpInstrumentationModule from '@opentelemetry/instrumentation-http';
+import type * as PgInstrumentationModule from '@opentelemetry/instrumentation-pg';
+import type * as SdkNodeModule from '@opentelemetry/sdk-node';
+
+let sdk: SdkNodeModule.NodeSDK | undefined;
+
+/** Probes and scrapes are not business traffic: a trace per health check would bury the real ones. */
+const UNTRACED_PATHS = /^\/(health|metrics)(\/|\?|$)/;
+
+/**
+ * Starts the OpenTelemetry Node SDK for this process. It must run before `http`, `express` and `pg`
+ * are loaded, so each service's `main.ts` imports its `instrumentation.ts` first.
+ *
+ * Everything the SDK offers is configured through the standard `OTEL_*` variables (exporter and
+ * endpoint, sampler, resource attributes, batch processor, `OTEL_SDK_DISABLED`): OTLP is the
+ * exporter by default, the local stack sets `OTEL_TRACES_EXPORTER=zipkin`. Only the defaults below
+ * are ours, each overridable by its variable: the service name, and no OTel metrics or logs
+ * pipeline (metrics are served by `/metrics` for Prometheus, logs are pino JSON on stdout).
+ */
+export function startTelemetry(serviceName: string): void {
+  if (sdk || /^true$/i.test(process.env.OTEL_SDK_DISABLED?.trim() ?? '')) return;
+  process.env.OTEL_SERVICE_NAME ||= serviceName;
+  process.env.OTEL_METRICS_EXPORTER ||= 'none';
+  process.env.OTEL_LOGS_EXPORTER ||= 'none';
+  // Loaded here, not at the top: only a service process pays for the SDK, not the CLI or unit tests.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof SdkNodeModule;
+  const { HttpInstrumentation } =
+    require('@opentelemetry/instrumentation-http') as typeof HttpInstrumentationModule;
+  const { ExpressInstrumentation, ExpressLayerType } =
+    require('@opentelemetry/instrumentation-express') as typeof ExpressInstrumentationModule;
+  const { PgInstrumentation } =
+    require('@opentelemetry/instrumentation-pg') as typeof PgInstrumentationModule;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  sdk = new NodeSDK({
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (request: IncomingMessage) => UNTRACED_PATHS.test(request.url ?? ''),
+        // Outgoing calls outside any trace (none today) are not worth a trace of their own.
+        requireParentforOutgoingSpans: true,
+      }),
+      // Names the HTTP server span after the route (`POST /v1/events`); its layers are noise.
+      new ExpressInstrumentation({
+        ignoreLayersType: [
+          ExpressLayerType.MIDDLEWARE,
+          ExpressLayerType.ROUTER,
+          ExpressLayerType.REQUEST_HANDLER,
+        ],
+      }),
+      // Only queries made on behalf of a traced request or event: the relay's polling and the
+      // health checks would otherwise start a trace every second.
+      new PgInstrumentation({
+        requireParentSpan: true,
+        ignoreConnectSpans: true,
+        enhancedDatabaseReporting: false,
+      }),
+    ],
+  });
+  sdk.start();
+}
+
+/** Exports the spans still buffered; called last on shutdown. A no-op when the SDK is not running. */
+/** True once the SDK runs in this process (it then owns the context manager and propagator). */
+export function telemetryStarted(): boolean {
+  return sdk !== undefined;
+}
+
+export async function shutdownTelemetry(): Promise<void> {
+  const running = sdk;
+  sdk = undefined;
+  await running?.shutdown().catch(() => undefined);
+}
