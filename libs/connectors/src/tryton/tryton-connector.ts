@@ -41,13 +41,12 @@ interface InvoiceRecord {
   number: string | null;
 }
 
-export interface TrytonConnectorOptions extends TrytonClientOptions {
-  /**
-   * Who makes the invoice: `sale` (default) posts the invoice that confirming the sale produced;
-   * `finance` is the documented seam for finance-owned invoicing and is refused at boot for now.
-   */
-  invoicing?: 'sale';
-}
+/**
+ * Finance posts the invoice that confirming the sale produced (Tryton's `invoice_method: order`).
+ * Finance-owned invoicing (creating the invoice itself, without a sale) is not built yet: see
+ * docs/real-systems.md, "Limits".
+ */
+export type TrytonConnectorOptions = TrytonClientOptions;
 
 /**
  * ERP and finance against Tryton. Idempotent across retries and crashes: the deal id is stored as

@@ -1,0 +1,87 @@
+import type { Delivery } from '../downstream-connector';
+import { RequestTrackerConnector } from './request-tracker-connector';
+
+type Sent = { method: string; url: string; body: unknown };
+
+function fakeRt(answer: (sent: Sent) => { status: number; body: unknown }): Sent[] {
+  const sent: Sent[] = [];
+  global.fetch = jest.fn((url: string, init: RequestInit) => {
+    const call = {
+      method: init.method ?? 'GET',
+      url,
+      body: init.body ? JSON.parse(init.body as string) : null,
+    };
+    sent.push(call);
+    const { status, body } = answer(call);
+    return Promise.resolve(new Response(JSON.stringify(body), { status }));
+  }) as unknown as typeof fetch;
+  return sent;
+}
+
+const connector = () =>
+  new RequestTrackerConnector({
+    name: 'rt',
+    url: 'http://rt/rt',
+    username: 'root',
+    password: 'pw',
+    queue: 'Onboarding',
+  });
+
+const delivery: Delivery = {
+  operation: 'tickets',
+  idempotencyKey: 'evt-1',
+  body: { dealId: 'D-1', subject: 'Onboarding: ACME' },
+  event: {
+    id: 'evt-1',
+    type: 'deal_won',
+    data: {
+      dealId: 'D-1',
+      closeDate: '2026-11-20',
+      account: { crmAccountId: 'ACC-1', name: 'ACME', email: 'it@acme.example' },
+      lines: [{ quantity: '2', crmProductId: 'SKU-001' }],
+    },
+  },
+};
+
+describe('RequestTrackerConnector', () => {
+  const realFetch = global.fetch;
+  afterEach(() => {
+    global.fetch = realFetch;
+  });
+
+  it('searches the deal tag first and creates the ticket only when none exists', async () => {
+    const sent = fakeRt((call) =>
+      call.method === 'GET' ? { status: 200, body: { items: [] } } : { status: 201, body: { id: 7 } },
+    );
+    await expect(connector().deliver(delivery)).resolves.toEqual({ externalId: '7' });
+    expect(decodeURIComponent(sent[0].url)).toContain("Queue = 'Onboarding' AND Subject LIKE '[sb:D-1]'");
+    expect(sent[1]).toMatchObject({
+      method: 'POST',
+      url: 'http://rt/rt/REST/2.0/ticket',
+      body: {
+        Queue: 'Onboarding',
+        Subject: 'Onboarding: ACME [acct:ACC-1] [sb:D-1]',
+        Requestor: 'it@acme.example',
+      },
+    });
+  });
+
+  it('returns the existing ticket on a retry instead of creating a second one', async () => {
+    const sent = fakeRt(() => ({ status: 200, body: { items: [{ id: '7' }] } }));
+    await expect(connector().deliver(delivery)).resolves.toEqual({ externalId: '7' });
+    expect(sent.filter((call) => call.method === 'POST')).toHaveLength(0);
+  });
+
+  it('maps 401 to authentication, 400 to validation and 503 to transient', async () => {
+    fakeRt(() => ({ status: 401, body: { message: 'Unauthorized' } }));
+    await expect(connector().deliver(delivery)).rejects.toMatchObject({ failureClass: 'authentication' });
+    fakeRt((call) =>
+      call.method === 'GET'
+        ? { status: 200, body: { items: [] } }
+        : { status: 400, body: { message: 'bad queue' } },
+    );
+    await expect(connector().deliver(delivery)).rejects.toMatchObject({ failureClass: 'validation' });
+    fakeRt(() => ({ status: 503, body: {} }));
+    await expect(connector().deliver(delivery)).rejects.toMatchObject({ failureClass: 'transient' });
+  });
+});
