@@ -99,6 +99,11 @@ async function main(): Promise<void> {
       ),
     );
   }
+  // One trace from the HTTP request through every service (Zipkin, started by deploy/stack.sh).
+  const zipkin = (env.OTEL_EXPORTER_ZIPKIN_ENDPOINT ?? '').replace(/\/api\/v2\/spans$/, '');
+  if (posted.traceId && zipkin && env.OTEL_TRACES_EXPORTER === 'zipkin' && env.OTEL_SDK_DISABLED !== 'true') {
+    console.log(`\ntrace of the sample deal: ${zipkin}/zipkin/traces/${posted.traceId}`);
+  }
   console.log(
     `\nSwitchboard is running. Post more events (see docs/integrating.md), e.g.:\n` +
       `  bash scripts/post-event.sh crm <body.json>   (docs/integrating.md shows the body)\n` +

@@ -28,16 +28,16 @@ const ZIPKIN_URL = (testEnv().OTEL_EXPORTER_ZIPKIN_ENDPOINT ?? 'http://127.0.0.1
 
 /** Each consumer, the downstream system it calls and the result event it publishes. */
 const CONSUMERS = [
-  { service: 'erp-orders', downstream: 'erp-orders sales-orders', result: Topic.sales_order_created },
-  { service: 'finance-invoicing', downstream: 'finance-invoicing invoices', result: Topic.invoice_created },
+  { service: 'erp-orders', downstream: 'erp sales-orders', result: Topic.sales_order_created },
+  { service: 'finance-invoicing', downstream: 'finance invoices', result: Topic.invoice_created },
   {
     service: 'support-onboarding',
-    downstream: 'support-onboarding tickets',
+    downstream: 'support tickets',
     result: Topic.onboarding_ticket_created,
   },
   {
     service: 'marketing-segments',
-    downstream: 'marketing-segments segment-moves',
+    downstream: 'marketing segment-moves',
     result: Topic.segment_changed,
   },
 ] as const;
@@ -121,7 +121,7 @@ describe('tracing: one deal_won is one trace across every service', () => {
         span.localEndpoint?.serviceName === 'ingest' &&
         span.kind === 'CLIENT' &&
         span.tags?.['db.system.name'] === 'postgresql' &&
-        /INSERT INTO "ingest"\."outbox_message"/.test(span.tags?.['db.query.text'] ?? ''),
+        /INSERT INTO "ingest"\.outbox_message/.test(span.tags?.['db.query.text'] ?? ''),
     );
     expect(outboxInsert).toBeDefined();
     const [published] = named(spans, 'ingest', `publish ${Topic.deal_won}`);
@@ -136,11 +136,16 @@ describe('tracing: one deal_won is one trace across every service', () => {
 
     // Each consumer: processing (child of the relay's publish), its downstream call, its result event.
     for (const { service, downstream, result } of CONSUMERS) {
+      // A chunk retried (a transient failure, or the savepoint pass after a rejected neighbour)
+      // processes the event again: each attempt is its own span, the applied one has the results.
       const processed = named(spans, service, `process ${Topic.deal_won}`);
-      expect(processed).toHaveLength(1);
-      const [processing] = processed;
+      expect(processed.length).toBeGreaterThanOrEqual(1);
+      for (const attempt of processed) expect(parentOf(attempt)).toBe(published);
+      const [resultCreated] = named(spans, service, `create ${result}`);
+      expect(resultCreated).toBeDefined();
+      const processing = parentOf(resultCreated)!;
+      expect(processed).toContain(processing);
       expect(processing.kind).toBe('CONSUMER');
-      expect(parentOf(processing)).toBe(published);
       expect(processing.tags).toMatchObject({
         'messaging.system': 'kafka',
         'messaging.operation.type': 'process',
@@ -152,14 +157,13 @@ describe('tracing: one deal_won is one trace across every service', () => {
       expect(processing.tags?.['messaging.destination.partition.id']).toMatch(/^\d+$/);
       expect(processing.tags?.['messaging.kafka.offset']).toMatch(/^\d+$/);
 
-      const [call] = named(spans, service, downstream);
-      expect(call).toBeDefined();
-      expect(call.kind).toBe('CLIENT');
-      expect(parentOf(call)).toBe(processing);
+      const calls = named(spans, service, downstream);
+      expect(calls.map((call) => [call.kind, parentOf(call)?.name])).toContainEqual([
+        'CLIENT',
+        `process ${Topic.deal_won}`,
+      ]);
+      expect(calls.filter((call) => parentOf(call) === processing)).toHaveLength(1);
 
-      const [resultCreated] = named(spans, service, `create ${result}`);
-      expect(resultCreated).toBeDefined();
-      expect(parentOf(resultCreated)).toBe(processing);
       expect(resultCreated.tags).toMatchObject({ 'switchboard.deal.id': dealId });
       const [resultPublished] = named(spans, service, `publish ${result}`);
       expect(parentOf(resultPublished)).toBe(resultCreated);
