@@ -149,10 +149,10 @@ case "${1:-up}" in
     stop_one "$RT_DIR/rt.pid" 'Request Tracker'
     ;;
   reset)
-    "$0" down
+    bash "$0" down
     rm -f "$TRYTON_DIR/data/$TRYTON_DB.sqlite"
     [ -f "$RT_DIR/golden-rtdb" ] && as_root cp "$RT_DIR/golden-rtdb" "$RT_DB_FILE"
-    "$0" up
+    bash "$0" up
     ;;
   status)
     if tryton_up; then echo "tryton: up ($TRYTON_URL/$TRYTON_DB/)"; else echo 'tryton: down'; fi

@@ -89,11 +89,16 @@ describe('TrytonClient', () => {
     expect(calls.filter((call) => call.method === 'model.party.party.search_count')).toHaveLength(2);
   });
 
-  it('maps a refused login to the authentication class', async () => {
-    fakeTryton(() => ({ status: 401, body: '<html>Unauthorized</html>' }));
-    await expect(client().model('party.party', 'search', [])).rejects.toMatchObject({
+  it('maps a refused login to the authentication class and never repeats it with the same password', async () => {
+    const calls = fakeTryton(() => ({ status: 401, body: '<html>Unauthorized</html>' }));
+    const refused = client();
+    await expect(refused.model('party.party', 'search', [])).rejects.toMatchObject({
       failureClass: 'authentication',
     });
+    await expect(refused.model('party.party', 'search', [])).rejects.toMatchObject({
+      failureClass: 'authentication',
+    });
+    expect(calls.filter((call) => call.method === 'common.db.login')).toHaveLength(1);
   });
 
   it('maps HTTP-200 error bodies: UserError -> validation, concurrency -> transient', async () => {

@@ -99,7 +99,23 @@ export class TrytonClient {
   private async doLogin(): Promise<{ header: string; context: Context }> {
     const password = this.currentPassword();
     const { username } = this.options;
+    // Tryton throttles an account after a few failed logins (HTTP 429 for several minutes): never
+    // try again with the password it already refused; a rotated secret is tried at once.
+    if (this.failedPassword !== null && password === this.failedPassword) {
+      throw this.authenticationError('login refused (credentials unchanged since the last refusal)');
+    }
     const outcome = await this.post('common.db.login', [username, { password }, 'en'], null);
+    if (outcome.status === 429) {
+      throw new DownstreamError(
+        'rate_limited',
+        this.options.name,
+        `${this.options.name}: login throttled by Tryton`,
+        {
+          status: 429,
+          retryAfterMs: 30_000,
+        },
+      );
+    }
     if (outcome.status === 401 || outcome.status === 403 || isLoginError(outcome.body)) {
       this.failedPassword = password;
       throw this.authenticationError('login refused');
