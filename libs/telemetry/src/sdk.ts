@@ -62,14 +62,26 @@ export function startTelemetry(serviceName: string): void {
   sdk.start();
 }
 
-/** Exports the spans still buffered; called last on shutdown. A no-op when the SDK is not running. */
+/**
+ * Exports the spans still buffered; called last on shutdown, and bounded (an unreachable backend
+ * must not eat the pod's grace period). A no-op when the SDK is not running.
+ */
+export async function shutdownTelemetry(timeoutMs = 3_000): Promise<void> {
+  const running = sdk;
+  sdk = undefined;
+  if (!running) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    running.shutdown().catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+      timer.unref();
+    }),
+  ]);
+  clearTimeout(timer);
+}
+
 /** True once the SDK runs in this process (it then owns the context manager and propagator). */
 export function telemetryStarted(): boolean {
   return sdk !== undefined;
-}
-
-export async function shutdownTelemetry(): Promise<void> {
-  const running = sdk;
-  sdk = undefined;
-  await running?.shutdown().catch(() => undefined);
 }

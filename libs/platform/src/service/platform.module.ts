@@ -26,6 +26,7 @@ import { deadLetterTopic, topicOf } from '@switchboard/contracts';
 import { InboxTransport } from '@switchboard/inbox';
 import { KafkaBatchConsumer, KafkaPublisher, kafkaConnectionFromEnv } from '@switchboard/kafka';
 import { OutboxRelay, OutboxWriter } from '@switchboard/outbox';
+import { shutdownTelemetry } from '@switchboard/telemetry';
 
 import { DownstreamEnv, MessagingEnv, PlatformEnv, RetryEnv } from '../config/platform-env';
 import { validateEnv } from '../config/validate-env';
@@ -101,7 +102,10 @@ function crashAfterCommit(markerFile: string | undefined): (() => void) | undefi
   };
 }
 
-/** Starts the relay with the application and stops it last, after the consumer has drained. */
+/**
+ * Starts the relay with the application and stops it last, after the consumer has drained; then
+ * exports the spans still buffered (the relay's last publishes among them).
+ */
 class RelayLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(@Inject(OutboxRelay) private readonly relay: OutboxRelay) {}
 
@@ -111,6 +115,7 @@ class RelayLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.relay.stop();
+    await shutdownTelemetry();
   }
 }
 
