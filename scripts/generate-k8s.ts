@@ -249,6 +249,9 @@ function configMap(definition: ServiceDefinition): Manifest {
     KAFKA_SASL_MECHANISM: 'scram-sha-512',
     KAFKA_GROUP_PREFIX: 'switchboard',
     PROVISION_TOPICS: 'false',
+    // Spans go to the cluster's OpenTelemetry collector (OTLP over HTTP); every OTEL_* default else.
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://otel-collector.${CLUSTER.otlpNamespace}.svc:4318`,
   };
   for (const [variable, { file }] of Object.entries(SERVICE_EXTRAS[definition.name]?.files ?? {})) {
     data[variable] = `${FILES_DIR}/${file}`;
