@@ -9,7 +9,7 @@ import type { BatchConsumer, BatchControls, InboundMessage, PartitionBatch } fro
 import { quoteIdent, type OutboxWriter } from '@switchboard/outbox';
 import { businessAttributes, startProcessSpan, startReceiveSpan } from '@switchboard/telemetry';
 
-import { deadLetterRecord, type Rejection } from './dead-letter';
+import { deadLetterRecord, type DeadLetterClass, type Rejection } from './dead-letter';
 import { EventRejected } from './event-rejected';
 import { InboxContext } from './inbox-context';
 import { inboxMetrics } from './inbox.metrics';
@@ -45,6 +45,9 @@ interface Parked {
   delivery: Delivery;
   error: DownstreamError | null;
 }
+
+/** What became of one delivery, counted once its transaction committed. */
+type Outcome = 'applied' | 'duplicate' | { deadLettered: DeadLetterClass };
 
 /** Thrown in the one-transaction pass when the chunk holds an event known to be rejected. */
 class ChunkNeedsIsolation extends Error {}
@@ -253,9 +256,12 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
     } catch (error) {
       if (isTransient(error)) throw error;
     }
-    return this.options.dataSource.transaction((manager) =>
+    const isolated = await this.options.dataSource.transaction((manager) =>
       this.applyIsolated(manager, deliveries, attempts, failed, controls),
     );
+    // Counted once committed: a transaction that fails and is retried must not count twice.
+    for (const [delivery, outcome] of isolated.outcomes) this.countOutcome(delivery, outcome);
+    return isolated.parked;
   }
 
   private async applyIsolated(
@@ -264,13 +270,18 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
     attempts: Map<Delivery, number>,
     known: { delivery: Delivery; error: unknown } | null,
     controls: BatchControls,
-  ): Promise<Parked[]> {
+  ): Promise<{ parked: Parked[]; outcomes: Array<[Delivery, Outcome]> }> {
     const fresh = await this.claim(manager, deliveries);
     const parked: Parked[] = [];
+    const outcomes: Array<[Delivery, Outcome]> = [];
     const blockedKeys = new Set<string>();
     const deadLettered: string[] = [];
     for (const delivery of deliveries) {
-      if (!this.isFresh(fresh, delivery)) continue;
+      // `delete` also drops a second copy of the same event inside one chunk.
+      if (!fresh.delete(delivery.inboxId)) {
+        outcomes.push([delivery, 'duplicate']);
+        continue;
+      }
       const key = delivery.message.key ?? '';
       if (blockedKeys.has(key)) {
         await this.unclaim(manager, delivery);
@@ -302,16 +313,11 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
           ),
         ]);
         deadLettered.push(delivery.inboxId);
-        inboxMetrics.deadLetters.inc({
-          group: this.options.consumerGroup,
-          type: delivery.event?.type ?? 'unknown',
-          error_class: outcome.errorClass,
-        });
         this.logger.warn?.(
           `dead-lettered ${delivery.message.topic}/${delivery.message.partition}@${delivery.message.offset}: ${outcome.code}`,
         );
       }
-      this.countOutcome(delivery, outcome ? 'dead_lettered' : 'applied');
+      outcomes.push([delivery, outcome ? { deadLettered: outcome.errorClass } : 'applied']);
       await controls.heartbeat();
     }
     if (deadLettered.length > 0) {
@@ -320,7 +326,7 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
         [deadLettered],
       );
     }
-    return parked;
+    return { parked, outcomes };
   }
 
   private async applyInSavepoint(
@@ -357,19 +363,22 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
     return toRejection(error);
   }
 
-  private isFresh(fresh: Set<string>, delivery: Delivery): boolean {
-    // `delete` also drops a second copy of the same event inside one chunk.
-    if (fresh.delete(delivery.inboxId)) return true;
-    this.countOutcome(delivery, 'duplicate');
-    return false;
-  }
-
-  private countOutcome(delivery: Delivery, outcome: 'applied' | 'duplicate' | 'dead_lettered'): void {
-    inboxMetrics.events.inc({
-      group: this.options.consumerGroup,
-      type: delivery.event?.type ?? 'unknown',
-      outcome,
-    });
+  /** Metrics of one committed outcome; the end-to-end latency is measured at the commit. */
+  private countOutcome(delivery: Delivery, outcome: Outcome): void {
+    const group = this.options.consumerGroup;
+    const type = delivery.event?.type ?? 'unknown';
+    if (typeof outcome === 'object') {
+      inboxMetrics.events.inc({ group, type, outcome: 'dead_lettered' });
+      inboxMetrics.deadLetters.inc({ group, type, error_class: outcome.deadLettered });
+      return;
+    }
+    inboxMetrics.events.inc({ group, type, outcome });
+    if (outcome === 'applied' && delivery.event) {
+      inboxMetrics.latency.observe(
+        { group, type },
+        Math.max(0, (Date.now() - Date.parse(delivery.event.time)) / 1000),
+      );
+    }
   }
 
   /** A parked event gives its inbox row back, so its retry (or a redelivery) applies it. */
@@ -432,10 +441,6 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
           defaultValue: undefined,
         });
       });
-      inboxMetrics.latency.observe(
-        { group: this.options.consumerGroup, type: event.type },
-        Math.max(0, (Date.now() - Date.parse(event.time)) / 1000),
-      );
     } catch (error) {
       span.recordException(error instanceof Error ? error : String(error));
       span.setStatus({ code: SpanStatusCode.ERROR });
