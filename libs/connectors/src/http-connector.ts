@@ -12,6 +12,7 @@ import {
 import { connectorMetrics } from './connector.metrics';
 import type { Delivery, DeliveryReceipt, DownstreamConnector } from './downstream-connector';
 import { DownstreamError } from './downstream-error';
+import { fetchDownstream } from './downstream-fetch';
 
 export interface HttpConnectorOptions {
   name: string;
@@ -82,9 +83,10 @@ export class HttpConnector implements DownstreamConnector {
 
   private async post(delivery: Delivery): Promise<DeliveryReceipt> {
     const version = this.credentials.version;
-    let response: Response;
-    try {
-      response = await fetch(`${this.options.baseUrl}/${delivery.operation}`, {
+    const response = await fetchDownstream(
+      this.name,
+      `${this.options.baseUrl}/${delivery.operation}`,
+      {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -92,18 +94,10 @@ export class HttpConnector implements DownstreamConnector {
           ...(this.credentials.token ? { authorization: `Bearer ${this.credentials.token}` } : {}),
         },
         body: JSON.stringify(delivery.body),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 5_000),
-      });
-    } catch (error) {
-      const timedOut =
-        error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-      connectorMetrics.calls.inc({ connector: this.name, outcome: timedOut ? 'timeout' : 'network' });
-      throw new DownstreamError(
-        'transient',
-        this.name,
-        `${this.name}: ${timedOut ? 'timed out' : `network error (${error instanceof Error ? error.message : String(error)})`}`,
-      );
-    }
+        timeoutMs: this.options.timeoutMs ?? 5_000,
+      },
+      `POST /${delivery.operation}`,
+    );
     const { status } = response;
     const text = await response.text().catch(() => '');
     connectorMetrics.calls.inc({ connector: this.name, outcome: outcomeOf(status) });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { connectorMetrics } from '../connector.metrics';
 import type { Delivery, DeliveryReceipt, DownstreamConnector } from '../downstream-connector';
 import { DownstreamError } from '../downstream-error';
+import { fetchDownstream } from '../downstream-fetch';
 
 export interface RequestTrackerOptions {
   name: string;
@@ -76,27 +77,20 @@ export class RequestTrackerConnector implements DownstreamConnector {
   async request<T>(method: string, path: string, json?: unknown): Promise<T> {
     const { name, url, username } = this.options;
     const password = this.password();
-    let response: Response;
-    try {
-      response = await fetch(`${url}/REST/2.0${path}`, {
+    const response = await fetchDownstream(
+      name,
+      `${url}/REST/2.0${path}`,
+      {
         method,
         headers: {
           authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`,
           ...(json === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: json === undefined ? undefined : JSON.stringify(json),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
-      });
-    } catch (error) {
-      const timedOut =
-        error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-      connectorMetrics.calls.inc({ connector: name, outcome: timedOut ? 'timeout' : 'network' });
-      throw new DownstreamError(
-        'transient',
-        name,
-        `${name}: ${method} ${path.split('?')[0]} ${timedOut ? 'timed out' : 'network error'}`,
-      );
-    }
+        timeoutMs: this.options.timeoutMs ?? 30_000,
+      },
+      `${method} ${path.split('?')[0]}`,
+    );
     const { status } = response;
     const text = await response.text().catch(() => '');
     connectorMetrics.calls.inc({

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 
 import { connectorMetrics } from '../connector.metrics';
 import { DownstreamError } from '../downstream-error';
+import { fetchDownstream } from '../downstream-fetch';
 
 export interface TrytonClientOptions {
   /** The connector name used in errors and metrics, e.g. `tryton-erp`. */
@@ -151,27 +152,20 @@ export class TrytonClient {
     authorization: string | null,
   ): Promise<{ status: number; body: unknown; text: string }> {
     const { name, url, database } = this.options;
-    let response: Response;
-    try {
-      response = await fetch(`${url}/${encodeURIComponent(database)}/`, {
+    const response = await fetchDownstream(
+      name,
+      `${url}/${encodeURIComponent(database)}/`,
+      {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           ...(authorization ? { authorization } : {}),
         },
         body: JSON.stringify({ id: 1, method, params }),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
-      });
-    } catch (error) {
-      const timedOut =
-        error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-      connectorMetrics.calls.inc({ connector: name, outcome: timedOut ? 'timeout' : 'network' });
-      throw new DownstreamError(
-        'transient',
-        name,
-        `${name}: ${method} ${timedOut ? 'timed out' : `network error (${error instanceof Error ? error.message : String(error)})`}`,
-      );
-    }
+        timeoutMs: this.options.timeoutMs ?? 30_000,
+      },
+      method,
+    );
     const text = await response.text().catch(() => '');
     const { status } = response;
     connectorMetrics.calls.inc({
