@@ -52,6 +52,11 @@ async function main(): Promise<void> {
   });
   console.log(`\nPOST /v1/events deal_won ${dealId} -> ${posted.status} ${JSON.stringify(posted.body)}`);
   if (posted.status !== 202) throw new Error('the sample deal was refused');
+  // One trace from the HTTP request through every service (Zipkin, started by deploy/stack.sh).
+  const zipkin = (env.OTEL_EXPORTER_ZIPKIN_ENDPOINT ?? '').replace(/\/api\/v2\/spans$/, '');
+  if (posted.traceId && zipkin && env.OTEL_TRACES_EXPORTER === 'zipkin' && env.OTEL_SDK_DISABLED !== 'true') {
+    console.log(`trace of the sample deal: ${zipkin}/zipkin/traces/${posted.traceId}`);
+  }
 
   const started = Date.now();
   const read = async (url: string, headers: Record<string, string> = {}): Promise<unknown> => {
@@ -98,11 +103,6 @@ async function main(): Promise<void> {
         2,
       ),
     );
-  }
-  // One trace from the HTTP request through every service (Zipkin, started by deploy/stack.sh).
-  const zipkin = (env.OTEL_EXPORTER_ZIPKIN_ENDPOINT ?? '').replace(/\/api\/v2\/spans$/, '');
-  if (posted.traceId && zipkin && env.OTEL_TRACES_EXPORTER === 'zipkin' && env.OTEL_SDK_DISABLED !== 'true') {
-    console.log(`\ntrace of the sample deal: ${zipkin}/zipkin/traces/${posted.traceId}`);
   }
   console.log(
     `\nSwitchboard is running. Post more events (see docs/integrating.md), e.g.:\n` +
