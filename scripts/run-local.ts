@@ -5,11 +5,21 @@ import { join } from 'node:path';
 
 import { IngestClient, LocalCluster, eventually, loadLocalEnv, sampleDeal } from '@switchboard/testing';
 
+// A broker that already holds earlier runs' events (e.g. after `npm test`) makes the consumers of a
+// new local database work through that backlog before they reach the sample deal.
+const EFFECT_WAIT_MS = 180_000;
+
 /**
  * What `npm start` runs after the stack is up and provisioned: every service as its own process,
  * one sample deal_won through ingest, and the four effects read back from the services' APIs.
  * Ctrl-C (or SIGTERM) stops every service gracefully.
  */
+/** Set once services may be running, so a failure stops them instead of leaving them behind. */
+let failed = (error: unknown): Promise<void> => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+};
+
 async function main(): Promise<void> {
   const root = join(__dirname, '..', '..');
   const env = loadLocalEnv(root);
@@ -36,6 +46,12 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 
   console.log(`starting ${Object.keys(cluster.services).join(', ')}...`);
+  failed = async (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    console.error('stopping services (their logs are in .stack/logs)...');
+    await cluster.stop();
+    process.exit(1);
+  };
   await cluster.start();
   for (const service of Object.values(cluster.services)) {
     console.log(
@@ -59,6 +75,7 @@ async function main(): Promise<void> {
   }
 
   const started = Date.now();
+  console.log('waiting for the four effects (a new local database first catches up on earlier events)...');
   const read = async (url: string, headers: Record<string, string> = {}): Promise<unknown> => {
     const response = await fetch(url, { headers });
     if (!response.ok) throw new Error(`${url} -> ${response.status}`);
@@ -72,7 +89,7 @@ async function main(): Promise<void> {
         read(`${cluster.url('support-onboarding')}/v1/onboarding-tickets/by-deal/${dealId}`),
         read(`${cluster.url('marketing-segments')}/v1/segment-memberships/by-deal/${dealId}`),
       ]),
-    { timeoutMs: 30_000 },
+    { timeoutMs: EFFECT_WAIT_MS },
   );
   console.log(`\nThe four effects of ${dealId}, read back from the services (${Date.now() - started} ms):`);
   console.log('\nerp-orders: sales order', JSON.stringify(order, null, 2));
@@ -89,7 +106,7 @@ async function main(): Promise<void> {
         read(`${syncUrl}/v1/customers/by-ref/crm/account/ACC-${dealId}`, {
           authorization: `Bearer ${token}`,
         }),
-      { timeoutMs: 30_000 },
+      { timeoutMs: EFFECT_WAIT_MS },
     )) as { id: string; fields: unknown; syncedTargets: string[]; crossReferences: { system: string }[] };
     // The sample deals share a VAT number, so earlier runs' accounts match the same customer:
     // show the links per system rather than every one of them.
@@ -111,7 +128,4 @@ async function main(): Promise<void> {
   );
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+main().catch((error: unknown) => failed(error));
