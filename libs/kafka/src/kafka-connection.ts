@@ -130,6 +130,24 @@ function jsonLines(service: string): KafkaLogger {
 }
 
 /**
+ * kafkajs logs the error a batch handler threw as it is. A database error carries the statement's
+ * parameters and the server's detail (personal data: names, e-mails, key values), so an error object
+ * is reduced to what identifies the failure: its name, message and code.
+ */
+function withoutErrorPayloads(extra: Record<string, unknown>): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(extra)) {
+    if (value instanceof Error || (typeof value === 'object' && value !== null && 'message' in value)) {
+      const { name, message, code } = value as { name?: unknown; message?: unknown; code?: unknown };
+      fields[key] = { name, message, code };
+    } else {
+      fields[key] = value;
+    }
+  }
+  return fields;
+}
+
+/**
  * kafkajs logs through its own logger; we route its warnings and errors into the service logger
  * (or JSON lines of the same shape) so they carry the same structure as every other line.
  */
@@ -141,7 +159,7 @@ export function createKafka(config: KafkaConnectionConfig, given?: KafkaLogger):
     ({ level, log: entry }: LogEntry) => {
       const { message, ...extra } = entry;
       const name = level === logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'info';
-      log({ level: name, message, extra });
+      log({ level: name, message, extra: withoutErrorPayloads(extra) });
     };
   return new Kafka(options);
 }

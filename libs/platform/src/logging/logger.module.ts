@@ -21,6 +21,10 @@ export const REDACTED_PATHS = [
   '*.password',
   '*.secret',
   '*.token',
+  // A database error's statement parameters and server detail hold the values written.
+  '*.parameters',
+  '*.detail',
+  '*.driverError',
 ];
 
 export function loggerModule(service: string) {
