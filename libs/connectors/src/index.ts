@@ -23,6 +23,17 @@ export {
   type TrytonDeal,
 } from './tryton/tryton-connector';
 export {
+  TrytonParties,
+  TrytonDateTime,
+  newestStamp,
+  partyCodeFor,
+  partyToCustomerFields,
+  partyWriteValues,
+  trytonTimestamp,
+  type PartySnapshot,
+  type PartySync,
+} from './tryton/tryton-parties';
+export {
   RequestTrackerConnector,
   ticketTag,
   type RequestTrackerOptions,

@@ -3,6 +3,7 @@ import Decimal from 'decimal.js';
 import type { Delivery, DeliveryReceipt, DownstreamConnector } from '../downstream-connector';
 import { DownstreamError } from '../downstream-error';
 import { TrytonClient, date, decimal, type TrytonClientOptions } from './tryton-client';
+import { TrytonParties, type PartySync } from './tryton-parties';
 
 /** What the connector reads from a `deal_won` (the delivery's `event.data`). */
 export interface TrytonDeal {
@@ -58,12 +59,14 @@ export type TrytonConnectorOptions = TrytonClientOptions;
 export class TrytonConnector implements DownstreamConnector {
   readonly name: string;
   readonly client: TrytonClient;
+  private readonly parties: TrytonParties;
   private readonly currencies = new Map<string, number>();
   private readonly taxes = new Map<string, number>();
 
   constructor(options: TrytonConnectorOptions) {
     this.name = options.name;
     this.client = new TrytonClient(options);
+    this.parties = new TrytonParties(this.client);
   }
 
   async deliver(delivery: Delivery): Promise<DeliveryReceipt> {
@@ -74,6 +77,8 @@ export class TrytonConnector implements DownstreamConnector {
         return this.createSale(deal, delivery.body as SalesOrderBody);
       case 'invoices':
         return this.postInvoice((delivery.body as { dealId: string }).dealId);
+      case 'customers':
+        return this.parties.apply(delivery.body as PartySync);
       default:
         throw this.refuse(`operation ${delivery.operation} is not supported by Tryton`);
     }

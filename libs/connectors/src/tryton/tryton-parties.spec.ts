@@ -1,0 +1,179 @@
+import {
+  TrytonDateTime,
+  newestStamp,
+  partyCodeFor,
+  partyToCustomerFields,
+  partyWriteValues,
+  trytonTimestamp,
+  type PartySnapshot,
+} from './tryton-parties';
+
+const snapshot = (overrides: Partial<PartySnapshot> = {}): PartySnapshot => ({
+  id: 7,
+  code: 'ACC-1',
+  name: 'Müller & Søn GmbH',
+  email: null,
+  phone: null,
+  vatNumber: null,
+  address: null,
+  paymentTerms: null,
+  changedAt: '2026-11-29T06:43:15.774828Z',
+  ...overrides,
+});
+
+const party = {
+  id: 7,
+  code: 'ACC-1',
+  name: 'Müller & Søn GmbH',
+  active: true,
+  mechanisms: [
+    { id: 11, type: 'email', value: 'billing@example.com' },
+    { id: 12, type: 'phone', value: '+49 30 1234' },
+  ],
+  address: { id: 21, street: 'Hauptstr. 1', city: 'Berlin', postal_code: '10115', country: 3 },
+};
+
+describe('Tryton timestamps', () => {
+  it('decodes a JSON-RPC datetime to UTC with microseconds, and null for a record never written', () => {
+    const value = {
+      __class__: 'datetime',
+      year: 2026,
+      month: 1,
+      day: 9,
+      hour: 6,
+      minute: 3,
+      second: 5,
+      microsecond: 4028,
+    };
+    expect(trytonTimestamp(value)).toBe('2026-01-09T06:03:05.004028Z');
+    expect(trytonTimestamp(null)).toBeNull();
+    expect(trytonTimestamp({ __class__: 'date', year: 2026, month: 1, day: 9 })).toBeNull();
+  });
+
+  it('encodes a search bound as a datetime, microseconds included', () => {
+    expect(JSON.parse(JSON.stringify(new TrytonDateTime('2026-01-09T06:03:05.004028Z')))).toEqual({
+      __class__: 'datetime',
+      year: 2026,
+      month: 1,
+      day: 9,
+      hour: 6,
+      minute: 3,
+      second: 5,
+      microsecond: 4028,
+    });
+  });
+
+  it('picks the newest stamp, ignoring missing ones', () => {
+    expect(newestStamp([null, '2026-01-09T06:03:05.004028Z', '2026-01-09T06:03:05.004029Z', null])).toBe(
+      '2026-01-09T06:03:05.004029Z',
+    );
+    expect(newestStamp([null])).toBeNull();
+  });
+});
+
+describe('partyToCustomerFields', () => {
+  it('maps what the party holds: contact mechanisms, tax identifier, first address, payment term', () => {
+    expect(
+      partyToCustomerFields(
+        snapshot({
+          email: 'billing@example.com',
+          phone: '+49 30 1234',
+          vatNumber: 'DE811569869',
+          paymentTerms: '30 days net',
+          address: { street: 'Hauptstr. 1\nHof 2\n', city: 'Berlin', postalCode: '10115', country: 'DE' },
+        }),
+      ),
+    ).toEqual({
+      name: 'Müller & Søn GmbH',
+      email: 'billing@example.com',
+      phone: '+49 30 1234',
+      vatNumber: 'DE811569869',
+      paymentTerms: '30 days net',
+      billingAddress: {
+        line1: 'Hauptstr. 1',
+        line2: 'Hof 2',
+        city: 'Berlin',
+        postalCode: '10115',
+        country: 'DE',
+      },
+    });
+  });
+
+  it('leaves out what Tryton does not have instead of clearing it (absent means unchanged)', () => {
+    expect(partyToCustomerFields(snapshot())).toEqual({ name: 'Müller & Søn GmbH' });
+  });
+
+  it('sends no address the contract would refuse: no first line, no city or no country', () => {
+    for (const address of [
+      { street: null, city: 'Berlin', postalCode: null, country: 'DE' },
+      { street: 'Hauptstr. 1', city: null, postalCode: null, country: 'DE' },
+      // Tryton ships without countries until they are imported: such an address stays in Tryton.
+      { street: 'Hauptstr. 1', city: 'Berlin', postalCode: '10115', country: null },
+    ]) {
+      expect(partyToCustomerFields(snapshot({ address }))).not.toHaveProperty('billingAddress');
+    }
+    expect(
+      partyToCustomerFields(
+        snapshot({ address: { street: 'Hauptstr. 1', city: 'Berlin', postalCode: '', country: 'DE' } }),
+      ).billingAddress,
+    ).toEqual({ line1: 'Hauptstr. 1', line2: null, city: 'Berlin', postalCode: null, country: 'DE' });
+  });
+});
+
+describe('partyWriteValues', () => {
+  it('writes nothing when the party already holds the received values', () => {
+    expect(
+      partyWriteValues(party, {
+        name: 'Müller & Søn GmbH',
+        email: 'billing@example.com',
+        phone: '+49 30 1234',
+        accountType: 'customer',
+      }),
+    ).toEqual({});
+  });
+
+  it('changes the name and the first e-mail, creates a missing phone, leaves absent fields alone', () => {
+    const withoutPhone = { ...party, mechanisms: party.mechanisms.filter((m) => m.type !== 'phone') };
+    expect(
+      partyWriteValues(withoutPhone, { name: 'Müller AG', email: 'ap@example.com', phone: '+49 89 5555' }),
+    ).toEqual({
+      name: 'Müller AG',
+      contact_mechanisms: [
+        ['write', [11], { value: 'ap@example.com' }],
+        ['create', [{ type: 'phone', value: '+49 89 5555' }]],
+      ],
+    });
+  });
+
+  it('removes a cleared phone, and never clears the required name', () => {
+    expect(partyWriteValues(party, { name: null, phone: null })).toEqual({
+      contact_mechanisms: [['delete', [12]]],
+    });
+  });
+
+  it('writes the address onto the first one, with the country when Tryton knows it', () => {
+    const address = { line1: 'Ring 5', line2: '3. OG', city: 'Wien', postalCode: '1010', country: 'AT' };
+    expect(partyWriteValues(party, { billingAddress: address }, 4)).toEqual({
+      addresses: [
+        ['write', [21], { street: 'Ring 5\n3. OG', city: 'Wien', postal_code: '1010', country: 4 }],
+      ],
+    });
+    expect(partyWriteValues({ ...party, address: null }, { billingAddress: address })).toEqual({
+      addresses: [['create', [{ street: 'Ring 5\n3. OG', city: 'Wien', postal_code: '1010' }]]],
+    });
+    const same = { line1: 'Hauptstr. 1', city: 'Berlin', postalCode: '10115', country: 'XX' };
+    expect(partyWriteValues(party, { billingAddress: same })).toEqual({});
+    expect(partyWriteValues(party, { billingAddress: { ...same, country: 'DE' } }, 3)).toEqual({});
+  });
+});
+
+describe('partyCodeFor', () => {
+  it('is the CRM account id, as erp-orders codes the parties it creates, else the Switchboard id', () => {
+    const crossReferences = [
+      { system: 'erp' as const, externalId: 'C00000001' },
+      { system: 'crm' as const, externalId: 'ACC-1' },
+    ];
+    expect(partyCodeFor({ customerId: 'cus-1', crossReferences })).toBe('ACC-1');
+    expect(partyCodeFor({ customerId: 'cus-1', crossReferences: crossReferences.slice(0, 1) })).toBe('cus-1');
+  });
+});

@@ -1,0 +1,480 @@
+import type { Address, CustomerFields, CustomerSyncedV1 } from '@switchboard/contracts';
+
+import type { DeliveryReceipt } from '../downstream-connector';
+import { DownstreamError } from '../downstream-error';
+import type { TrytonClient } from './tryton-client';
+
+/** Tryton's typed timestamp as it travels in JSON-RPC (UTC, microseconds), for search domains. */
+export class TrytonDateTime {
+  constructor(readonly iso: string) {}
+  toJSON(): Record<string, unknown> {
+    const at = parseStamp(this.iso);
+    return {
+      __class__: 'datetime',
+      year: at.getUTCFullYear(),
+      month: at.getUTCMonth() + 1,
+      day: at.getUTCDate(),
+      hour: at.getUTCHours(),
+      minute: at.getUTCMinutes(),
+      second: at.getUTCSeconds(),
+      microsecond: Number((/\.(\d{1,6})/.exec(this.iso)?.[1] ?? '0').padEnd(6, '0')),
+    };
+  }
+}
+
+function parseStamp(iso: string): Date {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) throw new Error(`not a timestamp: ${iso}`);
+  return at;
+}
+
+/**
+ * A timestamp of a JSON-RPC answer (`{"__class__": "datetime", ...}`, Tryton stores UTC) as
+ * `YYYY-MM-DDTHH:mm:ss.ffffffZ`; microseconds kept, so two writes within a millisecond differ.
+ * Null for anything else (a record never written has `write_date: null`).
+ */
+export function trytonTimestamp(value: unknown): string | null {
+  if (!value || typeof value !== 'object') return null;
+  const v = value as Record<string, unknown>;
+  if (v.__class__ !== 'datetime') return null;
+  const pad = (n: unknown, width = 2): string => String(Number(n ?? 0)).padStart(width, '0');
+  return `${pad(v.year, 4)}-${pad(v.month)}-${pad(v.day)}T${pad(v.hour)}:${pad(v.minute)}:${pad(v.second)}.${pad(v.microsecond, 6)}Z`;
+}
+
+/** The newest of some `YYYY-...ffffffZ` stamps (they sort as strings); null when there is none. */
+export function newestStamp(stamps: Array<string | null>): string | null {
+  return stamps.reduce<string | null>(
+    (newest, s) => (s !== null && (newest === null || s > newest) ? s : newest),
+    null,
+  );
+}
+
+/** What the poller reads of one party, decoded. */
+export interface PartySnapshot {
+  id: number;
+  code: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  /** The party's tax identifier (Tryton's `tax_identifier`: the first identifier of a tax type). */
+  vatNumber: string | null;
+  /** The party's first address; `country` is its ISO code (null when Tryton has no country set). */
+  address: {
+    street: string | null;
+    city: string | null;
+    postalCode: string | null;
+    country: string | null;
+  } | null;
+  /** The name of the party's customer payment term. */
+  paymentTerms: string | null;
+  /**
+   * The newest write or create time of the party, its first address, its identifiers and its e-mail
+   * and phone: a change of any of them (edited on its own record) is a new version of the party.
+   */
+  changedAt: string;
+}
+
+/**
+ * A party as the `customer_updated` fields Switchboard's contract knows. Only what Tryton has: a
+ * value missing in Tryton is left out (absent = unchanged), never sent as null, so a party without a
+ * VAT number does not clear the one the CRM gave at creation. Which of these fields the ERP may
+ * change is customer-sync's decision (deploy/ownership.yaml), not the poller's: it refuses the rest.
+ */
+export function partyToCustomerFields(party: PartySnapshot): CustomerFields {
+  const fields: CustomerFields = { name: party.name };
+  if (party.email) fields.email = party.email;
+  if (party.phone) fields.phone = party.phone;
+  if (party.vatNumber) fields.vatNumber = party.vatNumber;
+  if (party.paymentTerms) fields.paymentTerms = party.paymentTerms;
+  const address = party.address;
+  const [line1, ...rest] = (address?.street ?? '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  // The contract's address needs a first line, a city and a country; a partial one is not sent.
+  if (address && line1 && address.city && address.country) {
+    fields.billingAddress = {
+      line1,
+      line2: rest.length > 0 ? rest.join(', ') : null,
+      city: address.city,
+      postalCode: address.postalCode || null,
+      country: address.country,
+    };
+  }
+  return fields;
+}
+
+/** The subset of `customer_synced` the party writer needs (ERP target, account entity). */
+export type PartySync = Pick<
+  CustomerSyncedV1,
+  'customerId' | 'targetExternalId' | 'action' | 'fields' | 'crossReferences'
+>;
+
+/** The party's code for a customer: its CRM account id (as erp-orders creates parties), else Switchboard's id. */
+export function partyCodeFor(sync: Pick<PartySync, 'customerId' | 'crossReferences'>): string {
+  return sync.crossReferences.find((ref) => ref.system === 'crm')?.externalId ?? sync.customerId;
+}
+
+interface Mechanism {
+  id: number;
+  type: string;
+  value: string | null;
+}
+
+interface CurrentParty {
+  id: number;
+  code: string;
+  name: string;
+  active: boolean;
+  mechanisms: Mechanism[];
+  address: {
+    id: number;
+    street: string | null;
+    city: string | null;
+    postal_code: string | null;
+    country: number | null;
+  } | null;
+}
+
+type One2ManyOp =
+  | ['create', Array<Record<string, unknown>>]
+  | ['write', number[], Record<string, unknown>]
+  | ['delete', number[]];
+
+/**
+ * The `party.party.write` values that bring a party to the received fields: only what differs, so
+ * an unchanged customer_synced (the promotion re-sends every field) costs no write. E-mail and
+ * phone are contact mechanisms (the first of their type is the one changed or removed); the address
+ * is the party's first one. `countryId` is the Tryton id of the address's country, when Tryton has it.
+ */
+export function partyWriteValues(
+  party: CurrentParty,
+  fields: CustomerFields,
+  countryId: number | null = null,
+): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  if (fields.name && fields.name !== party.name) values.name = fields.name;
+  const mechanisms: One2ManyOp[] = [];
+  for (const type of ['email', 'phone'] as const) {
+    // Absent (undefined) means unchanged; null means cleared.
+    if (fields[type] === undefined) continue;
+    const wanted = fields[type] ?? null;
+    const current = party.mechanisms.find((mechanism) => mechanism.type === type);
+    if (current && wanted === null) mechanisms.push(['delete', [current.id]]);
+    else if (current && wanted !== null && current.value !== wanted)
+      mechanisms.push(['write', [current.id], { value: wanted }]);
+    else if (!current && wanted !== null) mechanisms.push(['create', [{ type, value: wanted }]]);
+  }
+  if (mechanisms.length > 0) values.contact_mechanisms = mechanisms;
+  const address = fields.billingAddress ? addressValues(fields.billingAddress, countryId) : null;
+  if (address && party.address) {
+    const current = party.address;
+    const changed =
+      address.street !== (current.street ?? '') ||
+      address.city !== (current.city ?? '') ||
+      address.postal_code !== (current.postal_code ?? '') ||
+      (countryId !== null && countryId !== current.country);
+    if (changed) values.addresses = [['write', [current.id], address]];
+  } else if (address) {
+    values.addresses = [['create', [address]]];
+  }
+  return values;
+}
+
+function addressValues(address: Address, countryId: number | null): Record<string, unknown> {
+  return {
+    street: [address.line1, address.line2].filter(Boolean).join('\n'),
+    city: address.city,
+    postal_code: address.postalCode ?? '',
+    ...(countryId !== null ? { country: countryId } : {}),
+  };
+}
+
+const PARTY_FIELDS = [
+  'code',
+  'name',
+  'active',
+  'write_date',
+  'create_date',
+  'addresses',
+  'identifiers',
+  'tax_identifier',
+  'customer_payment_term',
+];
+
+interface PartyRecord {
+  id: number;
+  code: string;
+  name: string;
+  active: boolean | number;
+  write_date: unknown;
+  create_date: unknown;
+  addresses: number[];
+  identifiers: number[];
+  tax_identifier: number | null;
+  customer_payment_term: number | null;
+}
+
+/**
+ * Customer master data on Tryton parties (`party.party`), both ways: `apply` writes the CRM-owned
+ * fields a `customer_synced` carries onto the party, `changedSince` reads the parties changed since
+ * a time for the poller (scripts/tryton-party-poller.ts). A party is keyed by its `code` (the CRM
+ * account id for parties erp-orders created), searched before it is created, so a retry after a
+ * timeout finds the party instead of creating a second one.
+ */
+export class TrytonParties {
+  private readonly countries = new Map<string, number | null>();
+
+  constructor(
+    private readonly client: TrytonClient,
+    private readonly name: string = client.options.name,
+  ) {}
+
+  /** One `customer_synced` for the ERP: upsert (or merge) writes the fields, deactivate archives the party. */
+  async apply(sync: PartySync): Promise<DeliveryReceipt> {
+    const code = partyCodeFor(sync);
+    const party = await this.find([sync.targetExternalId, code]);
+    if (sync.action === 'deactivate') {
+      if (party?.active) await this.client.model('party.party', 'write', [party.id], { active: false });
+      return { externalId: party?.code ?? null };
+    }
+    if (!party) return { externalId: await this.create(code, sync.fields) };
+    const address = sync.fields.billingAddress;
+    const values = partyWriteValues(
+      party,
+      sync.fields,
+      address ? await this.countryId(address.country) : null,
+    );
+    if (Object.keys(values).length > 0) await this.client.model('party.party', 'write', [party.id], values);
+    return { externalId: party.code };
+  }
+
+  /** The first party with one of these codes, archived ones included (they are found, not recreated). */
+  private async find(codes: Array<string | null | undefined>): Promise<CurrentParty | null> {
+    const wanted = [...new Set(codes.filter((code): code is string => Boolean(code)))];
+    const found = await this.client.model<
+      Array<{ id: number; code: string; name: string; active: boolean | number; addresses: number[] }>
+    >(
+      'party.party',
+      'search_read',
+      [
+        ['code', 'in', wanted],
+        ['active', 'in', [true, false]],
+      ],
+      0,
+      null,
+      null,
+      ['code', 'name', 'active', 'addresses'],
+    );
+    // The target's own id first: it is the record customer-sync linked.
+    const party = wanted.map((code) => found.find((record) => record.code === code)).find(Boolean);
+    if (!party) return null;
+    const mechanisms = await this.client.model<Mechanism[]>(
+      'party.contact_mechanism',
+      'search_read',
+      [
+        ['party', '=', party.id],
+        ['type', 'in', ['email', 'phone']],
+      ],
+      0,
+      null,
+      [
+        ['sequence', 'ASC'],
+        ['id', 'ASC'],
+      ],
+      ['type', 'value'],
+    );
+    const [address] =
+      party.addresses.length > 0
+        ? await this.client.model<NonNullable<CurrentParty['address']>[]>(
+            'party.address',
+            'read',
+            [party.addresses[0]],
+            ['street', 'city', 'postal_code', 'country'],
+          )
+        : [];
+    return {
+      id: party.id,
+      code: party.code,
+      name: party.name,
+      active: Boolean(party.active),
+      mechanisms,
+      address: address ?? null,
+    };
+  }
+
+  /** A party for a customer the ERP does not have yet; a concurrent create of the same code wins. */
+  private async create(code: string, fields: CustomerFields): Promise<string> {
+    if (!fields.name) {
+      throw new DownstreamError(
+        'validation',
+        this.name,
+        `${this.name}: no party ${code} and no name to create it with`,
+      );
+    }
+    const mechanisms = (['email', 'phone'] as const).flatMap((type) =>
+      fields[type] ? [{ type, value: fields[type] }] : [],
+    );
+    const address = fields.billingAddress
+      ? addressValues(fields.billingAddress, await this.countryId(fields.billingAddress.country))
+      : {};
+    try {
+      await this.client.model('party.party', 'create', [
+        {
+          name: fields.name,
+          code,
+          addresses: [['create', [address]]],
+          ...(mechanisms.length > 0 ? { contact_mechanisms: [['create', mechanisms]] } : {}),
+        },
+      ]);
+    } catch (error) {
+      // The code is unique in Tryton: a racing create (or a retry after a lost answer) already made it.
+      if (!(error instanceof DownstreamError && error.failureClass === 'validation')) throw error;
+      if (!(await this.find([code]))) throw error;
+    }
+    return code;
+  }
+
+  /** Tryton's id of a country by ISO code; null when Tryton has none (it ships without countries). */
+  private async countryId(code: string): Promise<number | null> {
+    if (this.countries.has(code)) return this.countries.get(code) ?? null;
+    const [id] = await this.client.model<number[]>('country.country', 'search', [['code', '=', code]]);
+    this.countries.set(code, id ?? null);
+    return id ?? null;
+  }
+
+  /**
+   * Active parties with a change at or after `since` (ISO): the party itself, or its address,
+   * identifiers or contact mechanisms edited on their own records. Oldest change first.
+   */
+  async changedSince(since: string): Promise<PartySnapshot[]> {
+    const at = new TrytonDateTime(since);
+    const changed = ['OR', ['write_date', '>=', at], ['create_date', '>=', at]];
+    const ids = new Set(await this.client.model<number[]>('party.party', 'search', [changed]));
+    for (const model of ['party.address', 'party.identifier', 'party.contact_mechanism']) {
+      const related = await this.client.model<Array<{ party: number }>>(
+        model,
+        'search_read',
+        [changed],
+        0,
+        null,
+        null,
+        ['party'],
+      );
+      for (const record of related) ids.add(record.party);
+    }
+    const snapshots: PartySnapshot[] = [];
+    const all = [...ids];
+    for (let offset = 0; offset < all.length; offset += 200) {
+      snapshots.push(...(await this.snapshots(all.slice(offset, offset + 200))));
+    }
+    return snapshots.sort((a, b) =>
+      a.changedAt < b.changedAt ? -1 : a.changedAt > b.changedAt ? 1 : a.id - b.id,
+    );
+  }
+
+  private async snapshots(ids: number[]): Promise<PartySnapshot[]> {
+    const parties = (await this.client.model<PartyRecord[]>('party.party', 'read', ids, PARTY_FIELDS)).filter(
+      (party) => Boolean(party.active),
+    );
+    if (parties.length === 0) return [];
+    const partyIds = parties.map((party) => party.id);
+    const stamps = ['write_date', 'create_date'];
+    const [mechanisms, identifiers, addresses] = await Promise.all([
+      this.client.model<Array<Mechanism & { party: number; write_date: unknown; create_date: unknown }>>(
+        'party.contact_mechanism',
+        'search_read',
+        [
+          ['party', 'in', partyIds],
+          ['type', 'in', ['email', 'phone']],
+        ],
+        0,
+        null,
+        [
+          ['sequence', 'ASC'],
+          ['id', 'ASC'],
+        ],
+        ['party', 'type', 'value', ...stamps],
+      ),
+      this.client.model<Array<{ id: number; code: string; write_date: unknown; create_date: unknown }>>(
+        'party.identifier',
+        'read',
+        parties.flatMap((party) => party.identifiers),
+        ['code', ...stamps],
+      ),
+      this.client.model<
+        Array<{
+          id: number;
+          street: string | null;
+          city: string | null;
+          postal_code: string | null;
+          country: number | null;
+          /** Tryton's answer to the dotted field `country.code`: the related record's values. */
+          'country.'?: { code?: string | null } | null;
+          write_date: unknown;
+          create_date: unknown;
+        }>
+      >(
+        'party.address',
+        'read',
+        parties.flatMap((party) => party.addresses.slice(0, 1)),
+        ['street', 'city', 'postal_code', 'country', 'country.code', ...stamps],
+      ),
+    ]);
+    const terms = [
+      ...new Set(
+        parties.flatMap((party) => (party.customer_payment_term ? [party.customer_payment_term] : [])),
+      ),
+    ];
+    const termNames = new Map(
+      (terms.length > 0
+        ? await this.client.model<Array<{ id: number; name: string }>>(
+            'account.invoice.payment_term',
+            'read',
+            terms,
+            ['name'],
+          )
+        : []
+      ).map((term) => [term.id, term.name]),
+    );
+    const byId = <T extends { id: number }>(records: T[]): Map<number, T> =>
+      new Map(records.map((record) => [record.id, record]));
+    const identifierById = byId(identifiers);
+    const addressById = byId(addresses);
+    return parties.map((party) => {
+      const own = mechanisms.filter((mechanism) => mechanism.party === party.id);
+      const partyIdentifiers = party.identifiers
+        .map((id) => identifierById.get(id))
+        .filter((i) => i !== undefined);
+      const address = party.addresses.length > 0 ? addressById.get(party.addresses[0]) : undefined;
+      const stampsOf = (record: { write_date: unknown; create_date: unknown } | undefined) =>
+        record ? [trytonTimestamp(record.write_date), trytonTimestamp(record.create_date)] : [];
+      return {
+        id: party.id,
+        code: party.code,
+        name: party.name,
+        email: own.find((mechanism) => mechanism.type === 'email')?.value ?? null,
+        phone: own.find((mechanism) => mechanism.type === 'phone')?.value ?? null,
+        vatNumber:
+          party.tax_identifier !== null ? (identifierById.get(party.tax_identifier)?.code ?? null) : null,
+        address: address
+          ? {
+              street: address.street,
+              city: address.city,
+              postalCode: address.postal_code,
+              country: address['country.']?.code ?? null,
+            }
+          : null,
+        paymentTerms:
+          party.customer_payment_term !== null ? (termNames.get(party.customer_payment_term) ?? null) : null,
+        changedAt:
+          newestStamp([
+            ...stampsOf(party),
+            ...stampsOf(address),
+            ...partyIdentifiers.flatMap(stampsOf),
+            ...own.flatMap(stampsOf),
+          ]) ?? new Date(0).toISOString(),
+      };
+    });
+  }
+}
