@@ -20,6 +20,9 @@ export interface BatchConsumerOptions {
 export class KafkaBatchConsumer implements BatchConsumer {
   private readonly consumer: Consumer;
   private connected = false;
+  private stopping = false;
+  private subscription: { topics: string[]; handler: BatchHandler } | null = null;
+  private restartTimer: NodeJS.Timeout | null = null;
 
   constructor(
     config: KafkaConnectionConfig,
@@ -31,14 +34,21 @@ export class KafkaBatchConsumer implements BatchConsumer {
       heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
       allowAutoTopicCreation: false,
-      // kafkajs gives up on "non-retriable" group errors (a member evicted after a long pause);
-      // the consumer rejoins instead: uncommitted work is redelivered and the inbox skips it.
+      // kafkajs restarts itself after retriable crashes only (restartOnFailure is not even asked
+      // about the others); the CRASH listener below covers the rest.
       retry: { retries: 10, initialRetryTime: 500, restartOnFailure: () => Promise.resolve(true) },
     });
     this.consumer.on(this.consumer.events.CONNECT, () => (this.connected = true));
     this.consumer.on(this.consumer.events.DISCONNECT, () => (this.connected = false));
-    this.consumer.on(this.consumer.events.CRASH, () => (this.connected = false));
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.connected = true));
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      this.connected = false;
+      // A member evicted by the coordinator (a batch that outlived the session timeout without a
+      // heartbeat: "The coordinator is not aware of this member") crashes with a non-retriable
+      // error, and kafkajs then stops for good while the process lives on. Rejoin instead: the
+      // uncommitted work is redelivered and the inbox skips what was already applied.
+      if (!event.payload.restart && !this.stopping) this.scheduleRestart();
+    });
   }
 
   async connect(): Promise<void> {
@@ -50,7 +60,26 @@ export class KafkaBatchConsumer implements BatchConsumer {
   }
 
   async run(topics: string[], handler: BatchHandler): Promise<void> {
+    this.subscription = { topics, handler };
     await this.consumer.subscribe({ topics, fromBeginning: true });
+    await this.start(handler);
+  }
+
+  private scheduleRestart(delayMs = 1_000): void {
+    if (this.restartTimer || !this.subscription) return;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (this.stopping || !this.subscription) return;
+      const { topics, handler } = this.subscription;
+      this.consumer
+        .connect()
+        .then(() => this.consumer.subscribe({ topics, fromBeginning: true }))
+        .then(() => this.start(handler))
+        .catch(() => this.scheduleRestart(Math.min(30_000, delayMs * 2)));
+    }, delayMs);
+  }
+
+  private async start(handler: BatchHandler): Promise<void> {
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -91,6 +120,9 @@ export class KafkaBatchConsumer implements BatchConsumer {
   }
 
   async disconnect(): Promise<void> {
+    this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
     // kafkajs waits for the batch in progress to return before leaving the group.
     await this.consumer.disconnect();
   }
@@ -125,7 +157,11 @@ const REBALANCE_ERRORS = new Set([
   'FENCED_INSTANCE_ID',
 ]);
 
+/** kafkajs wraps the broker's error (`type`) in retry errors (`cause`) once it stops retrying. */
 function isRebalanceError(error: unknown): boolean {
-  const type = (error as { type?: unknown } | null)?.type;
-  return typeof type === 'string' && REBALANCE_ERRORS.has(type);
+  for (let current = error as { type?: unknown; cause?: unknown } | null; current;) {
+    if (typeof current.type === 'string' && REBALANCE_ERRORS.has(current.type)) return true;
+    current = current.cause as typeof current;
+  }
+  return false;
 }
