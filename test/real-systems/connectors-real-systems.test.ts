@@ -11,6 +11,7 @@ import {
   TrytonConnector,
   connectorMetrics,
   type Delivery,
+  type TrytonInvoicing,
 } from '@switchboard/connectors';
 import { priceDeal, type DealWonV1 } from '@switchboard/contracts';
 import { sampleDeal } from '@switchboard/testing';
@@ -24,7 +25,10 @@ const env = realSystemsEnv();
 const tryton = trytonReader(env);
 const rt = rtReader(env);
 
-function trytonConnector(url = env.TRYTON_URL, password: { password?: string; passwordFile?: string } = {}) {
+function trytonConnector(
+  url = env.TRYTON_URL,
+  options: { password?: string; passwordFile?: string; invoicing?: TrytonInvoicing } = {},
+) {
   return new TrytonConnector({
     name: 'tryton-erp-test',
     url,
@@ -32,7 +36,7 @@ function trytonConnector(url = env.TRYTON_URL, password: { password?: string; pa
     username: env.TRYTON_USER,
     password: env.TRYTON_PASSWORD,
     timeoutMs: 10_000,
-    ...password,
+    ...options,
   });
 }
 
@@ -49,11 +53,18 @@ function deliveries(deal: DealWonV1, itemCode = (line: number) => `ITM-${1000 + 
       lines: priced.lines.map((line) => ({ ...line, itemCode: itemCode(line.lineNo) })),
     },
   };
+  // What finance-invoicing sends (its own invoice's lines; used when finance owns invoicing).
   const invoice: Delivery = {
     operation: 'invoices',
     idempotencyKey: event.id,
     event,
-    body: { dealId: deal.dealId },
+    body: {
+      dealId: deal.dealId,
+      lines: priced.lines.map((line, index) => ({
+        ...line,
+        description: deal.lines[index].description ?? deal.lines[index].crmProductId,
+      })),
+    },
   };
   const ticket: Delivery = {
     operation: 'tickets',
@@ -193,6 +204,73 @@ describe('Tryton and Request Tracker connectors against the real systems', () =>
       ]),
     ).toBe(1);
     await expect(rt.findTicket(deal.dealId)).resolves.toEqual(expect.any(String));
+  });
+
+  it('finance-owned invoicing: the sale makes no invoice, finance creates and posts one, a lost reply makes no second', async () => {
+    const deal = sampleDeal({
+      dealId: uniqueName('RF'),
+      currency: 'KWD',
+      taxRatePercent: '7.7',
+      lines: [
+        { lineNo: 1, crmProductId: 'SKU-001', quantity: '3', unitPrice: '12.345', discountPercent: null },
+        { lineNo: 2, crmProductId: 'SKU-002', quantity: '2', unitPrice: '0.500', discountPercent: '50' },
+      ],
+    });
+    const { order, invoice } = deliveries(deal);
+    await trytonConnector(env.TRYTON_URL, { invoicing: 'finance' }).deliver(order);
+    const [sale] = await tryton.model<Array<{ state: string; invoices: number[]; invoice_method: string }>>(
+      'sale.sale',
+      'search_read',
+      [['reference', '=', deal.dealId]],
+      0,
+      null,
+      null,
+      ['state', 'invoices', 'invoice_method'],
+    );
+    // Nothing left to invoice or ship (service products): Tryton closes the sale at once.
+    expect(sale).toMatchObject({ state: 'done', invoices: [], invoice_method: 'manual' });
+
+    // The invoice's lines are written (Tryton commits) but the answer is lost: the retry finds the
+    // invoice by its reference and only posts it.
+    const proxy = await droppingProxy(env.TRYTON_URL, (_method, _path, body) =>
+      body.includes('"model.account.invoice.write"'),
+    );
+    try {
+      const finance = trytonConnector(proxy.url, { invoicing: 'finance' });
+      expect((await failureOf(finance.deliver(invoice))).failureClass).toBe('transient');
+      const { externalId } = await finance.deliver(invoice);
+      expect(externalId).toMatch(/\w+/);
+      expect((await finance.deliver(invoice)).externalId).toBe(externalId);
+      expect(proxy.dropped()).toBe(1);
+    } finally {
+      await proxy.close();
+    }
+
+    const priced = priceDeal(deal);
+    const invoices = await tryton.model<
+      Array<{
+        state: string;
+        untaxed_amount: string;
+        tax_amount: string;
+        total_amount: string;
+        lines: number[];
+      }>
+    >('account.invoice', 'search_read', [['reference', '=', deal.dealId]], 0, null, null, [
+      'state',
+      'untaxed_amount',
+      'tax_amount',
+      'total_amount',
+      'lines',
+    ]);
+    expect(invoices).toHaveLength(1);
+    expect(invoices[0]).toMatchObject({
+      state: 'posted',
+      untaxed_amount: priced.netTotal,
+      tax_amount: priced.taxTotal,
+      total_amount: priced.grossTotal,
+    });
+    expect(invoices[0].lines).toHaveLength(2);
+    expect(await count('party.party', [['code', '=', deal.account.crmAccountId]])).toBe(1);
   });
 
   it('a product Tryton does not know -> validation naming it, nothing created in Tryton', async () => {

@@ -21,6 +21,7 @@ export {
   netUnitPrice,
   type TrytonConnectorOptions,
   type TrytonDeal,
+  type TrytonInvoicing,
 } from './tryton/tryton-connector';
 export {
   TrytonParties,

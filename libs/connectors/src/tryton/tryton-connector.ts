@@ -42,12 +42,35 @@ interface InvoiceRecord {
   number: string | null;
 }
 
+/** The `invoices` body finance-invoicing sends: its own invoice of the deal, priced exactly. */
+interface InvoiceBody {
+  dealId: string;
+  lines?: Array<{
+    lineNo: number;
+    description: string;
+    quantity: string;
+    unitPrice: string;
+    discountPercent: string;
+    lineTotal: string;
+  }>;
+}
+
 /**
- * Finance posts the invoice that confirming the sale produced (Tryton's `invoice_method: order`).
- * Finance-owned invoicing (creating the invoice itself, without a sale) is not built yet: see
- * docs/real-systems.md, "Limits".
+ * Who makes the customer invoice in Tryton:
+ * - `sale` (default): confirming the sale produces it (Tryton's invoice method `order`); finance
+ *   posts that invoice, and waits (transient) until erp-orders has confirmed the sale;
+ * - `finance`: sales are created with invoice method `manual` (they make no invoice) and finance
+ *   creates the invoice itself from the deal, with the deal id as its reference, then posts it. No
+ *   waiting on the ERP side: the two consumers are independent.
  */
-export type TrytonConnectorOptions = TrytonClientOptions;
+export type TrytonInvoicing = 'sale' | 'finance';
+
+export interface TrytonConnectorOptions extends TrytonClientOptions {
+  invoicing?: TrytonInvoicing;
+}
+
+/** Products rarely change; their ids are reused for this long before being looked up again. */
+const PRODUCT_CACHE_MS = 5 * 60_000;
 
 /**
  * ERP and finance against Tryton. Idempotent across retries and crashes: the deal id is stored as
@@ -60,11 +83,15 @@ export class TrytonConnector implements DownstreamConnector {
   readonly name: string;
   readonly client: TrytonClient;
   private readonly parties: TrytonParties;
+  readonly invoicing: TrytonInvoicing;
   private readonly currencies = new Map<string, number>();
   private readonly taxes = new Map<string, number>();
+  private readonly products = new Map<string, { id: number; uom: number; until: number }>();
+  private booking: Promise<{ journal: number; receivable: number; revenue: number }> | null = null;
 
   constructor(options: TrytonConnectorOptions) {
     this.name = options.name;
+    this.invoicing = options.invoicing ?? 'sale';
     this.client = new TrytonClient(options);
     this.parties = new TrytonParties(this.client);
   }
@@ -76,7 +103,9 @@ export class TrytonConnector implements DownstreamConnector {
         if (!deal) throw this.refuse('sales-orders needs the deal_won event');
         return this.createSale(deal, delivery.body as SalesOrderBody);
       case 'invoices':
-        return this.postInvoice((delivery.body as { dealId: string }).dealId);
+        if (this.invoicing === 'sale') return this.postInvoice((delivery.body as InvoiceBody).dealId);
+        if (!deal) throw this.refuse('invoices needs the deal_won event');
+        return this.createInvoice(deal, delivery.body as InvoiceBody);
       case 'customers':
         return this.parties.apply(delivery.body as PartySync);
       default:
@@ -116,6 +145,7 @@ export class TrytonConnector implements DownstreamConnector {
         currency,
         sale_date: date(deal.closeDate),
         reference: deal.dealId,
+        invoice_method: this.invoicing === 'finance' ? 'manual' : 'order',
         description: `Deal ${deal.dealId}`.slice(0, 100),
         comment: deal.notes ?? null,
         lines: [
@@ -180,24 +210,160 @@ export class TrytonConnector implements DownstreamConnector {
     return { externalId: posted.map((invoice) => invoice.number).join(',') || null };
   }
 
+  /** Finance's own customer invoice of the deal, found by its reference (the deal id). */
+  async findInvoice(dealId: string): Promise<(InvoiceRecord & { lines: number[] }) | null> {
+    const [found] = await this.client.model<Array<InvoiceRecord & { lines: number[] }>>(
+      'account.invoice',
+      'search_read',
+      [
+        ['reference', '=', dealId],
+        ['type', '=', 'out'],
+      ],
+      0,
+      1,
+      null,
+      ['state', 'number', 'lines'],
+    );
+    return found ?? null;
+  }
+
+  /**
+   * Finance-owned invoicing: the invoice is created from the deal (reference = deal id), its lines
+   * added in a second write (Tryton computes the taxes of a draft invoice when it is written, not
+   * when it is created), then posted. A retry resumes from what it finds: an invoice without lines
+   * gets them, a draft one is posted, a posted one is left alone.
+   */
+  private async createInvoice(deal: TrytonDeal, body: InvoiceBody): Promise<DeliveryReceipt> {
+    const lines = body.lines ?? [];
+    if (lines.length === 0) throw this.refuse(`invoice of deal ${deal.dealId} has no lines`);
+    let invoice = await this.findInvoice(deal.dealId);
+    if (!invoice) {
+      // Everything that can refuse the deal is checked before anything is written.
+      const currency = await this.currencyId(deal.currency);
+      await this.taxId(deal.taxRatePercent);
+      const books = await this.books();
+      const party = await this.findOrCreateParty(deal.account);
+      // The party's own receivable account, else the company default (what Tryton itself uses).
+      const [read] = await this.client.model<Array<{ account_receivable: number | null }>>(
+        'party.party',
+        'read',
+        [party.id],
+        ['account_receivable'],
+      );
+      const receivable = read?.account_receivable ?? books.receivable;
+      const [id] = await this.client.model<number[]>('account.invoice', 'create', [
+        {
+          type: 'out',
+          party: party.id,
+          invoice_address: party.address,
+          currency,
+          journal: books.journal,
+          account: receivable,
+          reference: deal.dealId,
+          description: `Deal ${deal.dealId}`.slice(0, 100),
+          comment: deal.notes ?? null,
+        },
+      ]);
+      invoice = { id, state: 'draft', number: null, lines: [] };
+    }
+    if (invoice.state === 'cancelled') throw this.refuse(`invoice ${invoice.id} is cancelled in Tryton`);
+    if (invoice.state === 'draft' && invoice.lines.length === 0) {
+      const currency = await this.currencyId(deal.currency);
+      const tax = await this.taxId(deal.taxRatePercent);
+      const { revenue: account } = await this.books();
+      await this.client.model('account.invoice', 'write', [invoice.id], {
+        lines: [
+          [
+            'create',
+            lines.map((line) => ({
+              type: 'line',
+              sequence: line.lineNo,
+              description: line.description,
+              quantity: Number(line.quantity),
+              unit_price: decimal(netUnitPrice(line)),
+              account,
+              currency,
+              taxes: tax === null ? [] : [['add', [tax]]],
+            })),
+          ],
+        ],
+      });
+    }
+    if (['draft', 'validated'].includes(invoice.state)) {
+      await this.client.model('account.invoice', 'post', [invoice.id]);
+    }
+    const [posted] = await this.client.model<InvoiceRecord[]>(
+      'account.invoice',
+      'read',
+      [invoice.id],
+      ['number'],
+    );
+    return { externalId: posted?.number ?? String(invoice.id) };
+  }
+
+  /**
+   * Where finance books a customer invoice: the first revenue journal, and the receivable and
+   * revenue accounts Tryton's accounting configuration gives new parties and product categories.
+   */
+  private books(): Promise<{ journal: number; receivable: number; revenue: number }> {
+    this.booking ??= (async () => {
+      const [journal] = await this.client.model<number[]>(
+        'account.journal',
+        'search',
+        [['type', '=', 'revenue']],
+        0,
+        1,
+      );
+      const [config] = await this.client.model<
+        Array<{ default_account_receivable: number | null; default_category_account_revenue: number | null }>
+      >(
+        'account.configuration',
+        'read',
+        [1],
+        ['default_account_receivable', 'default_category_account_revenue'],
+      );
+      const receivable = config?.default_account_receivable;
+      const revenue = config?.default_category_account_revenue;
+      if (journal === undefined || !receivable || !revenue) {
+        throw this.refuse(
+          'finance-owned invoicing needs a revenue journal and default receivable and revenue accounts in Tryton',
+        );
+      }
+      return { journal, receivable, revenue };
+    })().catch((error: unknown) => {
+      this.booking = null;
+      throw error;
+    });
+    return this.booking;
+  }
+
+  /** Tryton's product for every item code of the order; refuses the deal naming what is missing. */
   private async productsFor(
     lines: SalesOrderBody['lines'],
     deal: TrytonDeal,
   ): Promise<Map<string, { id: number; uom: number }>> {
+    const now = Date.now();
     const codes = [...new Set(lines.map((line) => line.itemCode))];
-    const found = await this.client.model<Array<{ id: number; code: string; default_uom: number }>>(
-      'product.product',
-      'search_read',
-      [['code', 'in', codes]],
-      0,
-      null,
-      null,
-      ['code', 'default_uom'],
-    );
-    const products = new Map(
-      found.map((product) => [product.code, { id: product.id, uom: product.default_uom }]),
-    );
-    const missing = lines.filter((line) => !products.has(line.itemCode));
+    const unknown = codes.filter((code) => (this.products.get(code)?.until ?? 0) <= now);
+    if (unknown.length > 0) {
+      const found = await this.client.model<Array<{ id: number; code: string; default_uom: number }>>(
+        'product.product',
+        'search_read',
+        [['code', 'in', unknown]],
+        0,
+        null,
+        null,
+        ['code', 'default_uom'],
+      );
+      for (const product of found) {
+        this.products.set(product.code, {
+          id: product.id,
+          uom: product.default_uom,
+          until: now + PRODUCT_CACHE_MS,
+        });
+      }
+    }
+    const missing = lines.filter((line) => (this.products.get(line.itemCode)?.until ?? 0) <= now);
     if (missing.length > 0) {
       const named = missing.map((line) => {
         const crm = deal.lines.find((dealLine) => dealLine.lineNo === line.lineNo)?.crmProductId;
@@ -205,7 +371,7 @@ export class TrytonConnector implements DownstreamConnector {
       });
       throw this.refuse(`no Tryton product for ${[...new Set(named)].join(', ')}`);
     }
-    return products;
+    return new Map(codes.map((code) => [code, this.products.get(code)!]));
   }
 
   private async currencyId(code: string): Promise<number> {

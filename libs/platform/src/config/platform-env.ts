@@ -143,6 +143,13 @@ export class DownstreamEnv {
   @IsString()
   TRYTON_PASSWORD_FILE?: string;
 
+  /**
+   * Who makes the Tryton invoice: the confirmed sale (`sale`, finance posts it) or finance itself
+   * (`finance`, sales then make none). Both erp-orders and finance-invoicing must agree.
+   */
+  @IsIn(['sale', 'finance'])
+  TRYTON_INVOICING = 'sale';
+
   @ValidateIf((env: DownstreamEnv) => env.DOWNSTREAM_MODE === 'real')
   @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL when DOWNSTREAM_MODE=real' })
   RT_URL?: string;

@@ -73,6 +73,7 @@ function createRealConnector(name: string, config: ConfigService): DownstreamCon
         username: config.getOrThrow<string>('TRYTON_USER'),
         password: config.get<string>('TRYTON_PASSWORD'),
         passwordFile: config.get<string>('TRYTON_PASSWORD_FILE'),
+        invoicing: config.getOrThrow<'sale' | 'finance'>('TRYTON_INVOICING'),
         timeoutMs,
       });
     case 'support':

@@ -39,21 +39,19 @@ export class InvoicesService {
     );
     const invoiceNumber = inserted[0]?.invoice_number;
     if (!invoiceNumber) return;
+    const lines = priced.lines.map((line, index) => ({
+      lineNo: line.lineNo,
+      description: deal.lines[index].description ?? deal.lines[index].crmProductId,
+      quantity: line.quantity,
+      unitPrice: line.unitPrice,
+      discountPercent: line.discountPercent,
+      lineTotal: line.lineTotal,
+    }));
     await manager
       .createQueryBuilder()
       .insert()
       .into('invoice_line')
-      .values(
-        priced.lines.map((line, index) => ({
-          invoiceNumber,
-          lineNo: line.lineNo,
-          description: deal.lines[index].description ?? deal.lines[index].crmProductId,
-          quantity: line.quantity,
-          unitPrice: line.unitPrice,
-          discountPercent: line.discountPercent,
-          lineTotal: line.lineTotal,
-        })),
-      )
+      .values(lines.map((line) => ({ invoiceNumber, ...line })))
       .execute();
     const invoice = {
       dealId: deal.dealId,
@@ -67,7 +65,8 @@ export class InvoicesService {
     await this.finance.deliver({
       operation: 'invoices',
       idempotencyKey: event.id,
-      body: invoice,
+      // The downstream gets the lines too: a finance system that owns invoicing creates them.
+      body: { ...invoice, lines },
       event: { id: event.id, type: 'deal_won', data: deal },
     });
     await ctx.publish('invoice_created', invoice);
