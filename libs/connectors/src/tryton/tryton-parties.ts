@@ -373,7 +373,8 @@ export class TrytonParties {
     );
   }
 
-  private async snapshots(ids: number[]): Promise<PartySnapshot[]> {
+  /** The parties with these ids as the poller reads them; archived ones are left out. */
+  async snapshots(ids: number[]): Promise<PartySnapshot[]> {
     const parties = (await this.client.model<PartyRecord[]>('party.party', 'read', ids, PARTY_FIELDS)).filter(
       (party) => Boolean(party.active),
     );

@@ -1,12 +1,31 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import type { EntityManager } from 'typeorm';
 
-import type { DealWonV1 } from '@switchboard/contracts';
+import type { CloudEvent, CustomerSyncedV1, DealWonV1 } from '@switchboard/contracts';
+import type { DownstreamConnector } from '@switchboard/connectors';
+import { EventRejected, type InboxContext } from '@switchboard/inbox';
+import { DOWNSTREAM_CONNECTOR } from '@switchboard/platform';
 
+import { customerSyncEvents } from './customer-sync.metrics';
 import { ErpCustomer } from './erp-customer.entity';
 
 @Injectable()
 export class CustomersService {
+  /**
+   * With DOWNSTREAM_MODE=real the ERP customer is a Tryton party, whose code is the CRM account id
+   * (TrytonConnector.findOrCreateParty): its number is that code, so what sales_order_created
+   * reports as the ERP id is the id the Tryton party poller reports the party under.
+   */
+  private readonly partyCodes: boolean;
+
+  constructor(
+    config: ConfigService,
+    @Inject(DOWNSTREAM_CONNECTOR) private readonly erp: DownstreamConnector,
+  ) {
+    this.partyCodes = config.get<string>('DOWNSTREAM_MODE') === 'real';
+  }
+
   /**
    * The ERP customer a deal is sold to. A prospect (or an account the ERP does not know yet) is
    * created once, keyed by its CRM account id: concurrent deals of the same new account race on
@@ -17,12 +36,14 @@ export class CustomersService {
     deal: DealWonV1,
   ): Promise<{ customerNumber: string; created: boolean }> {
     const { account } = deal;
-    if (!account.isProspect && account.erpCustomerNumber) {
+    // In real mode the sale goes to the party coded with the CRM account id whatever number the CRM
+    // holds, so that party is the customer reported.
+    if (!this.partyCodes && !account.isProspect && account.erpCustomerNumber) {
       return { customerNumber: account.erpCustomerNumber, created: false };
     }
     const inserted: Array<{ customer_number: string }> = await manager.query(
       `INSERT INTO erp_customer (customer_number, crm_account_id, name, email, vat_number, country, promoted_from_deal_id)
-       VALUES ('C' || lpad(nextval('erp_customer_number_seq')::text, 8, '0'), $1, $2, $3, $4, $5, $6)
+       VALUES (COALESCE($7, 'C' || lpad(nextval('erp_customer_number_seq')::text, 8, '0')), $1, $2, $3, $4, $5, $6)
        ON CONFLICT (crm_account_id) DO NOTHING
        RETURNING customer_number`,
       [
@@ -32,10 +53,114 @@ export class CustomersService {
         account.vatNumber ?? null,
         account.country ?? null,
         deal.dealId,
+        this.partyCodes ? account.crmAccountId : null,
       ],
     );
     if (inserted[0]) return { customerNumber: inserted[0].customer_number, created: true };
     const existing = await manager.findOneByOrFail(ErpCustomer, { crmAccountId: account.crmAccountId });
     return { customerNumber: existing.customerNumber, created: false };
+  }
+
+  /**
+   * `customer_synced` for the ERP: the CRM-owned fields (name, e-mail, phone, address) applied to the
+   * ERP customer, through the connector (the Tryton party in real mode) and to erp-orders' own
+   * record, only when the event's version is newer than the one applied for the customer. Events
+   * for other systems and contacts (the ERP keeps accounts only) are skipped, not errors.
+   */
+  async applySynced(event: CloudEvent<'customer_synced'>, ctx: InboxContext): Promise<void> {
+    const sync = event.data;
+    if (sync.target !== 'erp') return this.count('skipped_other_target');
+    if (sync.entity !== 'account') return this.count('skipped_contact');
+    const { manager } = ctx;
+    // A replay or a dead letter re-sent may race the customer's next event: one at a time per customer.
+    await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`customer_synced:${sync.customerId}`]);
+    const [state]: Array<{ applied_version: number; erp_customer_number: string | null }> =
+      await manager.query(
+        'SELECT applied_version, erp_customer_number FROM customer_sync_state WHERE customer_id = $1',
+        [sync.customerId],
+      );
+    if (state && state.applied_version >= sync.version) return this.count('stale');
+
+    const receipt = await this.erp.deliver({
+      operation: 'customers',
+      idempotencyKey: event.id,
+      body: sync,
+      event: { id: event.id, type: 'customer_synced', data: sync },
+    });
+    const customerNumber = await this.applyToOwnRecord(
+      manager,
+      sync,
+      state?.erp_customer_number ?? null,
+      receipt.externalId,
+    );
+    await manager.query(
+      `INSERT INTO customer_sync_state (customer_id, applied_version, erp_customer_number, event_id)
+       VALUES ($1, $2, $3, $4)
+       ON CONFLICT (customer_id) DO UPDATE SET
+         applied_version = EXCLUDED.applied_version,
+         erp_customer_number = COALESCE(EXCLUDED.erp_customer_number, customer_sync_state.erp_customer_number),
+         event_id = EXCLUDED.event_id,
+         applied_at = now()`,
+      [sync.customerId, sync.version, customerNumber, event.id],
+    );
+    this.count('applied');
+  }
+
+  /** erp-orders' own record of the customer; returns its number (null: none, e.g. deactivating an unknown one). */
+  private async applyToOwnRecord(
+    manager: EntityManager,
+    sync: CustomerSyncedV1,
+    knownNumber: string | null,
+    partyCode: string | null,
+  ): Promise<string | null> {
+    const crmAccountId = sync.crossReferences.find((ref) => ref.system === 'crm')?.externalId ?? null;
+    const numbers = [sync.targetExternalId, knownNumber, partyCode].filter((n): n is string => Boolean(n));
+    const found = await manager
+      .createQueryBuilder(ErpCustomer, 'customer')
+      .where('customer.customerNumber IN (:...numbers)', { numbers: numbers.length > 0 ? numbers : [''] })
+      .orWhere('customer.crmAccountId = :crmAccountId', { crmAccountId: crmAccountId ?? '' })
+      .getMany();
+    const customer =
+      numbers.map((n) => found.find((row) => row.customerNumber === n)).find(Boolean) ?? found[0] ?? null;
+    const { fields } = sync;
+    if (sync.action === 'deactivate') {
+      if (customer) await manager.update(ErpCustomer, customer.customerNumber, { active: false });
+      return customer?.customerNumber ?? null;
+    }
+    // Absent (undefined) means unchanged, null cleared; the name is required and never cleared.
+    const changes: Partial<ErpCustomer> = {};
+    if (fields.name) changes.name = fields.name;
+    if (fields.email !== undefined) changes.email = fields.email;
+    if (fields.phone !== undefined) changes.phone = fields.phone;
+    if (fields.billingAddress !== undefined) changes.billingAddress = fields.billingAddress;
+    if (customer) {
+      if (Object.keys(changes).length > 0)
+        await manager.update(ErpCustomer, customer.customerNumber, changes);
+      return customer.customerNumber;
+    }
+    if (!changes.name) {
+      throw new EventRejected(
+        'required_field_missing',
+        `customer_synced ${sync.customerId} v${sync.version} creates an ERP customer but carries no name`,
+      );
+    }
+    const [created]: Array<{ customer_number: string }> = await manager.query(
+      `INSERT INTO erp_customer (customer_number, crm_account_id, name, email, phone, billing_address)
+       VALUES (COALESCE($1, 'C' || lpad(nextval('erp_customer_number_seq')::text, 8, '0')), $2, $3, $4, $5, $6)
+       RETURNING customer_number`,
+      [
+        partyCode,
+        crmAccountId,
+        changes.name,
+        changes.email ?? null,
+        changes.phone ?? null,
+        changes.billingAddress ? JSON.stringify(changes.billingAddress) : null,
+      ],
+    );
+    return created.customer_number;
+  }
+
+  private count(outcome: string): void {
+    customerSyncEvents.inc({ outcome });
   }
 }

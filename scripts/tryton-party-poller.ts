@@ -1,0 +1,184 @@
+// customer_updated from Tryton: a poller that reads the parties changed since its checkpoint and
+// posts each to ingest as the `erp` source, signed like any source system (docs/integrating.md).
+// The record id is the party code (the id erp-orders reports the ERP customer under), the source
+// event id `tryton-party-<party id>-<newest change time>`, so a party polled again unchanged is a
+// duplicate for ingest (same id -> same event, one message), while any new edit is a new event.
+// customer-sync decides what the ERP may change (deploy/ownership.yaml) and drops echoes of the
+// values it sent to the ERP, so the poller sends what the party holds and filters nothing.
+//
+//   node dist/scripts/tryton-party-poller.js          # every TRYTON_PARTY_POLL_MS (default 30 s)
+//   node dist/scripts/tryton-party-poller.js --once   # one pass
+//
+// Reads TRYTON_URL, TRYTON_DATABASE, TRYTON_USER, TRYTON_PASSWORD(_FILE) (deploy/real-systems.env),
+// INGEST_URL (default http://127.0.0.1:3000), INGEST_SOURCE_SECRETS (the `erp` secret),
+// TRYTON_PARTY_CHECKPOINT_FILE (default .stack/tryton-party-poller.checkpoint.json) and, for a
+// first run without a checkpoint, TRYTON_PARTY_POLL_SINCE (RFC 3339; default: now, history being
+// the initial load's job).
+import { createHmac } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+import {
+  TrytonClient,
+  TrytonParties,
+  partyToCustomerFields,
+  type PartySnapshot,
+} from '@switchboard/connectors';
+
+export interface PartyPollerOptions {
+  parties: TrytonParties;
+  ingestUrl: string;
+  /** The `erp` source's HMAC secret. */
+  secret: string;
+  /** A JSON file `{"since": "<newest change time posted>"}`, written after each pass that posted. */
+  checkpointFile: string;
+  /** Where the first pass starts when there is no checkpoint file yet (RFC 3339); default now. */
+  since?: string;
+  /**
+   * Each pass reads from this many seconds before the checkpoint: a Tryton transaction that
+   * committed late with an older write_date is still seen; what was posted already is a duplicate.
+   */
+  overlapSeconds?: number;
+}
+
+export interface PollResult {
+  posted: number;
+  duplicates: number;
+  /** The checkpoint after the pass: the newest change time posted (unchanged when nothing was). */
+  checkpoint: string;
+  /** Each party posted: its source event id and whether ingest had it already. */
+  events: Array<{ partyId: number; id: string; duplicate: boolean }>;
+}
+
+/** The `customer_updated` ingest body of one party. */
+export function partyEvent(party: PartySnapshot): {
+  id: string;
+  type: 'customer_updated';
+  data: Record<string, unknown>;
+} {
+  return {
+    id: `tryton-party-${party.id}-${party.changedAt.replace(/[^0-9]/g, '')}`,
+    type: 'customer_updated',
+    data: {
+      system: 'erp',
+      entity: 'account',
+      externalId: party.code,
+      // The contract's timestamps are milliseconds; the event id above keeps Tryton's microseconds.
+      changedAt: new Date(party.changedAt).toISOString(),
+      fields: partyToCustomerFields(party),
+    },
+  };
+}
+
+/** An RFC 3339 time as the poller's stamps are written (microseconds, UTC), so they compare as strings. */
+export function toStamp(iso: string): string {
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) throw new Error(`not an RFC 3339 time: ${iso}`);
+  return new Date(at).toISOString().replace('Z', '000Z');
+}
+
+/** The stored checkpoint, or null when there is no file yet. */
+export function readCheckpoint(file: string): string | null {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  const { since } = JSON.parse(text) as { since?: unknown };
+  if (typeof since !== 'string' || Number.isNaN(Date.parse(since))) {
+    throw new Error(
+      `${file}: no valid "since" (delete the file to start again from TRYTON_PARTY_POLL_SINCE)`,
+    );
+  }
+  return since;
+}
+
+function writeCheckpoint(file: string, since: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  // Write-then-rename: a crash mid-write leaves the old checkpoint, never a truncated file.
+  writeFileSync(`${file}.tmp`, `${JSON.stringify({ since, writtenAt: new Date().toISOString() })}\n`);
+  renameSync(`${file}.tmp`, file);
+}
+
+/** One pass: posts every party changed since the checkpoint, oldest first, then moves the checkpoint. */
+export async function pollOnce(options: PartyPollerOptions): Promise<PollResult> {
+  const stored = readCheckpoint(options.checkpointFile);
+  const checkpoint = stored ?? toStamp(options.since ?? new Date().toISOString());
+  const from = new Date(Date.parse(checkpoint) - (options.overlapSeconds ?? 60) * 1000).toISOString();
+  const parties = await options.parties.changedSince(from);
+  let posted = 0;
+  let duplicates = 0;
+  let newest = checkpoint;
+  const events: PollResult['events'] = [];
+  for (const party of parties) {
+    const event = partyEvent(party);
+    const body = JSON.stringify(event);
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const signature = `v1=${createHmac('sha256', options.secret).update(`${timestamp}.${body}`).digest('hex')}`;
+    const response = await fetch(`${options.ingestUrl}/v1/events`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-switchboard-source': 'erp',
+        'x-switchboard-timestamp': timestamp,
+        'x-switchboard-signature': signature,
+      },
+      body,
+    });
+    const answer = (await response.json().catch(() => ({}))) as { duplicate?: boolean };
+    // Stop at the first refusal without moving the checkpoint: the next pass starts from here again.
+    if (response.status !== 202) throw new Error(`ingest refused party ${party.id}: ${response.status}`);
+    if (answer.duplicate) duplicates += 1;
+    else posted += 1;
+    events.push({ partyId: party.id, id: event.id, duplicate: answer.duplicate === true });
+    if (party.changedAt > newest) newest = party.changedAt;
+  }
+  // The first pass stores its start even when nothing changed: the next pass must not start later.
+  if (newest !== stored) writeCheckpoint(options.checkpointFile, newest);
+  return { posted, duplicates, checkpoint: newest, events };
+}
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const secret = (env.INGEST_SOURCE_SECRETS ?? '')
+    .split(',')
+    .map((pair) => pair.split('=', 2))
+    .find(([source]) => source === 'erp')?.[1];
+  if (!env.TRYTON_URL || !env.TRYTON_DATABASE || !env.TRYTON_USER || !secret) {
+    throw new Error(
+      'TRYTON_URL, TRYTON_DATABASE, TRYTON_USER, TRYTON_PASSWORD(_FILE) and INGEST_SOURCE_SECRETS (erp=...) are required',
+    );
+  }
+  const options: PartyPollerOptions = {
+    parties: new TrytonParties(
+      new TrytonClient({
+        name: 'tryton-party-poller',
+        url: env.TRYTON_URL,
+        database: env.TRYTON_DATABASE,
+        username: env.TRYTON_USER,
+        password: env.TRYTON_PASSWORD,
+        passwordFile: env.TRYTON_PASSWORD_FILE,
+      }),
+    ),
+    ingestUrl: env.INGEST_URL ?? 'http://127.0.0.1:3000',
+    secret,
+    checkpointFile: env.TRYTON_PARTY_CHECKPOINT_FILE ?? '.stack/tryton-party-poller.checkpoint.json',
+    since: env.TRYTON_PARTY_POLL_SINCE,
+  };
+  const intervalMs = Number(env.TRYTON_PARTY_POLL_MS ?? 30_000);
+  for (;;) {
+    const { posted, duplicates, checkpoint } = await pollOnce(options);
+    console.log(JSON.stringify({ msg: 'tryton party poll', posted, duplicates, checkpoint }));
+    if (process.argv.includes('--once')) return;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
