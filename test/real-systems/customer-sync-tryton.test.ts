@@ -210,7 +210,13 @@ describe('customer master data both ways with Tryton', () => {
   it('links the party erp-orders creates for a won deal under its code, the id the poller uses', async () => {
     const deal = sampleDeal({
       dealId: run,
-      account: { crmAccountId: account, name: 'Nordlicht Handels GmbH' },
+      // A VAT number of this run: customer-sync matches accounts by VAT number, and every other
+      // run's sample deals on this shared broker carry the same default one.
+      account: {
+        crmAccountId: account,
+        name: 'Nordlicht Handels GmbH',
+        vatNumber: `DE${String(Date.now()).slice(-9)}`,
+      },
       lines: [{ lineNo: 1, crmProductId: sku, description: 'Sync test', quantity: '1', unitPrice: '100.00' }],
     });
     const posted = await ingestClient(cluster).post('crm', {
