@@ -13,35 +13,32 @@ import { ingestClient, testCluster, testEnv } from '../support/cluster';
 import { uniqueName } from '../support/stack';
 import { realSystemsDatabaseUrl, realSystemsEnv, rtReader, trytonReader } from './support';
 
-jest.setTimeout(30 * 60_000);
+jest.setTimeout(60 * 60_000);
 
-/**
- * How many deals acceptance 5 sends. The issue asks for 1,000 (`REAL_SYSTEMS_DEALS=1000`); at the
- * rate measured on this 2-core machine (about 0.5 deals/s into Tryton, BENCHMARKS.md) that is over
- * 30 minutes, so `npm test` sends 150 to stay inside the CI budget.
- */
-const DEALS = Number(process.env.REAL_SYSTEMS_DEALS ?? 150);
+/** How many deals acceptance 5 sends: the issue's 1,000 (`REAL_SYSTEMS_DEALS` for another count). */
+const DEALS = Number(process.env.REAL_SYSTEMS_DEALS ?? 1000);
 
-interface Sale {
-  id: number;
+interface Amounts {
   reference: string;
   state: string;
   untaxed_amount: string;
   tax_amount: string;
   total_amount: string;
-  lines: number[];
-  invoices: number[];
 }
 
-const SALE_FIELDS = [
-  'reference',
-  'state',
-  'untaxed_amount',
-  'tax_amount',
-  'total_amount',
-  'lines',
-  'invoices',
-];
+interface Sale extends Amounts {
+  id: number;
+  lines: number[];
+}
+
+interface Invoice extends Amounts {
+  id: number;
+  number: string;
+}
+
+const AMOUNT_FIELDS = ['reference', 'state', 'untaxed_amount', 'tax_amount', 'total_amount'];
+/** A confirmed sale: `processing`, or `done` at once when, as here, nothing is left to ship or invoice. */
+const CONFIRMED = ['processing', 'done'];
 
 describe('deal_won against real Tryton and Request Tracker', () => {
   let cluster: LocalCluster;
@@ -67,16 +64,32 @@ describe('deal_won against real Tryton and Request Tracker', () => {
     await cluster?.stop();
   });
 
+  // deploy/real-systems.env has finance own invoicing: its invoice carries the deal id as reference.
   const salesFor = (dealIds: string[]) =>
-    tryton.model<Sale[]>(
-      'sale.sale',
+    tryton.model<Sale[]>('sale.sale', 'search_read', [['reference', 'in', dealIds]], 0, null, null, [
+      ...AMOUNT_FIELDS,
+      'lines',
+    ]);
+  const invoicesFor = (dealIds: string[]) =>
+    tryton.model<Invoice[]>(
+      'account.invoice',
       'search_read',
-      [['reference', 'in', dealIds]],
+      [
+        ['reference', 'in', dealIds],
+        ['type', '=', 'out'],
+      ],
       0,
       null,
       null,
-      SALE_FIELDS,
+      [...AMOUNT_FIELDS, 'number'],
     );
+  /** Reads in slices: Tryton's `in` domains and answers stay small. */
+  const inSlices = async <T>(ids: string[], read: (slice: string[]) => Promise<T[]>): Promise<T[]> => {
+    const all: T[] = [];
+    for (let offset = 0; offset < ids.length; offset += 250)
+      all.push(...(await read(ids.slice(offset, offset + 250))));
+    return all;
+  };
 
   it('makes a confirmed sale, a posted invoice and an open onboarding ticket', async () => {
     const dealId = uniqueName('RS');
@@ -92,7 +105,7 @@ describe('deal_won against real Tryton and Request Tracker', () => {
     const sale = await eventually(
       async () => {
         const [found] = await salesFor([dealId]);
-        if (!found || found.state !== 'processing')
+        if (!found || !CONFIRMED.includes(found.state))
           throw new Error(`sale not confirmed yet: ${found?.state}`);
         return found;
       },
@@ -122,12 +135,7 @@ describe('deal_won against real Tryton and Request Tracker', () => {
 
     const invoice = await eventually(
       async () => {
-        const invoices = await tryton.model<Array<{ state: string; number: string; total_amount: string }>>(
-          'account.invoice',
-          'read',
-          sale.invoices,
-          ['state', 'number', 'total_amount', 'untaxed_amount', 'tax_amount'],
-        );
+        const invoices = await invoicesFor([dealId]);
         if (invoices.length !== 1 || invoices[0].state !== 'posted')
           throw new Error('invoice not posted yet');
         return invoices[0];
@@ -199,69 +207,46 @@ describe('deal_won against real Tryton and Request Tracker', () => {
     }
     const ids = deals.map((deal) => deal.dealId);
 
-    const readAll = async (): Promise<Sale[]> => {
-      const sales: Sale[] = [];
-      for (let offset = 0; offset < ids.length; offset += 250)
-        sales.push(...(await salesFor(ids.slice(offset, offset + 250))));
-      return sales;
-    };
     const sales = await eventually(
       async () => {
-        const found = await readAll();
-        const invoiced = found.filter((sale) => sale.invoices.length > 0);
-        if (found.length < DEALS || invoiced.length < DEALS) {
-          throw new Error(`${found.length}/${DEALS} sales, ${invoiced.length} invoiced so far`);
+        const found = await inSlices(ids, salesFor);
+        const confirmed = found.filter((sale) => CONFIRMED.includes(sale.state)).length;
+        if (found.length < DEALS || confirmed < DEALS) {
+          throw new Error(`${found.length}/${DEALS} sales, ${confirmed} confirmed so far`);
         }
         return found;
       },
-      { timeoutMs: 25 * 60_000, intervalMs: 5_000 },
+      { timeoutMs: 40 * 60_000, intervalMs: 5_000 },
     );
     const erpSeconds = (Date.now() - started) / 1000;
-    expect(sales).toHaveLength(DEALS);
-    expect(new Set(sales.map((sale) => sale.reference)).size).toBe(DEALS);
-
-    const byDeal = new Map(sales.map((sale) => [sale.reference, sale]));
-    const mismatches = deals.flatMap((deal) => {
-      const priced = priceDeal(deal);
-      const sale = byDeal.get(deal.dealId)!;
-      const ours = [priced.netTotal, priced.taxTotal, priced.grossTotal];
-      const theirs = [sale.untaxed_amount, sale.tax_amount, sale.total_amount];
-      return ours.every((amount, at) => new Decimal(amount).equals(theirs[at])) && sale.state === 'processing'
-        ? []
-        : [{ deal: deal.dealId, ours, theirs, state: sale.state }];
-    });
-    expect(mismatches).toEqual([]);
-
-    const invoiceIds = sales.flatMap((sale) => sale.invoices);
-    expect(invoiceIds).toHaveLength(DEALS);
     const invoices = await eventually(
       async () => {
-        const read: Array<{ id: number; state: string; total_amount: string }> = [];
-        for (let offset = 0; offset < invoiceIds.length; offset += 250) {
-          read.push(
-            ...(await tryton.model<typeof read>(
-              'account.invoice',
-              'read',
-              invoiceIds.slice(offset, offset + 250),
-              ['state', 'total_amount'],
-            )),
-          );
+        const found = await inSlices(ids, invoicesFor);
+        const posted = found.filter((invoice) => invoice.state === 'posted').length;
+        if (found.length < DEALS || posted < DEALS) {
+          throw new Error(`${found.length}/${DEALS} invoices, ${posted} posted so far`);
         }
-        const posted = read.filter((invoice) => invoice.state === 'posted').length;
-        if (posted < DEALS) throw new Error(`${posted}/${DEALS} invoices posted`);
-        return read;
+        return found;
       },
       { timeoutMs: 15 * 60_000, intervalMs: 5_000 },
     );
-    const invoiceTotals = new Map(invoices.map((invoice) => [invoice.id, invoice.total_amount]));
-    for (const deal of deals) {
-      const sale = byDeal.get(deal.dealId)!;
-      const theirs = new Decimal(invoiceTotals.get(sale.invoices[0]) ?? 'NaN');
-      expect([deal.dealId, theirs.toFixed()]).toEqual([
-        deal.dealId,
-        new Decimal(priceDeal(deal).grossTotal).toFixed(),
-      ]);
+    const financeSeconds = (Date.now() - started) / 1000;
+
+    // None doubled: exactly one sale and one invoice per deal.
+    for (const records of [sales, invoices]) {
+      expect(records).toHaveLength(DEALS);
+      expect(new Set(records.map((record) => record.reference)).size).toBe(DEALS);
     }
+    // Totals equal ours, to the last minor unit, on both documents.
+    const mismatches = [...sales, ...invoices].flatMap((record) => {
+      const priced = priceDeal(deals[ids.indexOf(record.reference)]);
+      const ours = [priced.netTotal, priced.taxTotal, priced.grossTotal];
+      const theirs = [record.untaxed_amount, record.tax_amount, record.total_amount];
+      return ours.every((amount, at) => new Decimal(amount).equals(theirs[at]))
+        ? []
+        : [{ deal: record.reference, ours, theirs, state: record.state }];
+    });
+    expect(mismatches).toEqual([]);
     const parties = await tryton.model<number>('party.party', 'search_count', [
       ['code', 'like', `ACC-${run}-%`],
     ]);
@@ -281,7 +266,7 @@ describe('deal_won against real Tryton and Request Tracker', () => {
     expect(tickets).toBe(DEALS);
     const seconds = (Date.now() - started) / 1000;
     process.stdout.write(
-      `real systems: ${DEALS} deals -> sales+invoices in ${erpSeconds.toFixed(0)} s, all effects in ${seconds.toFixed(0)} s (${(DEALS / seconds).toFixed(1)} deals/s)\n`,
+      `real systems: ${DEALS} deals -> sales in ${erpSeconds.toFixed(0)} s, posted invoices in ${financeSeconds.toFixed(0)} s, all effects in ${seconds.toFixed(0)} s (${(DEALS / seconds).toFixed(2)} deals/s)\n`,
     );
   });
 });

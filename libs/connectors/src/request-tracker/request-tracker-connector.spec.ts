@@ -1,15 +1,22 @@
 import type { Delivery } from '../downstream-connector';
 import { RequestTrackerConnector } from './request-tracker-connector';
 
-type Sent = { method: string; url: string; body: unknown };
+type Sent = { method: string; url: string; body: unknown; headers: Record<string, string> };
 
-function fakeRt(answer: (sent: Sent) => { status: number; body: unknown }): Sent[] {
-  const sent: Sent[] = [];
+/** A fake RT: logins (counted in `logins`) hand out sessions `s1`, `s2`...; REST2 calls go to `answer`. */
+function fakeRt(answer: (sent: Sent) => { status: number; body: unknown }): Sent[] & { logins: string[] } {
+  const sent = Object.assign([] as Sent[], { logins: [] as string[] });
   global.fetch = jest.fn((url: string, init: RequestInit) => {
+    if (url.endsWith('/NoAuth/Login.html')) {
+      sent.logins.push(init.body as string);
+      const cookie = `RT_SID_rt.8124=s${sent.logins.length}; path=/rt; HttpOnly`;
+      return Promise.resolve(new Response(null, { status: 302, headers: { 'set-cookie': cookie } }));
+    }
     const call = {
       method: init.method ?? 'GET',
       url,
       body: init.body ? JSON.parse(init.body as string) : null,
+      headers: init.headers as Record<string, string>,
     };
     sent.push(call);
     const { status, body } = answer(call);
@@ -70,6 +77,31 @@ describe('RequestTrackerConnector', () => {
     const sent = fakeRt(() => ({ status: 200, body: { items: [{ id: '7' }] } }));
     await expect(connector().deliver(delivery)).resolves.toEqual({ externalId: '7' });
     expect(sent.filter((call) => call.method === 'POST')).toHaveLength(0);
+  });
+
+  it('logs in once and sends the session cookie, never the password, on every REST2 call', async () => {
+    const sent = fakeRt((call) =>
+      call.method === 'GET' ? { status: 200, body: { items: [] } } : { status: 201, body: { id: 7 } },
+    );
+    const rt = connector();
+    await rt.deliver(delivery);
+    await rt.deliver({ ...delivery, body: { dealId: 'D-2', subject: 'Onboarding: ACME' } });
+    expect(sent.logins).toEqual(['user=root&pass=pw']);
+    expect(sent).toHaveLength(4);
+    for (const call of sent) {
+      expect(call.headers).toMatchObject({ cookie: 'RT_SID_rt.8124=s1' });
+      expect(JSON.stringify(call.headers)).not.toContain('pw');
+    }
+  });
+
+  it('logs in again when RT no longer knows the session (a redirect to its login page)', async () => {
+    const sent = fakeRt((call) =>
+      call.headers.cookie === 'RT_SID_rt.8124=s1'
+        ? { status: 302, body: null }
+        : { status: 200, body: { items: [{ id: '7' }] } },
+    );
+    await expect(connector().deliver(delivery)).resolves.toEqual({ externalId: '7' });
+    expect(sent.logins).toHaveLength(2);
   });
 
   it('maps 401 to authentication, 400 to validation and 503 to transient', async () => {
