@@ -66,7 +66,15 @@ function deliveries(deal: DealWonV1): { order: Delivery; invoice: Delivery; tick
       event,
       body: { dealId: deal.dealId, lines },
     },
-    invoice: { operation: 'invoices', idempotencyKey: event.id, event, body: { dealId: deal.dealId } },
+    invoice: {
+      operation: 'invoices',
+      idempotencyKey: event.id,
+      event,
+      body: {
+        dealId: deal.dealId,
+        lines: lines.map((line, index) => ({ ...line, description: deal.lines[index].crmProductId })),
+      },
+    },
     ticket: {
       operation: 'tickets',
       idempotencyKey: event.id,
@@ -115,6 +123,7 @@ async function main(): Promise<void> {
     database: config.TRYTON_DATABASE,
     username: config.TRYTON_USER,
     password: config.TRYTON_PASSWORD,
+    invoicing: config.TRYTON_INVOICING === 'sale' ? 'sale' : 'finance',
     timeoutMs: 60_000,
   });
   const rt = new RequestTrackerConnector({
@@ -126,7 +135,9 @@ async function main(): Promise<void> {
     timeoutMs: 60_000,
   });
   const trytonCpu = () => cpuSeconds(join(ROOT, '.stack/real-systems/tryton/trytond.pid'));
-  console.log(`real systems benchmark: ${DEALS} deals per run, 2-line deals, ${new Date().toISOString()}`);
+  console.log(
+    `real systems benchmark: ${DEALS} deals per run, 2-line deals, invoicing by ${tryton.invoicing}, ${new Date().toISOString()}`,
+  );
   for (const concurrency of CONCURRENCY) {
     const run = `BENCH-${Date.now().toString(36)}-c${concurrency}`;
     const all = Array.from({ length: DEALS }, (_, index) =>
@@ -140,7 +151,7 @@ async function main(): Promise<void> {
       trytonCpu,
     );
     await measure(
-      'Tryton invoice post',
+      tryton.invoicing === 'finance' ? 'Tryton invoice (create, lines, post)' : 'Tryton invoice post',
       all.map((d) => d.invoice),
       concurrency,
       (d) => tryton.deliver(d),
