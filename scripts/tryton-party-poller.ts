@@ -18,12 +18,7 @@ import { createHmac } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-import {
-  TrytonClient,
-  TrytonParties,
-  partyToCustomerFields,
-  type PartySnapshot,
-} from '@switchboard/connectors';
+import { TrytonClient, TrytonParties, partyCustomerUpdated } from '@switchboard/connectors';
 
 export interface PartyPollerOptions {
   parties: TrytonParties;
@@ -48,26 +43,6 @@ export interface PollResult {
   checkpoint: string;
   /** Each party posted: its source event id and whether ingest had it already. */
   events: Array<{ partyId: number; id: string; duplicate: boolean }>;
-}
-
-/** The `customer_updated` ingest body of one party. */
-export function partyEvent(party: PartySnapshot): {
-  id: string;
-  type: 'customer_updated';
-  data: Record<string, unknown>;
-} {
-  return {
-    id: `tryton-party-${party.id}-${party.changedAt.replace(/[^0-9]/g, '')}`,
-    type: 'customer_updated',
-    data: {
-      system: 'erp',
-      entity: 'account',
-      externalId: party.code,
-      // The contract's timestamps are milliseconds; the event id above keeps Tryton's microseconds.
-      changedAt: new Date(party.changedAt).toISOString(),
-      fields: partyToCustomerFields(party),
-    },
-  };
 }
 
 /** An RFC 3339 time as the poller's stamps are written (microseconds, UTC), so they compare as strings. */
@@ -113,7 +88,7 @@ export async function pollOnce(options: PartyPollerOptions): Promise<PollResult>
   let newest = checkpoint;
   const events: PollResult['events'] = [];
   for (const party of parties) {
-    const event = partyEvent(party);
+    const event = partyCustomerUpdated(party);
     const body = JSON.stringify(event);
     const timestamp = String(Math.floor(Date.now() / 1000));
     const signature = `v1=${createHmac('sha256', options.secret).update(`${timestamp}.${body}`).digest('hex')}`;

@@ -28,6 +28,7 @@ export {
   TrytonDateTime,
   newestStamp,
   partyCodeFor,
+  partyCustomerUpdated,
   partyToCustomerFields,
   partyWriteValues,
   trytonTimestamp,

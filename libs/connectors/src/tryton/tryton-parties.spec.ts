@@ -2,6 +2,7 @@ import {
   TrytonDateTime,
   newestStamp,
   partyCodeFor,
+  partyCustomerUpdated,
   partyToCustomerFields,
   partyWriteValues,
   trytonTimestamp,
@@ -175,5 +176,31 @@ describe('partyCodeFor', () => {
     ];
     expect(partyCodeFor({ customerId: 'cus-1', crossReferences })).toBe('ACC-1');
     expect(partyCodeFor({ customerId: 'cus-1', crossReferences: crossReferences.slice(0, 1) })).toBe('cus-1');
+  });
+});
+
+describe('partyCustomerUpdated', () => {
+  it('is an ERP customer_updated keyed by the party code, its id from the party id and change time', () => {
+    const party = snapshot({ vatNumber: 'DE811569869' });
+    expect(partyCustomerUpdated(party)).toEqual({
+      id: 'tryton-party-7-20261129064315774828',
+      type: 'customer_updated',
+      data: {
+        system: 'erp',
+        entity: 'account',
+        externalId: 'ACC-1',
+        changedAt: '2026-11-29T06:43:15.774Z',
+        fields: { name: 'Müller & Søn GmbH', vatNumber: 'DE811569869' },
+      },
+    });
+  });
+
+  it('keeps the id of an unchanged party (a duplicate for ingest) and changes it with any edit', () => {
+    const party = snapshot();
+    expect(partyCustomerUpdated({ ...party }).id).toBe(partyCustomerUpdated(party).id);
+    // One microsecond later: the same millisecond in changedAt, still a new event.
+    expect(partyCustomerUpdated({ ...party, changedAt: '2026-11-29T06:43:15.774829Z' }).id).not.toBe(
+      partyCustomerUpdated(party).id,
+    );
   });
 });

@@ -1,4 +1,4 @@
-import type { Address, CustomerFields, CustomerSyncedV1 } from '@switchboard/contracts';
+import type { Address, CustomerFields, CustomerSyncedV1, CustomerUpdatedV1 } from '@switchboard/contracts';
 
 import type { DeliveryReceipt } from '../downstream-connector';
 import { DownstreamError } from '../downstream-error';
@@ -102,6 +102,31 @@ export function partyToCustomerFields(party: PartySnapshot): CustomerFields {
     };
   }
   return fields;
+}
+
+/**
+ * The ingest request of one party: `customer_updated` from the ERP, keyed by the party code (the id
+ * erp-orders reports the ERP customer under). The source event id is the party id and its newest
+ * change time (microseconds): the same party polled again unchanged is the same event for ingest,
+ * any edit a new one.
+ */
+export function partyCustomerUpdated(party: PartySnapshot): {
+  id: string;
+  type: 'customer_updated';
+  data: CustomerUpdatedV1;
+} {
+  return {
+    id: `tryton-party-${party.id}-${party.changedAt.replace(/[^0-9]/g, '')}`,
+    type: 'customer_updated',
+    data: {
+      system: 'erp',
+      entity: 'account',
+      externalId: party.code,
+      // The contract's times are milliseconds; the event id above keeps Tryton's microseconds.
+      changedAt: new Date(party.changedAt).toISOString(),
+      fields: partyToCustomerFields(party),
+    },
+  };
 }
 
 /** The subset of `customer_synced` the party writer needs (ERP target, account entity). */
@@ -223,7 +248,7 @@ interface PartyRecord {
  * timeout finds the party instead of creating a second one.
  */
 export class TrytonParties {
-  private readonly countries = new Map<string, number | null>();
+  private readonly countries = new Map<string, number>();
 
   constructor(
     private readonly client: TrytonClient,
@@ -337,9 +362,11 @@ export class TrytonParties {
 
   /** Tryton's id of a country by ISO code; null when Tryton has none (it ships without countries). */
   private async countryId(code: string): Promise<number | null> {
-    if (this.countries.has(code)) return this.countries.get(code) ?? null;
+    const cached = this.countries.get(code);
+    if (cached !== undefined) return cached;
     const [id] = await this.client.model<number[]>('country.country', 'search', [['code', '=', code]]);
-    this.countries.set(code, id ?? null);
+    // Only found ids are kept: countries imported later are used without a restart.
+    if (id !== undefined) this.countries.set(code, id);
     return id ?? null;
   }
 
