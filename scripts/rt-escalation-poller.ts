@@ -108,10 +108,17 @@ async function main(): Promise<void> {
     minPriority: Number(env.RT_ESCALATION_PRIORITY ?? 80),
   };
   const intervalMs = Number(env.RT_ESCALATION_POLL_MS ?? 30_000);
+  const once = process.argv.includes('--once');
   for (;;) {
-    const result = await pollEscalations(options);
-    console.log(JSON.stringify({ msg: 'rt escalation poll', ...result }));
-    if (process.argv.includes('--once')) return;
+    try {
+      const result = await pollEscalations(options);
+      console.log(JSON.stringify({ msg: 'rt escalation poll', ...result }));
+    } catch (error) {
+      // RT or ingest briefly away: the next pass catches up (the source event ids dedupe).
+      if (once) throw error;
+      console.error(JSON.stringify({ msg: 'rt escalation poll failed', error: String(error) }));
+    }
+    if (once) return;
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 
 import { IngestClient, LocalCluster, eventually, loadLocalEnv, sampleDeal } from '@switchboard/testing';
@@ -32,11 +34,13 @@ async function main(): Promise<void> {
     logs: { dir: join(root, '.stack/logs') },
   });
 
+  const pollers: ChildProcess[] = [];
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping services gracefully...`);
+    for (const poller of pollers) poller.kill('SIGTERM');
     void cluster.stop().then(() => {
       console.log('all services stopped');
       process.exit(0);
@@ -49,6 +53,7 @@ async function main(): Promise<void> {
   failed = async (error: unknown) => {
     console.error(error instanceof Error ? error.message : error);
     console.error('stopping services (their logs are in .stack/logs)...');
+    for (const poller of pollers) poller.kill('SIGTERM');
     await cluster.stop();
     process.exit(1);
   };
@@ -57,6 +62,23 @@ async function main(): Promise<void> {
     console.log(
       `  ${service.name.padEnd(20)} ${service.url}  (pid ${service.pid}, log .stack/logs/${service.name}.log)`,
     );
+  }
+
+  // Against the real systems, what RT and Tryton change on their side comes in through pollers that
+  // post to ingest: escalated RT tickets (ticket_escalated) and edited Tryton parties (customer_updated).
+  if (env.DOWNSTREAM_MODE === 'real') {
+    for (const name of ['rt-escalation-poller', 'tryton-party-poller']) {
+      const log = join(root, '.stack/logs', `${name}.log`);
+      const child = spawn(process.execPath, [join(root, 'dist/scripts', `${name}.js`)], {
+        env: { ...env, INGEST_URL: cluster.url('ingest') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const out = createWriteStream(log, { flags: 'a' });
+      child.stdout.pipe(out);
+      child.stderr.pipe(out);
+      pollers.push(child);
+      console.log(`  ${name.padEnd(20)} polling every 30 s  (pid ${child.pid}, log .stack/logs/${name}.log)`);
+    }
   }
 
   const dealId = `D-${randomUUID().slice(0, 8).toUpperCase()}`;
