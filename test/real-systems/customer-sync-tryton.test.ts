@@ -31,23 +31,85 @@ import { realSystemsEnv, trytonReader } from './support';
 
 jest.setTimeout(10 * 60_000);
 
-const DATABASE = 'switchboard_test_real_sync';
-
-/** This suite's own database (not the one deal-won-real-systems uses beside it), created when missing. */
-async function syncDatabaseUrl(): Promise<string> {
+/** A database of this suite's own (not the one deal-won-real-systems uses beside it), created when missing. */
+async function ownDatabaseUrl(database: string): Promise<string> {
   const url = new URL(databaseUrl());
-  url.pathname = `/${DATABASE}`;
+  url.pathname = `/${database}`;
   const admin = new URL(url);
   admin.pathname = '/postgres';
   const client = new Client({ connectionString: admin.toString() });
   await client.connect();
   try {
-    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);
-    if (!rowCount) await client.query(`CREATE DATABASE ${DATABASE}`);
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${database}`);
   } finally {
     await client.end();
   }
   return url.toString();
+}
+
+/**
+ * ingest, erp-orders and customer-sync on their own database and ports, with consumer groups that
+ * start at the end of the shared topics. The deal_won topic is shared with every other run on this
+ * broker (a benchmark may be sending a thousand deals to the same Tryton right now): this erp-orders
+ * must not turn those into a second Tryton sale, nor publish sales_order_created for them, so its
+ * catalogue maps only `sku`; other deals are refused before any Tryton call.
+ */
+async function startSyncCluster(options: {
+  suite: string;
+  database: string;
+  basePort: number;
+  sku: string;
+  env?: NodeJS.ProcessEnv;
+}): Promise<{ cluster: LocalCluster; db: Client; env: NodeJS.ProcessEnv }> {
+  const groupPrefix = uniqueName(`test-${options.suite}`);
+  const env = testEnv({
+    ...options.env,
+    DATABASE_URL: await ownDatabaseUrl(options.database),
+    KAFKA_GROUP_PREFIX: groupPrefix,
+    CUSTOMER_SYNC_API_TOKENS: API_TOKENS,
+    CUSTOMER_SYNC_OWNERSHIP_FILE: join(ROOT, 'deploy/ownership.yaml'),
+  });
+  const cluster = new LocalCluster({
+    root: ROOT,
+    env,
+    basePort: options.basePort,
+    withCustomerSync: true,
+    logs: { dir: join(ROOT, '.stack/test-logs', options.suite) },
+    afterProvision: async () => {
+      for (const definition of ALL_SERVICES.filter((s) => ['erp-orders', 'customer-sync'].includes(s.name))) {
+        for (const type of definition.consumes) {
+          await startGroupAtEnd(consumerGroupOf(definition, groupPrefix), topicOf(type));
+        }
+      }
+    },
+  });
+  await cluster.provision();
+  const db = new Client({ connectionString: env.DATABASE_URL });
+  await db.connect();
+  await db.query('DELETE FROM erp_orders.item_mapping');
+  await db.query(
+    `INSERT INTO erp_orders.item_mapping (crm_product_id, item_code, description) VALUES ($1, 'ITM-1001', 'Sync test item')`,
+    [options.sku],
+  );
+  const { services } = cluster;
+  const needed = [services.ingest, services['erp-orders'], services['customer-sync']!];
+  for (const service of needed) service.start();
+  await Promise.all(needed.map((service) => service.waitReady()));
+  return { cluster, db, env };
+}
+
+/** Waits until erp-orders (its inbox) has handled these events. */
+async function erpHandled(db: Client, eventIds: string[]): Promise<void> {
+  await eventually(
+    async () => {
+      const { rowCount } = await db.query('SELECT 1 FROM erp_orders.inbox_message WHERE id = ANY($1)', [
+        eventIds,
+      ]);
+      if (rowCount !== eventIds.length) throw new Error(`${rowCount} of ${eventIds.length} handled`);
+    },
+    { timeoutMs: 120_000, intervalMs: 500 },
+  );
 }
 
 interface Mechanism {
@@ -74,50 +136,21 @@ describe('customer master data both ways with Tryton', () => {
 
   beforeAll(async () => {
     const env = realSystemsEnv();
-    // Ports and a database of its own: deal-won-real-systems (4700, switchboard_test_real) may run beside it.
+    // Ports of its own: deal-won-real-systems (4700) may run beside it.
     process.env.TEST_BASE_PORT ??= '4900';
-    const basePort = Number(process.env.TEST_BASE_PORT);
-    const groupPrefix = uniqueName('test-real-sync');
-    const serviceEnv = testEnv({
-      ...env,
-      DATABASE_URL: await syncDatabaseUrl(),
-      KAFKA_GROUP_PREFIX: groupPrefix,
-      CUSTOMER_SYNC_API_TOKENS: API_TOKENS,
-      CUSTOMER_SYNC_OWNERSHIP_FILE: join(ROOT, 'deploy/ownership.yaml'),
-    });
-    cluster = new LocalCluster({
-      root: ROOT,
+    let serviceEnv: NodeJS.ProcessEnv;
+    ({
+      cluster,
+      db,
       env: serviceEnv,
-      basePort,
-      withCustomerSync: true,
-      logs: { dir: join(ROOT, '.stack/test-logs/real-systems-customer-sync') },
-      afterProvision: async () => {
-        // Fresh groups start at the end of the shared topics: only what this run publishes from now on.
-        for (const definition of ALL_SERVICES.filter((s) =>
-          ['erp-orders', 'customer-sync'].includes(s.name),
-        )) {
-          for (const type of definition.consumes) {
-            await startGroupAtEnd(consumerGroupOf(definition, groupPrefix), topicOf(type));
-          }
-        }
-      },
-    });
-    await cluster.provision();
-    db = new Client({ connectionString: serviceEnv.DATABASE_URL });
-    await db.connect();
-    // The deal_won topic is shared with every other run on this broker (a benchmark may be sending
-    // a thousand deals to the same Tryton right now). This erp-orders must not turn those into a
-    // second Tryton sale, so its catalogue maps only this run's product: other deals are refused
-    // (dead-lettered to this run's own DLQ) before any Tryton call.
-    await db.query('DELETE FROM erp_orders.item_mapping');
-    await db.query(
-      `INSERT INTO erp_orders.item_mapping (crm_product_id, item_code, description) VALUES ($1, 'ITM-1001', 'Sync test item')`,
-      [sku],
-    );
-    const services = cluster.services;
-    const needed = [services.ingest, services['erp-orders'], services['customer-sync']!];
-    for (const service of needed) service.start();
-    await Promise.all(needed.map((service) => service.waitReady()));
+    } = await startSyncCluster({
+      suite: 'real-systems-customer-sync',
+      database: 'switchboard_test_real_sync',
+      basePort: Number(process.env.TEST_BASE_PORT),
+      sku,
+      env,
+    }));
+    const { services } = cluster;
 
     tryton = trytonReader(env);
     sources = new Sources();
@@ -413,16 +446,7 @@ describe('customer master data both ways with Tryton', () => {
       data: { ...phoneSync, version: 1, fields: { phone: '+49 111 1111', name: 'Old Name' } },
     });
     await sources.publish([replayed, older, replayed]);
-    await eventually(
-      async () => {
-        const { rows } = await db.query<{ id: string }>(
-          'SELECT id FROM erp_orders.inbox_message WHERE id = ANY($1)',
-          [[replayed.id, older.id]],
-        );
-        if (rows.length < 2) throw new Error(`${rows.length} of 2 handled`);
-      },
-      { timeoutMs: 120_000, intervalMs: 500 },
-    );
+    await erpHandled(db, [replayed.id, older.id]);
     // The same event id twice is the inbox's duplicate; neither version is newer than the applied
     // one, so both were counted stale and nothing was applied. (At least 2: this erp-orders also sees
     // whatever other runs on the shared broker make this customer-sync publish.)
@@ -454,12 +478,7 @@ describe('customer master data both ways with Tryton', () => {
       },
     });
     await sources.publish([forCrm]);
-    await eventually(async () => {
-      const { rowCount } = await db.query('SELECT 1 FROM erp_orders.inbox_message WHERE id = $1', [
-        forCrm.id,
-      ]);
-      if (!rowCount) throw new Error('not handled yet');
-    });
+    await erpHandled(db, [forCrm.id]);
     // At least: this customer-sync also publishes for the other targets of whatever else it handles.
     expect(await erpMetric('skipped_other_target')).toBeGreaterThanOrEqual(skippedBefore + 1);
     // Every phone on the party is still the CRM's. (Not "exactly one": an erp-orders of another run on
@@ -470,5 +489,124 @@ describe('customer master data both ways with Tryton', () => {
       `%${forCrm.id}%`,
     ]);
     expect(rows).toEqual([]);
+  });
+});
+
+// The same use case with DOWNSTREAM_MODE=builtin: erp-orders' own erp_customer is the ERP.
+describe('customer_synced into erp-orders own tables (builtin mode)', () => {
+  let cluster: LocalCluster;
+  let db: Client;
+  const run = uniqueName('SYNCB');
+  const account = `ACC-${run}`;
+
+  beforeAll(async () => {
+    ({ cluster, db } = await startSyncCluster({
+      suite: 'customer-sync-builtin',
+      database: 'switchboard_test_sync_builtin',
+      // Above the Tryton suite's ports.
+      basePort: Number(process.env.TEST_BASE_PORT ?? 4900) + 50,
+      sku: `SKU-${run}`,
+    }));
+  });
+
+  afterAll(async () => {
+    await cluster?.stop();
+    await db?.end();
+  });
+
+  interface ErpCustomerRow {
+    customer_number: string;
+    name: string;
+    email: string | null;
+    phone: string | null;
+    active: boolean;
+  }
+
+  const erpCustomer = async (): Promise<ErpCustomerRow | undefined> =>
+    (
+      await db.query<ErpCustomerRow>(
+        'SELECT customer_number, name, email, phone, active FROM erp_orders.erp_customer WHERE crm_account_id = $1',
+        [account],
+      )
+    ).rows[0];
+
+  const crmUpdate = (id: string, fields: Record<string, unknown>) =>
+    ingestClient(cluster).post('crm', {
+      id,
+      type: 'customer_updated',
+      data: {
+        system: 'crm',
+        entity: 'account',
+        externalId: account,
+        changedAt: new Date().toISOString(),
+        fields,
+      },
+    });
+
+  it('creates the ERP customer a CRM customer is new to, updates it, and ignores an older version', async () => {
+    const created = await crmUpdate(`evt-${run}-1`, {
+      name: 'Fjordline AS',
+      email: `ap+${run.toLowerCase()}@example.com`,
+      phone: '+47 22 00 00 01',
+      accountType: 'customer',
+      vatNumber: `NO${String(Date.now()).slice(-9)}`,
+    });
+    expect(created.status).toBe(202);
+    const customer = await eventually(
+      async () => {
+        const row = await erpCustomer();
+        if (!row) throw new Error('no ERP customer yet');
+        return row;
+      },
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
+    expect(customer).toEqual({
+      customer_number: expect.stringMatching(/^C\d{8}$/),
+      name: 'Fjordline AS',
+      email: `ap+${run.toLowerCase()}@example.com`,
+      phone: '+47 22 00 00 01',
+      active: true,
+    });
+
+    expect((await crmUpdate(`evt-${run}-2`, { phone: '+47 22 00 00 02' })).status).toBe(202);
+    await eventually(
+      async () => {
+        expect(await erpCustomer()).toMatchObject({ phone: '+47 22 00 00 02' });
+      },
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
+
+    // The first customer_synced again under a new id (a replay): its version is older, nothing changes.
+    const { rows } = await db.query<{ customer_id: string; applied_version: number }>(
+      'SELECT customer_id, applied_version FROM erp_orders.customer_sync_state WHERE erp_customer_number = $1',
+      [customer.customer_number],
+    );
+    expect(rows).toHaveLength(1);
+    const replay = buildCloudEvent({
+      id: nameBasedUuid('switchboard.test', `${run}/replay`),
+      source: 'switchboard/customer-sync',
+      type: 'customer_synced',
+      data: {
+        customerId: rows[0].customer_id,
+        entity: 'account',
+        target: 'erp',
+        targetExternalId: null,
+        action: 'upsert',
+        version: rows[0].applied_version - 1,
+        changedAt: new Date().toISOString(),
+        origin: { system: 'crm', eventId: null, actor: 'system:crm' },
+        fields: { phone: '+47 22 00 00 01' },
+        crossReferences: [{ system: 'crm', externalId: account }],
+      },
+    });
+    const sources = new Sources();
+    await sources.connect();
+    try {
+      await sources.publish([replay]);
+    } finally {
+      await sources.disconnect();
+    }
+    await erpHandled(db, [replay.id]);
+    expect(await erpCustomer()).toMatchObject({ phone: '+47 22 00 00 02' });
   });
 });
