@@ -143,10 +143,18 @@ async function main(): Promise<void> {
     since: env.TRYTON_PARTY_POLL_SINCE,
   };
   const intervalMs = Number(env.TRYTON_PARTY_POLL_MS ?? 30_000);
+  const once = process.argv.includes('--once');
   for (;;) {
-    const { posted, duplicates, checkpoint } = await pollOnce(options);
-    console.log(JSON.stringify({ msg: 'tryton party poll', posted, duplicates, checkpoint }));
-    if (process.argv.includes('--once')) return;
+    try {
+      const { posted, duplicates, checkpoint } = await pollOnce(options);
+      console.log(JSON.stringify({ msg: 'tryton party poll', posted, duplicates, checkpoint }));
+    } catch (error) {
+      // Tryton or ingest briefly away: the checkpoint did not move, the next pass reads the same
+      // parties again and what was posted already is a duplicate for ingest.
+      if (once) throw error;
+      console.error(JSON.stringify({ msg: 'tryton party poll failed', error: String(error) }));
+    }
+    if (once) return;
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
