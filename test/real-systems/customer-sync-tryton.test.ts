@@ -609,4 +609,25 @@ describe('customer_synced into erp-orders own tables (builtin mode)', () => {
     await erpHandled(db, [replay.id]);
     expect(await erpCustomer()).toMatchObject({ phone: '+47 22 00 00 02' });
   });
+
+  it('keeps erp-orders numbering its customers C + 8 digits for won deals in builtin mode', async () => {
+    const dealId = `${run}-deal`;
+    const deal = sampleDeal({
+      dealId,
+      account: { crmAccountId: `ACC-${dealId}`, vatNumber: `NO${String(Date.now()).slice(-9)}` },
+      lines: [{ lineNo: 1, crmProductId: `SKU-${run}`, quantity: '1', unitPrice: '10.00' }],
+    });
+    expect(
+      (await ingestClient(cluster).post('crm', { id: `evt-${dealId}`, type: 'deal_won', data: deal })).status,
+    ).toBe(202);
+    const order = await eventually(
+      async () => {
+        const response = await fetch(`${cluster.url('erp-orders')}/v1/sales-orders/by-deal/${dealId}`);
+        if (!response.ok) throw new Error(`no sales order yet (${response.status})`);
+        return (await response.json()) as { erpCustomerNumber: string };
+      },
+      { timeoutMs: 120_000, intervalMs: 500 },
+    );
+    expect(order.erpCustomerNumber).toMatch(/^C\d{8}$/);
+  });
 });
