@@ -10,9 +10,10 @@
 // Reads RT_URL, RT_USER, RT_PASSWORD(_FILE), RT_QUEUE (deploy/real-systems.env), INGEST_URL
 // (default http://127.0.0.1:3000), INGEST_SOURCE_SECRETS (the `support` secret) and
 // RT_ESCALATION_PRIORITY (default 80).
-import { createHmac } from 'node:crypto';
-
 import { RequestTrackerConnector } from '@switchboard/connectors';
+import { IngestClient } from '@switchboard/testing';
+
+import { ingestSecret, runMain, runPoller } from './support/poller';
 
 export interface EscalationPollerOptions {
   rt: RequestTrackerConnector;
@@ -36,6 +37,7 @@ export async function pollEscalations(
 ): Promise<{ posted: number; duplicates: number }> {
   const minPriority = options.minPriority ?? 80;
   const query = `Queue = '${options.queue.replace(/'/g, "\\'")}' AND Priority >= ${minPriority} AND Status != 'resolved' AND Status != 'rejected'`;
+  const ingest = new IngestClient(options.ingestUrl, { support: options.secret });
   let posted = 0;
   let duplicates = 0;
   for (let page = 1; page <= 100; page += 1) {
@@ -47,7 +49,7 @@ export async function pollEscalations(
       const account = /\[acct:([^\]]+)\]/.exec(ticket.Subject ?? '')?.[1];
       if (!account) continue; // not one of ours
       const priority = Number(ticket.Priority ?? 0);
-      const body = JSON.stringify({
+      const answered = await ingest.post('support', {
         id: `rt-${ticket.id}-p${priority}`,
         type: 'ticket_escalated',
         data: {
@@ -60,21 +62,8 @@ export async function pollEscalations(
           escalatedAt: new Date(ticket.LastUpdated ?? Date.now()).toISOString(),
         },
       });
-      const timestamp = String(Math.floor(Date.now() / 1000));
-      const signature = `v1=${createHmac('sha256', options.secret).update(`${timestamp}.${body}`).digest('hex')}`;
-      const response = await fetch(`${options.ingestUrl}/v1/events`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-switchboard-source': 'support',
-          'x-switchboard-timestamp': timestamp,
-          'x-switchboard-signature': signature,
-        },
-        body,
-      });
-      const answer = (await response.json().catch(() => ({}))) as { duplicate?: boolean };
-      if (response.status !== 202) throw new Error(`ingest refused ticket ${ticket.id}: ${response.status}`);
-      if (answer.duplicate) duplicates += 1;
+      if (answered.status !== 202) throw new Error(`ingest refused ticket ${ticket.id}: ${answered.status}`);
+      if ((answered.body as { duplicate?: boolean } | null)?.duplicate) duplicates += 1;
       else posted += 1;
     }
     if (!found.pages || page >= found.pages) break;
@@ -84,10 +73,7 @@ export async function pollEscalations(
 
 async function main(): Promise<void> {
   const env = process.env;
-  const secret = (env.INGEST_SOURCE_SECRETS ?? '')
-    .split(',')
-    .map((pair) => pair.split('=', 2))
-    .find(([source]) => source === 'support')?.[1];
+  const secret = ingestSecret(env, 'support');
   if (!env.RT_URL || !env.RT_USER || !secret) {
     throw new Error(
       'RT_URL, RT_USER, RT_PASSWORD(_FILE) and INGEST_SOURCE_SECRETS (support=...) are required',
@@ -108,24 +94,7 @@ async function main(): Promise<void> {
     minPriority: Number(env.RT_ESCALATION_PRIORITY ?? 80),
   };
   const intervalMs = Number(env.RT_ESCALATION_POLL_MS ?? 30_000);
-  const once = process.argv.includes('--once');
-  for (;;) {
-    try {
-      const result = await pollEscalations(options);
-      console.log(JSON.stringify({ msg: 'rt escalation poll', ...result }));
-    } catch (error) {
-      // RT or ingest briefly away: the next pass catches up (the source event ids dedupe).
-      if (once) throw error;
-      console.error(JSON.stringify({ msg: 'rt escalation poll failed', error: String(error) }));
-    }
-    if (once) return;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
+  await runPoller('rt escalation', intervalMs, () => pollEscalations(options));
 }
 
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+runMain(module, main);

@@ -14,11 +14,13 @@
 // TRYTON_PARTY_CHECKPOINT_FILE (default .stack/tryton-party-poller.checkpoint.json) and, for a
 // first run without a checkpoint, TRYTON_PARTY_POLL_SINCE (RFC 3339; default: now, history being
 // the initial load's job).
-import { createHmac } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 import { TrytonClient, TrytonParties, partyCustomerUpdated } from '@switchboard/connectors';
+import { IngestClient } from '@switchboard/testing';
+
+import { ingestSecret, runMain, runPoller } from './support/poller';
 
 export interface PartyPollerOptions {
   parties: TrytonParties;
@@ -83,31 +85,20 @@ export async function pollOnce(options: PartyPollerOptions): Promise<PollResult>
   const checkpoint = stored ?? toStamp(options.since ?? new Date().toISOString());
   const from = new Date(Date.parse(checkpoint) - (options.overlapSeconds ?? 60) * 1000).toISOString();
   const parties = await options.parties.changedSince(from);
+  const ingest = new IngestClient(options.ingestUrl, { erp: options.secret });
   let posted = 0;
   let duplicates = 0;
   let newest = checkpoint;
   const events: PollResult['events'] = [];
   for (const party of parties) {
     const event = partyCustomerUpdated(party);
-    const body = JSON.stringify(event);
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    const signature = `v1=${createHmac('sha256', options.secret).update(`${timestamp}.${body}`).digest('hex')}`;
-    const response = await fetch(`${options.ingestUrl}/v1/events`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-switchboard-source': 'erp',
-        'x-switchboard-timestamp': timestamp,
-        'x-switchboard-signature': signature,
-      },
-      body,
-    });
-    const answer = (await response.json().catch(() => ({}))) as { duplicate?: boolean };
+    const answered = await ingest.post('erp', event);
+    const duplicate = (answered.body as { duplicate?: boolean } | null)?.duplicate === true;
     // Stop at the first refusal without moving the checkpoint: the next pass starts from here again.
-    if (response.status !== 202) throw new Error(`ingest refused party ${party.id}: ${response.status}`);
-    if (answer.duplicate) duplicates += 1;
+    if (answered.status !== 202) throw new Error(`ingest refused party ${party.id}: ${answered.status}`);
+    if (duplicate) duplicates += 1;
     else posted += 1;
-    events.push({ partyId: party.id, id: event.id, duplicate: answer.duplicate === true });
+    events.push({ partyId: party.id, id: event.id, duplicate });
     if (party.changedAt > newest) newest = party.changedAt;
   }
   // The first pass stores its start even when nothing changed: the next pass must not start later.
@@ -117,10 +108,7 @@ export async function pollOnce(options: PartyPollerOptions): Promise<PollResult>
 
 async function main(): Promise<void> {
   const env = process.env;
-  const secret = (env.INGEST_SOURCE_SECRETS ?? '')
-    .split(',')
-    .map((pair) => pair.split('=', 2))
-    .find(([source]) => source === 'erp')?.[1];
+  const secret = ingestSecret(env, 'erp');
   if (!env.TRYTON_URL || !env.TRYTON_DATABASE || !env.TRYTON_USER || !secret) {
     throw new Error(
       'TRYTON_URL, TRYTON_DATABASE, TRYTON_USER, TRYTON_PASSWORD(_FILE) and INGEST_SOURCE_SECRETS (erp=...) are required',
@@ -143,25 +131,10 @@ async function main(): Promise<void> {
     since: env.TRYTON_PARTY_POLL_SINCE,
   };
   const intervalMs = Number(env.TRYTON_PARTY_POLL_MS ?? 30_000);
-  const once = process.argv.includes('--once');
-  for (;;) {
-    try {
-      const { posted, duplicates, checkpoint } = await pollOnce(options);
-      console.log(JSON.stringify({ msg: 'tryton party poll', posted, duplicates, checkpoint }));
-    } catch (error) {
-      // Tryton or ingest briefly away: the checkpoint did not move, the next pass reads the same
-      // parties again and what was posted already is a duplicate for ingest.
-      if (once) throw error;
-      console.error(JSON.stringify({ msg: 'tryton party poll failed', error: String(error) }));
-    }
-    if (once) return;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
-
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
+  await runPoller('tryton party', intervalMs, async () => {
+    const { posted, duplicates, checkpoint } = await pollOnce(options);
+    return { posted, duplicates, checkpoint };
   });
 }
+
+runMain(module, main);
