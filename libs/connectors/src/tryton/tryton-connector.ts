@@ -400,42 +400,37 @@ export class TrytonConnector implements DownstreamConnector {
 
   /** The customer party, found by its code (the CRM account id) or created once. */
   async findOrCreateParty(account: TrytonDeal['account']): Promise<{ id: number; address: number }> {
-    const find = async (): Promise<{ id: number; address: number } | null> => {
-      const [party] = await this.client.model<Array<{ id: number; addresses: number[] }>>(
-        'party.party',
-        'search_read',
-        [['code', '=', account.crmAccountId]],
-        0,
-        1,
-        null,
-        ['addresses'],
-      );
-      if (!party) return null;
-      if (party.addresses.length > 0) return { id: party.id, address: party.addresses[0] };
-      const [address] = await this.client.model<number[]>('party.address', 'create', [{ party: party.id }]);
-      return { id: party.id, address };
-    };
-    const existing = await find();
-    if (existing) return existing;
-    try {
-      await this.client.model('party.party', 'create', [
-        {
-          name: account.name,
-          code: account.crmAccountId,
-          addresses: [['create', [{}]]],
-          contact_mechanisms: [['create', [{ type: 'email', value: account.email }]]],
-        },
-      ]);
-    } catch (error) {
-      // Another deal of the same account created it in between: the code is unique in Tryton.
-      if (!(error instanceof DownstreamError && error.failureClass === 'validation')) throw error;
-      const raced = await find();
-      if (raced) return raced;
-      throw error;
-    }
-    const created = await find();
-    if (!created) throw new DownstreamError('transient', this.name, `${this.name}: party vanished`);
-    return created;
+    // Oldest first: while a racing duplicate still exists (see TrytonParties.createOnce), everyone
+    // takes the party that keeps the code.
+    const [existing] = await this.client.model<Array<{ id: number; addresses: number[] }>>(
+      'party.party',
+      'search_read',
+      [['code', '=', account.crmAccountId]],
+      0,
+      1,
+      [['id', 'ASC']],
+      ['addresses'],
+    );
+    const party =
+      existing ??
+      (
+        await this.client.model<Array<{ id: number; addresses: number[] }>>(
+          'party.party',
+          'read',
+          [
+            await this.parties.createOnce(account.crmAccountId, {
+              name: account.name,
+              addresses: [['create', [{}]]],
+              contact_mechanisms: [['create', [{ type: 'email', value: account.email }]]],
+            }),
+          ],
+          ['addresses'],
+        )
+      )[0];
+    if (!party) throw new DownstreamError('transient', this.name, `${this.name}: party vanished`);
+    if (party.addresses.length > 0) return { id: party.id, address: party.addresses[0] };
+    const [address] = await this.client.model<number[]>('party.address', 'create', [{ party: party.id }]);
+    return { id: party.id, address };
   }
 
   private refuse(reason: string): DownstreamError {

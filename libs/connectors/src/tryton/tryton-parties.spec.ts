@@ -1,5 +1,8 @@
+import { DownstreamError } from '../downstream-error';
+import type { TrytonClient } from './tryton-client';
 import {
   TrytonDateTime,
+  TrytonParties,
   newestStamp,
   partyCodeFor,
   partyCustomerUpdated,
@@ -202,5 +205,52 @@ describe('partyCustomerUpdated', () => {
     expect(partyCustomerUpdated({ ...party, changedAt: '2026-11-29T06:43:15.774829Z' }).id).not.toBe(
       partyCustomerUpdated(party).id,
     );
+  });
+});
+
+describe('TrytonParties.createOnce', () => {
+  /** A Tryton whose `party.party` answers from `ids` (the parties with the code, any order). */
+  function fakeTryton(ids: number[], create: () => number | DownstreamError) {
+    const calls: Array<[string, unknown[]]> = [];
+    const client = {
+      options: { name: 'tryton-test' },
+      model: (model: string, method: string, ...args: unknown[]) => {
+        calls.push([`${model}.${method}`, args]);
+        if (method === 'create') {
+          const created = create();
+          if (created instanceof DownstreamError) return Promise.reject(created);
+          ids.push(created);
+          return Promise.resolve([created]);
+        }
+        if (method === 'search') return Promise.resolve([...ids].sort((a, b) => a - b));
+        if (method === 'delete') {
+          ids.splice(ids.indexOf((args[0] as number[])[0]), 1);
+          return Promise.resolve(null);
+        }
+        return Promise.resolve(null);
+      },
+    } as unknown as TrytonClient;
+    return { parties: new TrytonParties(client), calls, ids };
+  }
+
+  it('keeps the party it created when it is the only (or the oldest) one with the code', async () => {
+    const { parties, calls } = fakeTryton([], () => 40);
+    await expect(parties.createOnce('ACC-1', { name: 'ACME' })).resolves.toBe(40);
+    expect(calls.map(([call]) => call)).toEqual(['party.party.create', 'party.party.search']);
+  });
+
+  it('gives up its own party for the older one a concurrent create made (SQLite enforces no unique code)', async () => {
+    const { parties, calls, ids } = fakeTryton([40], () => 41);
+    await expect(parties.createOnce('ACC-1', { name: 'ACME' })).resolves.toBe(40);
+    expect(calls.find(([call]) => call === 'party.party.delete')?.[1]).toEqual([[41]]);
+    expect(ids).toEqual([40]);
+  });
+
+  it('takes the existing party when Tryton refuses the duplicate code (PostgreSQL)', async () => {
+    const refused = new DownstreamError('validation', 'tryton-test', 'code must be unique');
+    const { parties } = fakeTryton([40], () => refused);
+    await expect(parties.createOnce('ACC-1', { name: 'ACME' })).resolves.toBe(40);
+    const { parties: none } = fakeTryton([], () => refused);
+    await expect(none.createOnce('ACC-1', { name: 'ACME' })).rejects.toBe(refused);
   });
 });

@@ -288,7 +288,8 @@ export class TrytonParties {
       ],
       0,
       null,
-      null,
+      // Oldest first: a racing duplicate (see createOnce) is never the one found.
+      [['id', 'ASC']],
       ['code', 'name', 'active', 'addresses'],
     );
     // The target's own id first: it is the record customer-sync linked.
@@ -328,7 +329,7 @@ export class TrytonParties {
     };
   }
 
-  /** A party for a customer the ERP does not have yet; a concurrent create of the same code wins. */
+  /** A party for a customer the ERP does not have yet (see createOnce for a concurrent create). */
   private async create(code: string, fields: CustomerFields): Promise<string> {
     if (!fields.name) {
       throw new DownstreamError(
@@ -343,21 +344,58 @@ export class TrytonParties {
     const address = fields.billingAddress
       ? addressValues(fields.billingAddress, await this.countryId(fields.billingAddress.country))
       : {};
-    try {
-      await this.client.model('party.party', 'create', [
-        {
-          name: fields.name,
-          code,
-          addresses: [['create', [address]]],
-          ...(mechanisms.length > 0 ? { contact_mechanisms: [['create', mechanisms]] } : {}),
-        },
-      ]);
-    } catch (error) {
-      // The code is unique in Tryton: a racing create (or a retry after a lost answer) already made it.
-      if (!(error instanceof DownstreamError && error.failureClass === 'validation')) throw error;
-      if (!(await this.find([code]))) throw error;
-    }
+    await this.createOnce(code, {
+      name: fields.name,
+      addresses: [['create', [address]]],
+      ...(mechanisms.length > 0 ? { contact_mechanisms: [['create', mechanisms]] } : {}),
+    });
     return code;
+  }
+
+  /**
+   * Creates the party with this code and returns the id of the one party that keeps the code, also
+   * when another service creates the same new customer at the same moment (erp-orders for the sale,
+   * finance-invoicing for the invoice, this class for customer_synced). A concurrent create is mostly
+   * refused by Tryton's unique code (validation): the first party is taken. But on SQLite (the local
+   * stack) Tryton checks that constraint in Python after the insert, and a rare interleaving of two
+   * transactions passes it twice (once in a 1,000-deal run). SQLite commits one writer at a time in
+   * id order, so the creator of the higher id always sees the lower one afterwards: it removes its own
+   * party and takes the older one, while the lower id's creator keeps its party.
+   */
+  async createOnce(code: string, values: Record<string, unknown>): Promise<number> {
+    let created: number | undefined;
+    try {
+      [created] = await this.client.model<number[]>('party.party', 'create', [{ ...values, code }]);
+    } catch (error) {
+      if (!(error instanceof DownstreamError && error.failureClass === 'validation')) throw error;
+      const [first] = await this.idsWithCode(code);
+      if (first === undefined) throw error;
+      return first;
+    }
+    const [first] = await this.idsWithCode(code);
+    if (first === undefined || first === created) return created;
+    try {
+      await this.client.model('party.party', 'delete', [created]);
+    } catch {
+      // Something already points at it: archive it instead, it no longer answers to searches.
+      await this.client.model('party.party', 'write', [created], { active: false });
+    }
+    return first;
+  }
+
+  /** Ids of the parties with this code, archived ones included, oldest first. */
+  private idsWithCode(code: string): Promise<number[]> {
+    return this.client.model<number[]>(
+      'party.party',
+      'search',
+      [
+        ['code', '=', code],
+        ['active', 'in', [true, false]],
+      ],
+      0,
+      null,
+      [['id', 'ASC']],
+    );
   }
 
   /** Tryton's id of a country by ISO code; null when Tryton has none (it ships without countries). */
