@@ -9,10 +9,9 @@ import { buildCloudEvent, Topic, type CloudEvent } from '@switchboard/contracts'
 import { KafkaPublisher, kafkaConnectionFromEnv } from '@switchboard/kafka';
 import { ServiceProcess, eventually, sampleDeal } from '@switchboard/testing';
 
-import { ROOT, testCluster, testEnv } from '../support/cluster';
+import { ROOT, startGroupsAtEnd, testCluster, testEnv } from '../support/cluster';
 import { TestDatabase } from '../support/db';
 import { FakeDownstream } from '../support/fake-downstream';
-import { startGroupAtEnd } from '../support/kafka';
 import { uniqueName } from '../support/stack';
 
 jest.setTimeout(240_000);
@@ -39,7 +38,7 @@ describe('downstream failures (erp-orders -> a real HTTP ERP)', () => {
     const url = await erp.start();
     const cluster = testCluster('failures');
     await cluster.provision();
-    await startGroupAtEnd(`${groupPrefix}.erp-orders`, Topic.deal_won);
+    await startGroupsAtEnd(groupPrefix, ['erp-orders']);
     env = testEnv({
       KAFKA_GROUP_PREFIX: groupPrefix,
       DOWNSTREAM_MODE: 'http',

@@ -7,9 +7,8 @@ import { buildCloudEvent, Topic, type CloudEvent } from '@switchboard/contracts'
 import { KafkaPublisher, kafkaConnectionFromEnv } from '@switchboard/kafka';
 import { ServiceProcess, eventually, sampleDeal, type ServiceName } from '@switchboard/testing';
 
-import { ROOT, testCluster, testEnv } from '../support/cluster';
+import { ROOT, startGroupsAtEnd, testCluster, testEnv } from '../support/cluster';
 import { CONSUMER_SCHEMAS, EFFECT_TABLES, TestDatabase } from '../support/db';
-import { startGroupAtEnd } from '../support/kafka';
 import { uniqueName } from '../support/stack';
 
 jest.setTimeout(900_000);
@@ -46,7 +45,7 @@ describe('process faults during a run', () => {
         }),
       ]),
     ) as typeof services;
-    for (const name of CONSUMERS) await startGroupAtEnd(`${groupPrefix}.${name}`, Topic.deal_won);
+    await startGroupsAtEnd(groupPrefix, CONSUMERS);
     for (const service of Object.values(services)) service.start();
     await Promise.all(Object.values(services).map((service) => service.waitReady()));
     publisher = new KafkaPublisher(kafkaConnectionFromEnv('process-faults', env));

@@ -43,16 +43,21 @@ export function testCluster(suite: string, extra: NodeJS.ProcessEnv = {}): Local
     env: testEnv({ ...extra, KAFKA_GROUP_PREFIX: groupPrefix }),
     basePort: Number(process.env.TEST_BASE_PORT ?? 4100),
     logs: { dir: join(ROOT, '.stack/test-logs', suite) },
-    afterProvision: async () => {
-      for (const definition of ALL_SERVICES.filter((service) =>
-        SERVICE_NAMES.includes(service.name as FanoutServiceName),
-      )) {
-        for (const type of definition.consumes) {
-          await startGroupAtEnd(consumerGroupOf(definition, groupPrefix), topicOf(type));
-        }
-      }
-    },
+    afterProvision: () => startGroupsAtEnd(groupPrefix, SERVICE_NAMES),
   });
+}
+
+/**
+ * Every consumer group of these services (under `groupPrefix`) starts at the end of every topic
+ * it consumes: a suite sees only the events it publishes, not other suites' backlog (erp-orders,
+ * say, would otherwise apply every customer_synced the customer-sync suites left on the broker).
+ */
+export async function startGroupsAtEnd(groupPrefix: string, names: readonly string[]): Promise<void> {
+  for (const definition of ALL_SERVICES.filter((service) => names.includes(service.name))) {
+    for (const type of definition.consumes) {
+      await startGroupAtEnd(consumerGroupOf(definition, groupPrefix), topicOf(type));
+    }
+  }
 }
 
 export function ingestClient(cluster: LocalCluster): IngestClient {

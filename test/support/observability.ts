@@ -5,15 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 
-import { buildCloudEvent, topicOf, Topic } from '@switchboard/contracts';
+import { buildCloudEvent, Topic } from '@switchboard/contracts';
 import { KafkaPublisher, kafkaConnectionFromEnv } from '@switchboard/kafka';
-import { consumerGroupOf } from '@switchboard/platform';
 import { LocalCluster, sampleDeal, type ServiceName } from '@switchboard/testing';
 
 import { ALL_SERVICES } from '../../scripts/provision-all';
-import { ROOT, testEnv } from './cluster';
+import { ROOT, startGroupsAtEnd, testEnv } from './cluster';
 import { FakeDownstream } from './fake-downstream';
-import { startGroupAtEnd } from './kafka';
 import { uniqueName } from './stack';
 
 export const ALL_NAMES: ServiceName[] = ALL_SERVICES.map((definition) => definition.name as ServiceName);
@@ -50,13 +48,11 @@ export async function startObservedCluster(
     basePort: Number(process.env.TEST_BASE_PORT ?? 4100),
     withCustomerSync: true,
     logs: { dir: logDir },
-    afterProvision: async () => {
-      for (const definition of CONSUMERS) {
-        for (const type of definition.consumes) {
-          await startGroupAtEnd(consumerGroupOf(definition, groupPrefix), topicOf(type));
-        }
-      }
-    },
+    afterProvision: () =>
+      startGroupsAtEnd(
+        groupPrefix,
+        CONSUMERS.map((definition) => definition.name),
+      ),
   });
   await cluster.provision();
   await cluster.start();
