@@ -5,7 +5,12 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 
+import { topicOf } from '@switchboard/contracts';
+import { kafkaConnectionFromEnv, moveGroupToEnd } from '@switchboard/kafka';
+import { consumerGroupOf } from '@switchboard/platform';
 import { IngestClient, LocalCluster, eventually, loadLocalEnv, sampleDeal } from '@switchboard/testing';
+
+import { ALL_SERVICES } from './provision-all';
 
 // A broker that already holds earlier runs' events (e.g. after `npm test`) makes the consumers of a
 // new local database work through that backlog before they reach the sample deal.
@@ -48,6 +53,18 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  // The local broker also holds what `npm test` published (thousands of test deals, on topics shared
+  // with these services' groups): a first `npm start` begins at the end of every topic instead of
+  // replaying them, into Tryton and RT too with the real systems. Later starts resume where they were.
+  const kafka = kafkaConnectionFromEnv('npm-start', env);
+  for (const definition of ALL_SERVICES) {
+    for (const type of definition.consumes) {
+      await moveGroupToEnd(kafka, consumerGroupOf(definition, env.KAFKA_GROUP_PREFIX), topicOf(type), {
+        onlyIfNew: true,
+      });
+    }
+  }
 
   console.log(`starting ${Object.keys(cluster.services).join(', ')}...`);
   failed = async (error: unknown) => {

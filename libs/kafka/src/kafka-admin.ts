@@ -162,16 +162,23 @@ export async function purgeTopic(config: KafkaConnectionConfig, topic: string): 
 
 /**
  * Positions a consumer group at the current end of a topic, so its next member reads only what is
- * published from now on (a new group otherwise starts at the earliest retained message).
+ * published from now on (a new group otherwise starts at the earliest retained message). With
+ * `onlyIfNew`, a group that has committed offsets on the topic is left where it is.
  */
 export async function moveGroupToEnd(
   config: KafkaConnectionConfig,
   groupId: string,
   topic: string,
+  options: { onlyIfNew?: boolean } = {},
 ): Promise<void> {
   const admin = createKafka(config).admin();
   await admin.connect();
   try {
+    if (options.onlyIfNew) {
+      // A group that has committed anything keeps its place (-1: nothing committed on a partition).
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      if (committed?.partitions.some((partition) => Number(partition.offset) >= 0)) return;
+    }
     const ends = await topicOffsets(admin, topic);
     await admin.setOffsets({
       groupId,
