@@ -2,10 +2,11 @@
 # One image per service from this one file:
 #   docker build --build-arg SERVICE=erp-orders -t registry.example.com/switchboard/erp-orders:0.1.0 .
 # Stages: build (all dependencies, `npm run build:prod` -> dist/prod), deps (production dependencies only),
-# runtime (node_modules + the compiled libs and this one service; non-root; nothing written at run time,
+# runtime (node_modules + the compiled libs, the services and the operator CLI, started as this one service; non-root; nothing written at run time,
 # so it runs with a read-only root filesystem; /tmp is an emptyDir in Kubernetes).
-# The base image is pinned to an exact Node.js LTS release; CI may pin its digest too (NODE_IMAGE).
-ARG NODE_IMAGE=node:24.11.1-bookworm-slim
+# The base image is pinned to the exact Node.js LTS release of .nvmrc (the one the tests run on); CI may
+# pin its digest too (NODE_IMAGE).
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
@@ -14,6 +15,8 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY .swcrc tsconfig.base.json ./
 COPY libs ./libs
 COPY services ./services
+COPY scripts/switchboard.ts scripts/provision-all.ts ./scripts/
+COPY scripts/cli ./scripts/cli
 RUN npm run build:prod
 
 FROM ${NODE_IMAGE} AS deps
@@ -31,7 +34,10 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist/prod/libs ./dist/libs
-COPY --from=build /app/dist/prod/services/${SERVICE} ./dist/services/${SERVICE}
+# Every service's compiled code (a few hundred KB), because the operator CLI below knows all of them.
+COPY --from=build /app/dist/prod/services ./dist/services
+# The operator CLI: `node dist/scripts/switchboard.js <command>` (the switchboard-operator Deployment).
+COPY --from=build /app/dist/prod/scripts ./dist/scripts
 COPY package.json ./
 # The container's entry point is the service's own main.js (the migration Job runs
 # `node dist/services/<name>/src/provision.js` from the same image).

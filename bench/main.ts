@@ -51,9 +51,9 @@ const TUNABLES = [
 async function machine(bench: Bench): Promise<Record<string, string | number>> {
   const [pg] = await bench.query<{ version: string }>('SELECT version()');
   const pom = readFileSync(join(bench.root, 'deploy/kafka/pom.xml'), 'utf8');
-  const kafkajs = JSON.parse(readFileSync(join(bench.root, 'node_modules/kafkajs/package.json'), 'utf8')) as {
-    version: string;
-  };
+  const client = JSON.parse(
+    readFileSync(join(bench.root, 'node_modules/@platformatic/kafka/package.json'), 'utf8'),
+  ) as { version: string };
   return {
     cores: cpus().length,
     cpu: cpus()[0]?.model ?? 'unknown',
@@ -61,7 +61,7 @@ async function machine(bench: Bench): Promise<Record<string, string | number>> {
     node: process.version,
     postgres: (pg?.version ?? '').split(' on ')[0] ?? '',
     kafka: /<kafka.version>(.*)<\/kafka.version>/.exec(pom)?.[1] ?? 'unknown',
-    kafkajs: kafkajs.version,
+    kafkaClient: client.version,
   };
 }
 
@@ -221,7 +221,7 @@ function report(results: Results, wants: (phase: number) => boolean): string {
       .trimEnd();
   const m = results.machine;
   return [
-    `Switchboard benchmark ${results.runId}: ${m.cores} cores (${m.cpu}), ${m.ramGiB} GiB RAM, node ${m.node}, ${m.postgres}, Kafka ${m.kafka} (kafkajs ${m.kafkajs})`,
+    `Switchboard benchmark ${results.runId}: ${m.cores} cores (${m.cpu}), ${m.ramGiB} GiB RAM, node ${m.node}, ${m.postgres}, Kafka ${m.kafka} (@platformatic/kafka ${m.kafkaClient})`,
     `settings: ${Object.entries(results.env)
       .map(([key, value]) => `${key}=${value}`)
       .join(' ')}`,

@@ -32,6 +32,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+# The Node.js of .nvmrc (fetched from the npm registry when the machine's own is older).
+source scripts/support/node.sh
 
 BENCH_DATABASE_URL="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/switchboard_bench}"
 PG_SECONDS="${PG_SECONDS:-10}"
@@ -83,15 +85,7 @@ admin_psql() { psql -X -q -v ON_ERROR_STOP=1 -d "$ADMIN_URL" "$@"; }
 bench_psql() { psql -X -q -v ON_ERROR_STOP=1 -d "$BENCH_DATABASE_URL" "$@"; }
 
 # True when the Kafka cluster at $1 answers a metadata request (same check as deploy/stack.sh).
-broker_answers() {
-  KAFKAJS_NO_PARTITIONER_WARNING=1 timeout 15 node -e '
-    const { Kafka, logLevel } = require("kafkajs");
-    const admin = new Kafka({ clientId: "bench-check", brokers: process.argv[1].split(","),
-      logLevel: logLevel.NOTHING, connectionTimeout: 3000, requestTimeout: 5000, retry: { retries: 0 } }).admin();
-    admin.connect().then(() => admin.listTopics()).then(() => admin.disconnect())
-      .then(() => process.exit(0), () => process.exit(1));
-  ' "$1" >/dev/null 2>&1
-}
+broker_answers() { timeout 15 node scripts/support/kafka-answers.mjs "$1" >/dev/null 2>&1; }
 
 # Waits for the background 'scratch-kafka.sh start' of this run.
 wait_scratch_kafka() {

@@ -26,15 +26,7 @@ die() {
 
 port_open() { timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null; }
 
-answers() {
-  (KAFKAJS_NO_PARTITIONER_WARNING=1 timeout 15 node -e '
-    const { Kafka, logLevel } = require("kafkajs");
-    const admin = new Kafka({ clientId: "bench-check", brokers: [process.argv[1]],
-      logLevel: logLevel.NOTHING, connectionTimeout: 3000, requestTimeout: 5000, retry: { retries: 0 } }).admin();
-    admin.connect().then(() => admin.listTopics()).then(() => admin.disconnect())
-      .then(() => process.exit(0), () => process.exit(1));
-  ' "127.0.0.1:$PORT") >/dev/null 2>&1
-}
+answers() { (cd "$ROOT" && timeout 15 node scripts/support/kafka-answers.mjs "127.0.0.1:$PORT") >/dev/null 2>&1; }
 
 # Pid of the broker we started, if it is alive and really is our kafka.Kafka.
 running_pid() {

@@ -3,10 +3,11 @@
 # 127.0.0.1:8123) and Request Tracker 5 (support, REST2 on 127.0.0.1:8124/rt), both from Debian's
 # packages. See docs/real-systems.md.
 #
-#   bash deploy/real-systems.sh up      install if missing, prepare the golden databases once, start, wait
+#   bash deploy/real-systems.sh up      install if missing, prepare the golden databases once, start
+#                                       a stopped system from its golden copy, wait
 #   bash deploy/real-systems.sh down    stop both servers
 #   bash deploy/real-systems.sh status  print whether each answers
-#   bash deploy/real-systems.sh reset   stop, restore both databases from their golden copies, start
+#   bash deploy/real-systems.sh reset   stop both, then start them afresh from their golden copies
 #
 # Idempotent: `up` on a running stack only checks that both answer. Installing needs root (apt-get).
 set -euo pipefail
@@ -18,6 +19,9 @@ RT_DIR="$STATE/rt"
 TRYTON_DB="${TRYTON_DATABASE:-switchboard}"
 RT_ROOT_PASSWORD="${RT_ROOT_PASSWORD:-switchboard-dev}"
 RT_DB_FILE=/var/lib/dbconfig-common/sqlite3/request-tracker5/rtdb
+# RT's database is the machine's, shared by every checkout: its state as installed is kept beside it
+# and restored whenever RT starts, so tickets of earlier runs neither pile up nor slow RT down.
+RT_GOLDEN_DB="$RT_DB_FILE.switchboard-golden"
 RT_SERVER=/usr/share/request-tracker5/libexec/rt-server
 TRYTON_URL="http://127.0.0.1:8123"
 RT_URL="http://127.0.0.1:8124/rt"
@@ -115,7 +119,10 @@ start_tryton() {
 start_rt() {
   mkdir -p "$RT_DIR"
   if rt_up; then return 0; fi
-  [ -f "$RT_DIR/golden-rtdb" ] || as_root cp "$RT_DB_FILE" "$RT_DIR/golden-rtdb"
+  # Taken at the first start, before RT has served anything (on an RT installed before this copy
+  # existed: its database as found).
+  [ -f "$RT_GOLDEN_DB" ] || as_root cp -p "$RT_DB_FILE" "$RT_GOLDEN_DB"
+  as_root cp "$RT_GOLDEN_DB" "$RT_DB_FILE"
   nohup "$RT_SERVER" --listen 127.0.0.1:8124 --webpath /rt --max-workers 2 >"$RT_DIR/rt.log" 2>&1 &
   echo $! >"$RT_DIR/rt.pid"
   wait_for 'Request Tracker' rt_up
@@ -150,8 +157,6 @@ case "${1:-up}" in
     ;;
   reset)
     bash "$0" down
-    rm -f "$TRYTON_DIR/data/$TRYTON_DB.sqlite"
-    [ -f "$RT_DIR/golden-rtdb" ] && as_root cp "$RT_DIR/golden-rtdb" "$RT_DB_FILE"
     bash "$0" up
     ;;
   status)

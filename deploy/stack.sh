@@ -62,15 +62,10 @@ port_open() { timeout 1 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }
 # True when a Kafka cluster at $1 (comma-separated host:port list) answers a metadata request.
 broker_answers() {
   local brokers="$1"
-  if [[ -f "$ROOT/node_modules/kafkajs/package.json" ]] && command -v node >/dev/null; then
-    (cd "$ROOT" && KAFKAJS_NO_PARTITIONER_WARNING=1 timeout 15 node -e '
-      const { Kafka, logLevel } = require("kafkajs");
-      const kafka = new Kafka({ clientId: "stack-check", brokers: process.argv[1].split(","),
-        logLevel: logLevel.NOTHING, connectionTimeout: 3000, requestTimeout: 5000, retry: { retries: 0 } });
-      const admin = kafka.admin();
-      admin.connect().then(() => admin.describeCluster()).then(() => admin.listTopics())
-        .then(() => admin.disconnect()).then(() => process.exit(0), () => process.exit(1));
-    ' "$brokers") >/dev/null 2>&1
+  local node_major
+  node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+  if [[ -f "$ROOT/node_modules/@platformatic/kafka/package.json" && "$node_major" -ge 22 ]]; then
+    (cd "$ROOT" && timeout 15 node scripts/support/kafka-answers.mjs "$brokers") >/dev/null 2>&1
   elif [[ -f "$LIB/.complete" ]]; then
     timeout 30 java -Xmx256m -cp "$LIB/*" org.apache.kafka.tools.TopicCommand \
       --bootstrap-server "$brokers" --list >/dev/null 2>&1

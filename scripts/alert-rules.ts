@@ -8,6 +8,8 @@
  * "Queue depth" names two teams, so that alert exists once per team.
  */
 
+import { ALL_SERVICES } from './provision-all';
+
 export const TEAMS = {
   integration: 'integration',
   management: 'management',
@@ -18,7 +20,7 @@ export interface AlertRule {
   alert: string;
   expr: string;
   for: string;
-  labels: { team: string; severity: 'warning' | 'critical' };
+  labels: { team: string; severity: 'warning' | 'critical'; service?: string };
   annotations: { summary: string; description: string; runbook_url: string };
 }
 
@@ -29,7 +31,15 @@ export const THRESHOLDS = {
   pendingRecords: 1000,
   conflictRatio: 0.02,
   downstreamErrorRatio: 0.01,
+  /** Ingest: 5xx share of POST /v1/events, and its p99 latency. */
+  ingestErrorRatio: 0.01,
+  ingestLatencySeconds: 1,
+  /** Days before the Kafka cluster CA a pod trusts expires (Strimzi renews 30 days ahead by default). */
+  caExpiryDays: 21,
 } as const;
+
+/** Prometheus' `job` of a service's targets is its Kubernetes Service name (the ServiceMonitor's default). */
+export const SERVICE_JOBS = ALL_SERVICES.map((definition) => definition.name);
 
 const WINDOW = '10m';
 const RUNBOOK = 'deploy/OPERATIONS.md#metrics-and-alerts';
@@ -41,6 +51,7 @@ function rule(
     for: string;
     team: string;
     severity?: 'warning' | 'critical';
+    service?: string;
     summary: string;
     description: string;
   },
@@ -49,7 +60,11 @@ function rule(
     alert,
     expr: expr.replace(/\s+/g, ' ').trim(),
     for: options.for,
-    labels: { team: options.team, severity: options.severity ?? 'warning' },
+    labels: {
+      team: options.team,
+      severity: options.severity ?? 'warning',
+      ...(options.service ? { service: options.service } : {}),
+    },
     annotations: {
       summary: options.summary,
       description: options.description,
@@ -58,10 +73,26 @@ function rule(
   };
 }
 
+// Every replica reads the whole outbox table and the whole group's lag from the broker: the series of
+// N replicas are N copies of one number. `max` across replicas (after summing one replica's topics)
+// is the backlog; `sum` would fire at 1/N of the threshold.
 const queueDepthExpr = `
-  sum by (service) (switchboard_outbox_pending_messages) > ${THRESHOLDS.pendingRecords}
+  max by (service) (switchboard_outbox_pending_messages) > ${THRESHOLDS.pendingRecords}
   or
-  sum by (service, group) (switchboard_consumer_lag_messages) > ${THRESHOLDS.pendingRecords}`;
+  max by (service, group) (sum without (topic) (switchboard_consumer_lag_messages)) > ${THRESHOLDS.pendingRecords}`;
+
+const INGEST_EVENTS = 'service="ingest", route="/v1/events", method="POST"';
+
+/** No replica of a service answers its scrape, or none is scraped at all (then no lag is reported either). */
+const serviceDown = (service: string): AlertRule =>
+  rule('SwitchboardServiceDown', `absent(up{job="${service}"} == 1)`, {
+    for: '5m',
+    team: TEAMS.integration,
+    severity: 'critical',
+    service,
+    summary: `No replica of ${service} is up`,
+    description: `Prometheus scrapes no healthy ${service} pod: the service is down altogether (its consumer lag and outbox backlog are not reported either). kubectl get pods -l app.kubernetes.io/name=${service}`,
+  });
 
 const queueDepth = (team: string): AlertRule =>
   rule('SwitchboardQueueDepthHigh', queueDepthExpr, {
@@ -146,6 +177,80 @@ export const ALERT_RULES: AlertRule[] = [
       summary: '{{ $labels.connector }} refuses the credentials of {{ $labels.service }}',
       description:
         'The downstream answered 401/403; {{ $labels.service }} holds its events until the credentials are fixed (rotate the secret file or send SIGHUP).',
+    },
+  ),
+  ...SERVICE_JOBS.map(serviceDown),
+  rule(
+    'SwitchboardIngestErrorRateHigh',
+    `
+    sum by (service) (rate(switchboard_http_request_duration_seconds_count{${INGEST_EVENTS}, status_code=~"5.."}[${WINDOW}]))
+    /
+    sum by (service) (rate(switchboard_http_request_duration_seconds_count{${INGEST_EVENTS}}[${WINDOW}]))
+    > ${THRESHOLDS.ingestErrorRatio}`,
+    {
+      for: '5m',
+      team: TEAMS.integration,
+      severity: 'critical',
+      summary: 'More than 1 % of the events posted to ingest fail with 5xx',
+      description:
+        '{{ $value | humanizePercentage }} of POST /v1/events answered 5xx over the last 10 minutes (threshold 1 %); source systems retry, but nothing new is accepted while it lasts.',
+    },
+  ),
+  rule(
+    'SwitchboardIngestLatencyHigh',
+    `
+    histogram_quantile(0.99, sum by (service, le) (rate(switchboard_http_request_duration_seconds_bucket{${INGEST_EVENTS}}[${WINDOW}])))
+    > ${THRESHOLDS.ingestLatencySeconds}`,
+    {
+      for: '10m',
+      team: TEAMS.integration,
+      summary: 'ingest answers POST /v1/events slowly',
+      description: 'p99 of POST /v1/events is {{ $value | humanizeDuration }} (threshold 1 s).',
+    },
+  ),
+  rule(
+    'SwitchboardIngestTrafficStopped',
+    `
+    sum by (service) (rate(switchboard_http_request_duration_seconds_count{${INGEST_EVENTS}}[30m])) == 0
+    and
+    sum by (service) (rate(switchboard_http_request_duration_seconds_count{${INGEST_EVENTS}}[30m] offset 1d)) > 0`,
+    {
+      for: '15m',
+      team: TEAMS.integration,
+      summary: 'No source system has posted an event to ingest for 30 minutes',
+      description:
+        'ingest received no POST /v1/events for 30 minutes although it did at this time yesterday: a source system, the ingress or DNS may be broken.',
+    },
+  ),
+  rule(
+    'SwitchboardProcessRestarting',
+    'max by (service, pod) (changes(process_start_time_seconds[30m])) > 2',
+    {
+      for: '0m',
+      team: TEAMS.integration,
+      summary: '{{ $labels.pod }} restarted {{ $value }} times in 30 minutes',
+      description:
+        'The process of {{ $labels.pod }} ({{ $labels.service }}) keeps restarting: see its previous log (kubectl logs --previous) and its memory limit.',
+    },
+  ),
+  rule('SwitchboardEventLoopLagHigh', 'max by (service, pod) (nodejs_eventloop_lag_p99_seconds) > 0.5', {
+    for: '10m',
+    team: TEAMS.integration,
+    summary: 'The event loop of {{ $labels.pod }} lags',
+    description:
+      'p99 event-loop lag of {{ $labels.pod }} ({{ $labels.service }}) is {{ $value | humanizeDuration }}: the pod is CPU-starved (see its CPU limit) and probes may fail.',
+  }),
+  rule(
+    'SwitchboardKafkaCaExpiresSoon',
+    `min by (service) (switchboard_kafka_ca_expiry_timestamp_seconds - time()) < ${THRESHOLDS.caExpiryDays} * 86400`,
+    {
+      for: '1h',
+      team: TEAMS.integration,
+      severity: 'critical',
+      summary:
+        'The Kafka cluster CA trusted by {{ $labels.service }} expires in {{ $value | humanizeDuration }}',
+      description:
+        'Copy the renewed CA into the kafka-cluster-ca ConfigMap (deploy/OPERATIONS.md, "Rotating credentials"); after the old CA expires every service loses its TLS connection to Kafka.',
     },
   ),
 ];

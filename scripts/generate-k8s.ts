@@ -77,8 +77,68 @@ export const SHUTDOWN = { preStopSeconds: 5, drainSeconds: 20, marginSeconds: 5 
 export const TERMINATION_GRACE_SECONDS =
   SHUTDOWN.preStopSeconds + SHUTDOWN.drainSeconds + SHUTDOWN.marginSeconds;
 
+/**
+ * Argo CD order of a sync. PreSync hooks run (wave by wave, each waiting for the previous one to
+ * complete) before any ordinary resource is applied: the roles SQL ConfigMap is itself a hook, so the
+ * roles Job finds it on a first sync, and the migrations find the owner role the roles Job creates.
+ * Then, in the Sync phase, the Kafka users and topics become Ready before the Deployments that log in
+ * with them. Everything else keeps wave 0. Plain kubectl follows the same order (deploy/OPERATIONS.md).
+ */
+export const SYNC_WAVES = {
+  rolesConfigMap: { hook: 'PreSync', wave: -3 },
+  rolesJob: { hook: 'PreSync', wave: -2 },
+  migrations: { hook: 'PreSync', wave: -1 },
+  kafka: { hook: null, wave: -1 },
+  deployments: { hook: null, wave: 1 },
+} as const;
+
+function hookAnnotations(step: { hook: string | null; wave: number }): Record<string, string> {
+  return {
+    ...(step.hook
+      ? {
+          'argocd.argoproj.io/hook': step.hook,
+          'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
+        }
+      : {}),
+    'argocd.argoproj.io/sync-wave': String(step.wave),
+  };
+}
+
+/**
+ * PostgreSQL connections. Every pod holds its pool (DATABASE_POOL_SIZE: transactions, health pings,
+ * backlog metrics, the read APIs) plus the outbox relay's own connection (LISTEN + advisory lock).
+ * A consumer needs one connection per partition it processes at once (CONSUMER_PARTITION_CONCURRENCY)
+ * and one for everything else; ingest's requests are short transactions. The budget is checked
+ * against the render of each overlay (test/k8s/capacity.test.ts): at the autoscalers' maximum, plus
+ * one surge pod per Deployment during a rollout or the migration Jobs before it, the total stays
+ * below max_connections minus the superuser reserve and room for operators.
+ */
+export const CONNECTIONS = {
+  poolSize: { ingest: 5, consumer: 4 },
+  relayPerPod: 1,
+  /** A migration Job: provision's schema client, then a pool of 2 (libs/platform provision.ts). */
+  perMigrationJob: 2,
+  rolesJob: 1,
+} as const;
+
+/**
+ * What each overlay's PostgreSQL must allow (a prerequisite of the platform team, deploy/OPERATIONS.md).
+ * reserved: superuser_reserved_connections (3) plus psql sessions of operators and the CLI.
+ */
+export const CONNECTION_BUDGET = {
+  dev: { maxConnections: 100, reserved: 8 },
+  prod: { maxConnections: 300, reserved: 13 },
+} as const;
+
+export function poolSize(definition: ServiceDefinition): number {
+  return isConsumer(definition) ? CONNECTIONS.poolSize.consumer : CONNECTIONS.poolSize.ingest;
+}
+
 /** Lag per replica above which KEDA adds a replica (about 2 s of work at the benchmarked rate). */
 export const LAG_THRESHOLD = 1000;
+
+/** Replicas KEDA keeps while it cannot read the lag (ScaledObject `fallback`). */
+export const KEDA_FALLBACK_REPLICAS = 3;
 
 const PART_OF = 'switchboard';
 
@@ -135,12 +195,22 @@ function selector(definition: ServiceDefinition): Record<string, string> {
   return { 'app.kubernetes.io/name': definition.name, 'app.kubernetes.io/component': 'service' };
 }
 
-/** The Secret (created by the operators, never committed) that holds one service's credentials. */
+/**
+ * The Secret (created by the operators, never committed) that holds one service's credentials. Never
+ * the KafkaUser's name: Strimzi's User Operator writes (and owns) a Secret named after each KafkaUser,
+ * which would replace the database URL, tokens and source secrets kept here.
+ */
 export function secretName(definition: ServiceDefinition): string {
-  return `switchboard-${definition.name}`;
+  return `switchboard-${definition.name}-app`;
 }
 
 export const OWNER_SECRET = 'switchboard-db-owner';
+export const ADMIN_SECRET = 'switchboard-db-admin';
+
+/** The variable the roles Job passes a role's new password in (roles.sql reads it with \getenv). */
+export function passwordVariable(schema: string): string {
+  return `PASSWORD_${schema.toUpperCase()}`;
+}
 export const KAFKA_CA_CONFIGMAP = 'kafka-cluster-ca';
 const KAFKA_CA_DIR = '/etc/switchboard/kafka-ca';
 
@@ -210,6 +280,13 @@ export const SERVICE_EXTRAS: Record<
     },
     files: { CUSTOMER_SYNC_OWNERSHIP_FILE: { source: 'deploy/ownership.yaml', file: 'ownership.yaml' } },
   },
+  ...Object.fromEntries(
+    ['erp-orders', 'finance-invoicing', 'support-onboarding', 'marketing-segments'].map((name) => [
+      name,
+      // The tokens of the consumer's read API (without them it answers 401 to every caller).
+      { secrets: { API_TOKENS: { key: 'api-tokens', devValue: 'dev:viewer:dev-read-api-token-change-me' } } },
+    ]),
+  ),
 };
 
 const FILES_DIR = '/etc/switchboard/files';
@@ -242,7 +319,10 @@ function configMap(definition: ServiceDefinition): Manifest {
     LOG_LEVEL: 'info',
     LOG_PRETTY: 'false',
     SERVICE_VERSION: version(),
-    DATABASE_POOL_SIZE: '10',
+    // Explicit per service: the connection budget (CONNECTIONS) is computed from it.
+    DATABASE_POOL_SIZE: String(poolSize(definition)),
+    // The app exits by this deadline after SIGTERM (libs/platform shutdown.ts), inside the grace period.
+    SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN.drainSeconds * 1000),
     KAFKA_BROKERS: CLUSTER.kafkaBootstrap,
     KAFKA_SSL: 'true',
     KAFKA_SSL_CA_FILE: `${KAFKA_CA_DIR}/ca.crt`,
@@ -253,6 +333,11 @@ function configMap(definition: ServiceDefinition): Manifest {
     OTEL_TRACES_EXPORTER: 'otlp',
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://otel-collector.${CLUSTER.otlpNamespace}.svc:4318`,
   };
+  if (isConsumer(definition)) {
+    // Where its effect goes is an explicit choice of each overlay (k8s/overlays/*/kustomization.yaml):
+    // `builtin` here; `real`/`http` add their settings, a mounted credentials Secret and an egress policy.
+    data.DOWNSTREAM_MODE = 'builtin';
+  }
   for (const [variable, { file }] of Object.entries(SERVICE_EXTRAS[definition.name]?.files ?? {})) {
     data[variable] = `${FILES_DIR}/${file}`;
   }
@@ -261,6 +346,14 @@ function configMap(definition: ServiceDefinition): Manifest {
     kind: 'ConfigMap',
     metadata: { name: definition.name, labels: labels(definition, 'service') },
     data,
+  };
+}
+
+/** Stakater Reloader: a rolling restart when one of these Secrets or ConfigMaps changes. */
+export function reloadAnnotations(secrets: string[], configMaps: string[]): Record<string, string> {
+  return {
+    'secret.reloader.stakater.com/reload': secrets.join(','),
+    'configmap.reloader.stakater.com/reload': configMaps.join(','),
   };
 }
 
@@ -275,7 +368,17 @@ function deployment(definition: ServiceDefinition): Manifest {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name: definition.name, labels: labels(definition, 'service') },
+    metadata: {
+      name: definition.name,
+      labels: labels(definition, 'service'),
+      annotations: {
+        // After the Kafka users and topics are Ready (Argo CD waits for each wave to be healthy).
+        ...hookAnnotations(SYNC_WAVES.deployments),
+        // Secrets and the CA are read once at start: a change rolls the pods (maxUnavailable 0), done
+        // by Stakater Reloader when installed, else `kubectl rollout restart` (deploy/OPERATIONS.md).
+        ...reloadAnnotations([secretName(definition)], [KAFKA_CA_CONFIGMAP]),
+      },
+    },
     spec: {
       // No `replicas`: the autoscaler owns it (HPA for ingest, KEDA for consumers).
       revisionHistoryLimit: 5,
@@ -373,11 +476,8 @@ function migrationJob(definition: ServiceDefinition): Manifest {
     metadata: {
       name: `${definition.name}-migrate`,
       labels: labels(definition, 'migration'),
-      annotations: {
-        // Argo CD runs it before the Deployments of a release; plain kubectl users follow deploy/OPERATIONS.md.
-        'argocd.argoproj.io/hook': 'PreSync',
-        'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
-      },
+      // Argo CD runs it after the roles Job, before the Deployments; kubectl users follow deploy/OPERATIONS.md.
+      annotations: hookAnnotations(SYNC_WAVES.migrations),
     },
     spec: {
       backoffLimit: 2,
@@ -490,6 +590,154 @@ function dnsEgress(): Manifest[] {
   ];
 }
 
+/**
+ * The operator's console: the `switchboard` CLI (dead letters, lag, outbox) where the data is. A
+ * Deployment scaled to 0; `kubectl scale --replicas=1` then `kubectl exec` (deploy/OPERATIONS.md).
+ * It runs the ingest image (every image ships the CLI, dist/scripts/switchboard.js) as its own
+ * KafkaUser, which may read, replay and purge dead letters and describe the Switchboard groups.
+ */
+export const OPERATOR = {
+  name: 'switchboard-operator',
+  kafkaUser: 'switchboard-operator',
+  secret: 'switchboard-operator-app',
+  readerGroupPrefix: 'switchboard-reader-',
+} as const;
+
+const OPERATOR_LABELS = {
+  'app.kubernetes.io/name': OPERATOR.name,
+  'app.kubernetes.io/component': 'operator',
+  'app.kubernetes.io/part-of': PART_OF,
+};
+
+/** ACLs of the operator: dead letters (read, purge), replays onto the consumed topics, group lag. */
+export function operatorAcls(services: readonly ServiceDefinition[]): Manifest[] {
+  const consumed = [...new Set(services.flatMap((d) => d.consumes.map(topicOf)))].sort();
+  const deadLetters = services.filter(isConsumer).map((d) => deadLetterTopic(d.name));
+  const topicAcl = (name: string, operations: string[]) => ({
+    type: 'allow',
+    resource: { type: 'topic', name, patternType: 'literal' },
+    operations,
+  });
+  return [
+    // dlq list/show read the topic with a throw-away group; purge deletes records.
+    ...deadLetters.map((name) => topicAcl(name, ['Read', 'Describe', 'Delete'])),
+    // dlq replay writes the original event back onto its topic; lag reads its end offsets.
+    ...consumed.map((name) => topicAcl(name, ['Write', 'Describe'])),
+    {
+      type: 'allow',
+      resource: { type: 'group', name: OPERATOR.readerGroupPrefix, patternType: 'prefix' },
+      operations: ['Read', 'Describe'],
+    },
+    // `switchboard lag` reads the committed offsets of the services' groups (never joins them).
+    {
+      type: 'allow',
+      resource: { type: 'group', name: `${PART_OF}.`, patternType: 'prefix' },
+      operations: ['Describe'],
+    },
+  ];
+}
+
+function operatorManifests(services: readonly ServiceDefinition[]): Record<string, Manifest> {
+  const ingest = services.find((d) => !isConsumer(d)) ?? services[0];
+  return {
+    'operator/kafkauser.yaml': {
+      apiVersion: 'kafka.strimzi.io/v1',
+      kind: 'KafkaUser',
+      metadata: {
+        name: OPERATOR.kafkaUser,
+        labels: { 'strimzi.io/cluster': CLUSTER.kafkaCluster, ...OPERATOR_LABELS },
+        annotations: hookAnnotations(SYNC_WAVES.kafka),
+      },
+      spec: {
+        authentication: {
+          type: 'scram-sha-512',
+          password: { valueFrom: { secretKeyRef: { name: OPERATOR.secret, key: 'kafka-password' } } },
+        },
+        authorization: { type: 'simple', acls: operatorAcls(services) },
+      },
+    },
+    'operator/configmap.yaml': {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: OPERATOR.name, labels: OPERATOR_LABELS },
+      data: {
+        NODE_ENV: 'production',
+        KAFKA_BROKERS: CLUSTER.kafkaBootstrap,
+        KAFKA_SSL: 'true',
+        KAFKA_SSL_CA_FILE: `${KAFKA_CA_DIR}/ca.crt`,
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_CLIENT_ID: OPERATOR.name,
+        KAFKA_GROUP_PREFIX: PART_OF,
+      },
+    },
+    'operator/deployment.yaml': {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: {
+        name: OPERATOR.name,
+        labels: OPERATOR_LABELS,
+        annotations: hookAnnotations(SYNC_WAVES.deployments),
+      },
+      spec: {
+        // Scaled up by an operator for a session, back to 0 after it (deploy/OPERATIONS.md).
+        replicas: 0,
+        revisionHistoryLimit: 2,
+        selector: { matchLabels: { 'app.kubernetes.io/name': OPERATOR.name } },
+        template: {
+          metadata: { labels: OPERATOR_LABELS },
+          spec: {
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            terminationGracePeriodSeconds: 5,
+            securityContext: podSecurity(),
+            containers: [
+              {
+                name: 'cli',
+                image: image(ingest),
+                imagePullPolicy: 'IfNotPresent',
+                // Idle until an operator runs `node dist/scripts/switchboard.js ...` in it.
+                command: ['sleep', 'infinity'],
+                workingDir: '/app',
+                envFrom: [{ configMapRef: { name: OPERATOR.name } }],
+                env: [
+                  // Read access to the outbox tables of every schema (`switchboard outbox`): the owner role.
+                  secretEnv('DATABASE_URL', OPERATOR.secret, 'database-url'),
+                  secretEnv('KAFKA_SASL_USERNAME', OPERATOR.secret, 'kafka-username'),
+                  secretEnv('KAFKA_SASL_PASSWORD', OPERATOR.secret, 'kafka-password'),
+                ],
+                resources: {
+                  requests: { cpu: '50m', memory: '128Mi' },
+                  limits: { cpu: '500m', memory: '384Mi' },
+                },
+                securityContext: containerSecurity(),
+                volumeMounts: [
+                  { name: 'tmp', mountPath: '/tmp' },
+                  { name: 'kafka-ca', mountPath: KAFKA_CA_DIR, readOnly: true },
+                ],
+              },
+            ],
+            volumes: [
+              { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
+              { name: 'kafka-ca', configMap: { name: KAFKA_CA_CONFIGMAP } },
+            ],
+          },
+        },
+      },
+    },
+    'operator/networkpolicy.yaml': {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: OPERATOR.name, labels: OPERATOR_LABELS },
+      spec: {
+        // Serves nothing; talks to Kafka, PostgreSQL and DNS only.
+        podSelector: { matchLabels: { 'app.kubernetes.io/name': OPERATOR.name } },
+        policyTypes: ['Ingress', 'Egress'],
+        egress: [kafkaEgress(), postgresEgress(), ...dnsEgress()],
+      },
+    },
+  };
+}
+
 function commonManifests(services: readonly ServiceDefinition[]): Record<string, Manifest> {
   const commonLabels = { 'app.kubernetes.io/part-of': PART_OF };
   return {
@@ -538,22 +786,16 @@ export function renderRulesFile(): string {
   );
 }
 
+const ROLES_LABELS = {
+  'app.kubernetes.io/name': 'database-roles',
+  'app.kubernetes.io/component': 'database-roles',
+  'app.kubernetes.io/part-of': PART_OF,
+};
+
 function databaseRolesJob(services: readonly ServiceDefinition[]): Manifest {
-  const roleLabels = {
-    'app.kubernetes.io/name': 'database-roles',
-    'app.kubernetes.io/component': 'database-roles',
-    'app.kubernetes.io/part-of': PART_OF,
-  };
-  const passwords = services.map((definition) => ({
-    name: `PASSWORD_${definition.schema.toUpperCase()}`,
-    valueFrom: { secretKeyRef: { name: secretName(definition), key: 'database-password' } },
-  }));
-  const psqlVars = ['-v', 'owner_password=$(PASSWORD_OWNER)'];
-  psqlVars.push(
-    ...services.flatMap((definition) => [
-      '-v',
-      `${definition.schema}_password=$(PASSWORD_${definition.schema.toUpperCase()})`,
-    ]),
+  const roleLabels = ROLES_LABELS;
+  const passwords = services.map((definition) =>
+    secretEnv(passwordVariable(definition.schema), secretName(definition), 'database-password'),
   );
   return {
     apiVersion: 'batch/v1',
@@ -561,10 +803,7 @@ function databaseRolesJob(services: readonly ServiceDefinition[]): Manifest {
     metadata: {
       name: 'database-roles',
       labels: roleLabels,
-      annotations: {
-        'argocd.argoproj.io/hook': 'PreSync',
-        'argocd.argoproj.io/hook-delete-policy': 'BeforeHookCreation',
-      },
+      annotations: hookAnnotations(SYNC_WAVES.rolesJob),
     },
     spec: {
       backoffLimit: 2,
@@ -590,15 +829,20 @@ function databaseRolesJob(services: readonly ServiceDefinition[]): Manifest {
                 'ON_ERROR_STOP=1',
                 '-v',
                 'role_prefix=switchboard_',
-                ...psqlVars,
                 '-f',
                 '/sql/roles.sql',
-                '$(DATABASE_URL)',
               ],
+              // No password on the command line (visible in the process list): libpq reads the
+              // administrator's connection from PG* variables, roles.sql the new passwords with \getenv.
               env: [
                 // An administrator of the database (CREATEROLE): creates the owner and service roles.
-                secretEnv('DATABASE_URL', 'switchboard-db-admin', 'database-url'),
-                secretEnv('PASSWORD_OWNER', OWNER_SECRET, 'database-password'),
+                secretEnv('PGHOST', ADMIN_SECRET, 'host'),
+                secretEnv('PGPORT', ADMIN_SECRET, 'port'),
+                secretEnv('PGDATABASE', ADMIN_SECRET, 'database'),
+                secretEnv('PGUSER', ADMIN_SECRET, 'username'),
+                secretEnv('PGPASSWORD', ADMIN_SECRET, 'password'),
+                { name: 'PGAPPNAME', value: 'database-roles' },
+                secretEnv(passwordVariable('owner'), OWNER_SECRET, 'database-password'),
                 ...passwords,
               ],
               resources: {
@@ -629,6 +873,12 @@ function kafkaTopic(topic: Topic): Manifest {
     metadata: {
       name: topicResourceName(topic.name),
       labels: { 'strimzi.io/cluster': CLUSTER.kafkaCluster, 'app.kubernetes.io/part-of': PART_OF },
+      annotations: {
+        ...hookAnnotations(SYNC_WAVES.kafka),
+        // Deleting a KafkaTopic deletes the topic and its data: Argo CD never prunes it, nor deletes it
+        // with the Application. Removing a topic is a deliberate `kubectl delete kafkatopic` (OPERATIONS.md).
+        'argocd.argoproj.io/sync-options': 'Prune=false,Delete=false',
+      },
     },
     spec: {
       topicName: topic.name,
@@ -673,6 +923,7 @@ function kafkaUser(definition: ServiceDefinition): Manifest {
     metadata: {
       name: kafkaUserName(definition),
       labels: { 'strimzi.io/cluster': CLUSTER.kafkaCluster, ...labels(definition, 'kafka-user') },
+      annotations: hookAnnotations(SYNC_WAVES.kafka),
     },
     spec: {
       authentication: {
@@ -708,7 +959,12 @@ function scaledObject(definition: ServiceDefinition, topics: Topic[]): Manifest 
   return {
     apiVersion: 'keda.sh/v1alpha1',
     kind: 'ScaledObject',
-    metadata: { name: definition.name, labels: labels(definition, 'autoscaling') },
+    metadata: {
+      name: definition.name,
+      labels: labels(definition, 'autoscaling'),
+      // With the Deployment it scales, never before it exists.
+      annotations: hookAnnotations(SYNC_WAVES.deployments),
+    },
     spec: {
       scaleTargetRef: { name: definition.name },
       minReplicaCount: 2,
@@ -716,6 +972,9 @@ function scaledObject(definition: ServiceDefinition, topics: Topic[]): Manifest 
       maxReplicaCount: maxReplicas,
       pollingInterval: 15,
       cooldownPeriod: 300,
+      // Kafka unreachable for KEDA (the lag cannot be read 3 times in a row): hold a middle count
+      // instead of freezing at whatever it was (possibly the minimum while a backlog builds).
+      fallback: { failureThreshold: 3, replicas: Math.min(maxReplicas, KEDA_FALLBACK_REPLICAS) },
       triggers: consumed.map((topic) => ({
         type: 'kafka',
         authenticationRef: { name: `${definition.name}-kafka` },
@@ -739,7 +998,12 @@ function horizontalPodAutoscaler(definition: ServiceDefinition): Manifest {
   return {
     apiVersion: 'autoscaling/v2',
     kind: 'HorizontalPodAutoscaler',
-    metadata: { name: definition.name, labels: labels(definition, 'autoscaling') },
+    metadata: {
+      name: definition.name,
+      labels: labels(definition, 'autoscaling'),
+      // With the Deployment it scales, never before it exists.
+      annotations: hookAnnotations(SYNC_WAVES.deployments),
+    },
     spec: {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: definition.name },
       minReplicas: 2,
@@ -768,8 +1032,14 @@ function quoteLiteral(value: string): string {
 export function rolesSql(services: readonly ServiceDefinition[] = ALL_SERVICES): string {
   const lines = [
     "-- Generated by scripts/generate-k8s.ts from the services' declarations. Do not edit.",
-    '-- psql -v role_prefix=switchboard_ -v owner_password=... -v <schema>_password=... -f roles.sql <admin url>',
+    '-- PGHOST=... PGUSER=<admin> PGPASSWORD=... PASSWORD_OWNER=... PASSWORD_<SCHEMA>=... \\',
+    '--   psql -v role_prefix=switchboard_ -f roles.sql',
+    '-- Passwords come from the environment (psql 15 \\getenv), never from the command line.',
     '\\set ON_ERROR_STOP on',
+    `\\getenv owner_password ${passwordVariable('owner')}`,
+    ...services.map(
+      (definition) => `\\getenv ${definition.schema}_password ${passwordVariable(definition.schema)}`,
+    ),
     "SELECT :'role_prefix' || 'owner' AS owner_role \\gset",
     '',
     '-- The owner: creates the schemas and runs every migration Job (DDL). Never used by a service.',
@@ -823,6 +1093,8 @@ export function renderK8sFiles(
   const files: Record<string, string> = {};
   const topics = topicsOf(services);
   for (const [path, manifest] of Object.entries(commonManifests(services))) files[path] = yamlFile(manifest);
+  for (const [path, manifest] of Object.entries(operatorManifests(services)))
+    files[path] = yamlFile(manifest);
   files['common/roles.sql'] = rolesSql(services);
   for (const topic of topics) {
     files[`kafka/topic-${topicResourceName(topic.name)}.yaml`] = yamlFile(
@@ -848,7 +1120,15 @@ export function renderK8sFiles(
       files[`${dir}/horizontalpodautoscaler.yaml`] = yamlFile(horizontalPodAutoscaler(definition));
     }
   }
-  const generators: Manifest[] = [{ name: 'database-roles', files: ['common/roles.sql'] }];
+  const generators: Manifest[] = [
+    {
+      name: 'database-roles',
+      files: ['common/roles.sql'],
+      // Selected with the Job by `-l app.kubernetes.io/component=database-roles` (kubectl runbook), and
+      // an Argo CD PreSync hook before it: ordinary resources only exist after the PreSync phase.
+      options: { labels: ROLES_LABELS, annotations: hookAnnotations(SYNC_WAVES.rolesConfigMap) },
+    },
+  ];
   for (const definition of services) {
     const extraFiles = Object.values(SERVICE_EXTRAS[definition.name]?.files ?? {});
     if (extraFiles.length === 0) continue;

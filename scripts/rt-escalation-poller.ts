@@ -8,7 +8,7 @@
 //   node dist/scripts/rt-escalation-poller.js --once   # one pass
 //
 // Reads RT_URL, RT_USER, RT_PASSWORD(_FILE), RT_QUEUE (deploy/real-systems.env), INGEST_URL
-// (default http://127.0.0.1:3000), INGEST_SOURCE_SECRETS (the `support` secret) and
+// (default http://127.0.0.1:3000), INGEST_SECRET (the `support` source's secret only; never ingest's INGEST_SOURCE_SECRETS) and
 // RT_ESCALATION_PRIORITY (default 80).
 import { RequestTrackerConnector } from '@switchboard/connectors';
 import { IngestClient } from '@switchboard/testing';
@@ -74,10 +74,8 @@ export async function pollEscalations(
 async function main(): Promise<void> {
   const env = process.env;
   const secret = ingestSecret(env, 'support');
-  if (!env.RT_URL || !env.RT_USER || !secret) {
-    throw new Error(
-      'RT_URL, RT_USER, RT_PASSWORD(_FILE) and INGEST_SOURCE_SECRETS (support=...) are required',
-    );
+  if (!env.RT_URL || !env.RT_USER) {
+    throw new Error('RT_URL, RT_USER, RT_PASSWORD(_FILE) are required');
   }
   const options: EscalationPollerOptions = {
     rt: new RequestTrackerConnector({

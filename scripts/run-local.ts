@@ -11,6 +11,7 @@ import { consumerGroupOf } from '@switchboard/platform';
 import { IngestClient, LocalCluster, eventually, loadLocalEnv, sampleDeal } from '@switchboard/testing';
 
 import { ALL_SERVICES } from './provision-all';
+import { secretOfSource } from './support/poller';
 
 // A broker that already holds earlier runs' events (e.g. after `npm test`) makes the consumers of a
 // new local database work through that backlog before they reach the sample deal.
@@ -84,10 +85,15 @@ async function main(): Promise<void> {
   // Against the real systems, what RT and Tryton change on their side comes in through pollers that
   // post to ingest: escalated RT tickets (ticket_escalated) and edited Tryton parties (customer_updated).
   if (env.DOWNSTREAM_MODE === 'real') {
-    for (const name of ['rt-escalation-poller', 'tryton-party-poller']) {
+    for (const [name, source] of [
+      ['rt-escalation-poller', 'support'],
+      ['tryton-party-poller', 'erp'],
+    ] as const) {
       const log = join(root, '.stack/logs', `${name}.log`);
+      // Each poller gets the secret of the one source it speaks for, never ingest's whole list.
+      const { INGEST_SOURCE_SECRETS: all, ...rest } = env;
       const child = spawn(process.execPath, [join(root, 'dist/scripts', `${name}.js`)], {
-        env: { ...env, INGEST_URL: cluster.url('ingest') },
+        env: { ...rest, INGEST_SECRET: secretOfSource(all ?? '', source), INGEST_URL: cluster.url('ingest') },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const out = createWriteStream(log, { flags: 'a' });
@@ -115,8 +121,11 @@ async function main(): Promise<void> {
 
   const started = Date.now();
   console.log('waiting for the four effects (a new local database first catches up on earlier events)...');
+  const readToken = (env.API_TOKENS ?? '').split(',')[0]?.split(':')[2];
   const read = async (url: string, headers: Record<string, string> = {}): Promise<unknown> => {
-    const response = await fetch(url, { headers });
+    const response = await fetch(url, {
+      headers: { ...(readToken ? { authorization: `Bearer ${readToken}` } : {}), ...headers },
+    });
     if (!response.ok) throw new Error(`${url} -> ${response.status}`);
     return response.json();
   };

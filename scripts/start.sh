@@ -4,6 +4,8 @@
 # KAFKA_BROKERS / DATABASE_URL, when set, point at an existing cluster / database instead.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# The Node.js of .nvmrc (fetched from the npm registry when the machine's own is older).
+source scripts/support/node.sh
 
 step() { printf '\n== %s\n' "$*"; }
 

@@ -7,7 +7,8 @@ import { topicOf } from '@switchboard/contracts';
 import { KafkaPublisher, consumerLag, kafkaConnectionFromEnv, purgeTopic } from '@switchboard/kafka';
 import { consumerGroupOf } from '@switchboard/platform';
 
-import { listDeadLetters, replay, type DeadLetterFilter } from './cli/dead-letters';
+import { listDeadLetters, purgePlan, replay, type DeadLetterFilter } from './cli/dead-letters';
+import { safeJson, safeText } from './cli/terminal-safe';
 import { ALL_SERVICES } from './provision-all';
 
 /**
@@ -18,6 +19,11 @@ const consumers = ALL_SERVICES.filter((service) => service.consumes.length > 0).
   (service) => service.name,
 );
 const kafka = () => kafkaConnectionFromEnv('switchboard-cli');
+
+/** The catalogue's topics a consumer reads: the only ones its dead letters are replayed to. */
+function consumedTopics(service: string): ReadonlySet<string> {
+  return new Set(ALL_SERVICES.find((definition) => definition.name === service)?.consumes.map(topicOf) ?? []);
+}
 
 function servicesOption(value: string | undefined): string[] {
   if (!value) return consumers;
@@ -57,10 +63,19 @@ dlq
   .action(async (options: { consumer?: string; class?: string; since?: string; json?: boolean }) => {
     const entries = await listDeadLetters(kafka(), servicesOption(options.consumer), filterFrom(options));
     for (const { ref, letter } of entries) {
-      if (options.json) console.log(JSON.stringify({ ref, ...letter }));
+      // Every field comes from a payload or a handler's message: printed escaped, never raw.
+      if (options.json) console.log(safeJson({ ref, ...letter }));
       else
         console.log(
-          `${ref}  ${letter.failedAt}  ${letter.errorClass}/${letter.errorCode}  ${letter.eventType ?? '-'} ${letter.eventId ?? '-'}  ${letter.reason}`,
+          [
+            ref,
+            letter.failedAt,
+            `${letter.errorClass}/${letter.errorCode}`,
+            `${letter.eventType ?? '-'} ${letter.eventId ?? '-'}`,
+            letter.reason,
+          ]
+            .map(safeText)
+            .join('  '),
         );
     }
     if (!options.json) console.log(`${entries.length} dead letter(s)`);
@@ -71,8 +86,8 @@ dlq
   .description('show one dead letter in full (ref = <service>:<partition>:<offset>)')
   .action(async (ref: string) => {
     const [entry] = await listDeadLetters(kafka(), servicesOption(ref.split(':')[0]), { refs: [ref] });
-    if (!entry) throw new Error(`no dead letter ${ref}`);
-    console.log(JSON.stringify({ ref: entry.ref, ...entry.letter }, null, 2));
+    if (!entry) throw new Error(`no dead letter ${safeText(ref)}`);
+    console.log(safeJson({ ref: entry.ref, ...entry.letter }, 2));
   });
 
 dlq
@@ -94,7 +109,13 @@ dlq
       const publisher = new KafkaPublisher(kafka());
       await publisher.connect();
       try {
-        console.log(`replayed ${await replay(publisher, entries)} message(s)`);
+        const { replayed, refused } = await replay(publisher, entries, consumedTopics);
+        for (const { ref, topic } of refused)
+          console.error(
+            `not replayed: ${safeText(ref)} names topic ${safeText(topic)}, which its consumer does not read`,
+          );
+        console.log(`replayed ${replayed} message(s)`);
+        if (refused.length > 0) process.exitCode = 1;
       } finally {
         await publisher.disconnect();
       }
@@ -102,16 +123,24 @@ dlq
   );
 
 dlq
-  .command('purge')
-  .description("delete every message currently in a consumer's dead-letter topic (after a replay)")
-  .addOption(consumerOption().makeOptionMandatory())
+  .command('purge <refs...>')
+  .description('delete the named dead letters (after a replay); refuses to delete any letter not named')
   .option('--yes', 'confirm')
-  .action(async (options: { consumer: string; yes?: boolean }) => {
+  .action(async (refs: string[], options: { yes?: boolean }) => {
     if (!options.yes) throw new Error('purging deletes the dead letters for good: add --yes');
-    const [service] = servicesOption(options.consumer);
-    console.log(
-      `purged ${await purgeTopic(kafka(), `switchboard.dlq.${service}`)} dead letter(s) of ${service}`,
-    );
+    const services = [...new Set(refs.map((ref) => ref.split(':')[0]))];
+    if (services.length !== 1) throw new Error('purge the dead letters of one consumer at a time');
+    const [service] = servicesOption(services[0]);
+    const plan = purgePlan(await listDeadLetters(kafka(), [service]), refs);
+    for (const ref of plan.unknown) console.error(`not in the dead-letter topic: ${safeText(ref)}`);
+    if (plan.unnamed.length > 0) {
+      // Kafka deletes a partition's prefix only: deleting the named letters would take these too.
+      for (const ref of plan.unnamed) console.error(`would also delete ${safeText(ref)}, which is not named`);
+      throw new Error('nothing purged: name every dead letter up to the last one to purge (dlq list)');
+    }
+    const purged = await purgeTopic(kafka(), `switchboard.dlq.${service}`, plan.before);
+    console.log(`purged ${purged} dead letter(s) of ${service}`);
+    if (plan.unknown.length > 0) process.exitCode = 1;
   });
 
 program

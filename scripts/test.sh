@@ -4,6 +4,8 @@
 # KAFKA_BROKERS / DATABASE_URL, when set, point the tests at an existing cluster / database instead.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# The Node.js of .nvmrc (fetched from the npm registry when the machine's own is older).
+source scripts/support/node.sh
 
 step() { printf '\n== %s\n' "$*"; }
 
@@ -62,7 +64,9 @@ step "tests (jest --runInBand $*)"
 mkdir -p .stack
 results=.stack/jest-results.json
 rm -f "$results"
-npx jest --runInBand --json --outputFile="$results" "$@" || failed+=(jest)
+# --forceExit: once every result is written, a client socket or timer a suite left open must not
+# keep CI waiting for its time limit.
+bash scripts/support/jest.sh --runInBand --forceExit --json --outputFile="$results" "$@" || failed+=(jest)
 if [[ -s "$results" ]]; then
   # One plain closing line that any CI reads: "jest: N passed, N failed, N skipped".
   node -e '

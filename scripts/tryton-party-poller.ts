@@ -10,7 +10,7 @@
 //   node dist/scripts/tryton-party-poller.js --once   # one pass
 //
 // Reads TRYTON_URL, TRYTON_DATABASE, TRYTON_USER, TRYTON_PASSWORD(_FILE) (deploy/real-systems.env),
-// INGEST_URL (default http://127.0.0.1:3000), INGEST_SOURCE_SECRETS (the `erp` secret),
+// INGEST_URL (default http://127.0.0.1:3000), INGEST_SECRET (the `erp` source's secret only; never ingest's INGEST_SOURCE_SECRETS),
 // TRYTON_PARTY_CHECKPOINT_FILE (default .stack/tryton-party-poller.checkpoint.json) and, for a
 // first run without a checkpoint, TRYTON_PARTY_POLL_SINCE (RFC 3339; default: now, history being
 // the initial load's job).
@@ -109,10 +109,8 @@ export async function pollOnce(options: PartyPollerOptions): Promise<PollResult>
 async function main(): Promise<void> {
   const env = process.env;
   const secret = ingestSecret(env, 'erp');
-  if (!env.TRYTON_URL || !env.TRYTON_DATABASE || !env.TRYTON_USER || !secret) {
-    throw new Error(
-      'TRYTON_URL, TRYTON_DATABASE, TRYTON_USER, TRYTON_PASSWORD(_FILE) and INGEST_SOURCE_SECRETS (erp=...) are required',
-    );
+  if (!env.TRYTON_URL || !env.TRYTON_DATABASE || !env.TRYTON_USER) {
+    throw new Error('TRYTON_URL, TRYTON_DATABASE, TRYTON_USER, TRYTON_PASSWORD(_FILE) are required');
   }
   const options: PartyPollerOptions = {
     parties: new TrytonParties(

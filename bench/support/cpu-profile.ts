@@ -57,7 +57,9 @@ export function summarizeProfile(file: string): ProfileSummary {
       const frame = byId.get(current)!.callFrame;
       if (
         !frame.url ||
-        !/dist\/(libs|services)|typeorm|class-validator|class-transformer|kafkajs|pg\/lib/.test(frame.url)
+        !/dist\/(libs|services)|typeorm|class-validator|class-transformer|@platformatic\/kafka|pg\/lib/.test(
+          frame.url,
+        )
       )
         continue;
       const label = `${frame.functionName || '(anonymous)'} ${where(frame.url)}:${frame.lineNumber + 1}`;

@@ -1,13 +1,39 @@
 // What the pollers that feed ingest from a real system's side share: the source's signing secret and
 // the loop (a pass every interval, one with `--once`; a failed pass is logged and the next catches
 // up, since the source event ids let ingest drop what was posted already).
+import { readFileSync } from 'node:fs';
 
-/** The HMAC secret of `source` in `INGEST_SOURCE_SECRETS` (`crm=...,erp=...`). */
-export function ingestSecret(env: NodeJS.ProcessEnv, source: string): string | undefined {
-  return (env.INGEST_SOURCE_SECRETS ?? '')
+const MIN_SECRET_LENGTH = 24;
+
+/**
+ * The poller's own signing secret: `INGEST_SECRET` (or the file `INGEST_SECRET_FILE`), the secret of
+ * the one source it speaks for. A poller never gets the whole `INGEST_SOURCE_SECRETS` of ingest:
+ * whoever reads its environment could then sign as every source. Given it anyway, it refuses to start.
+ */
+export function ingestSecret(env: NodeJS.ProcessEnv, source: string): string {
+  if (env.INGEST_SOURCE_SECRETS !== undefined) {
+    throw new Error(
+      `refusing to start with INGEST_SOURCE_SECRETS (every source's secret): pass only the ${source} secret as INGEST_SECRET`,
+    );
+  }
+  const secret = env.INGEST_SECRET_FILE
+    ? readFileSync(env.INGEST_SECRET_FILE, 'utf8').trim()
+    : (env.INGEST_SECRET ?? '');
+  if (secret.length < MIN_SECRET_LENGTH) {
+    throw new Error(
+      `INGEST_SECRET (the ${source} source's secret) is required, at least ${MIN_SECRET_LENGTH} characters`,
+    );
+  }
+  return secret;
+}
+
+/** The one source secret to hand a poller, taken from ingest's list (local runs and tests). */
+export function secretOfSource(sourceSecrets: string, source: string): string | undefined {
+  return sourceSecrets
     .split(',')
-    .map((pair) => pair.split('=', 2))
-    .find(([name]) => name === source)?.[1];
+    .filter((pair) => pair.slice(0, pair.indexOf('=')) === source)
+    .map((pair) => pair.slice(pair.indexOf('=') + 1))
+    .at(-1);
 }
 
 export async function runPoller(

@@ -5,8 +5,6 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
-
 import {
   buildCloudEvent,
   nameBasedUuid,
@@ -16,13 +14,13 @@ import {
   type EventType,
   type SourceSystem,
 } from '@switchboard/contracts';
-import { KafkaPublisher, kafkaConnectionFromEnv } from '@switchboard/kafka';
+import { KafkaBatchConsumer, KafkaPublisher, kafkaConnectionFromEnv } from '@switchboard/kafka';
 import { ServiceProcess } from '@switchboard/testing';
 
 import { ROOT, testEnv } from '../support/cluster';
 import { TestDatabase } from '../support/db';
 import { startGroupAtEnd } from '../support/kafka';
-import { kafkaBrokers } from '../support/stack';
+import { kafkaBrokers, waitFor } from '../support/stack';
 
 export const STEWARD_TOKEN = 'steward-token-0123456789abcdefghij';
 export const VIEWER_TOKEN = 'viewer-token-0123456789abcdefghijk';
@@ -183,36 +181,26 @@ export async function api(
 /** Messages arriving on a topic from now on (a fresh consumer group that starts at the end). */
 export class TopicWatcher {
   readonly messages: Array<{ key: string | null; value: any }> = [];
-  private consumer: Consumer | null = null;
+  private consumer: KafkaBatchConsumer | null = null;
 
   constructor(private readonly topic: string) {}
 
   async start(): Promise<void> {
-    const kafka = new Kafka({
-      clientId: 'customer-sync-watcher',
-      brokers: kafkaBrokers(),
-      logLevel: logLevel.NOTHING,
-    });
-    const consumer = kafka.consumer({
-      groupId: `customer-sync-watch-${randomUUID()}`,
-      sessionTimeout: 10_000,
-    });
+    const groupId = `customer-sync-watch-${randomUUID()}`;
+    await startGroupAtEnd(groupId, this.topic);
+    const consumer = new KafkaBatchConsumer(
+      { brokers: kafkaBrokers(), clientId: 'customer-sync-watcher' },
+      { groupId },
+    );
     this.consumer = consumer;
-    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
     await consumer.connect();
-    await consumer.subscribe({ topic: this.topic, fromBeginning: false });
-    await consumer.run({
-      eachMessage: ({ message }) => {
-        this.messages.push({
-          key: message.key?.toString() ?? null,
-          value: JSON.parse(message.value?.toString() ?? 'null'),
-        });
-        return Promise.resolve();
-      },
+    await consumer.run([this.topic], async (batch, controls) => {
+      for (const message of batch.messages) {
+        this.messages.push({ key: message.key, value: JSON.parse(message.value?.toString() ?? 'null') });
+      }
+      await controls.commit(batch.messages[batch.messages.length - 1]);
     });
-    await joined;
-    // Offsets of a new group are resolved on its first fetch; give it that fetch before the test publishes.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await waitFor(() => consumer.isConnected(), 'the watcher joining its group', 30_000);
   }
 
   async stop(): Promise<void> {

@@ -68,16 +68,19 @@ describe('consumer killed between its database commit and its offset commit', ()
       );
     });
 
-    // Redelivery happened (the offset was not committed before the kill) and was recognised.
-    const metrics = await (await fetch(`${cluster.url('erp-orders')}/metrics`)).text();
-    const duplicates = metrics
-      .split('\n')
-      .filter(
-        (line) =>
-          line.startsWith('switchboard_consumer_events_total{') && line.includes('outcome="duplicate"'),
-      )
-      .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
-    expect(duplicates).toBeGreaterThanOrEqual(1);
+    // Redelivery happened (the offset was not committed before the kill) and was recognised. The
+    // restarted member is ready once it joined; its partitions arrive with the next heartbeats.
+    await eventually(async () => {
+      const metrics = await (await fetch(`${cluster.url('erp-orders')}/metrics`)).text();
+      const duplicates = metrics
+        .split('\n')
+        .filter(
+          (line) =>
+            line.startsWith('switchboard_consumer_events_total{') && line.includes('outcome="duplicate"'),
+        )
+        .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+      expect(duplicates).toBeGreaterThanOrEqual(1);
+    });
 
     expect(await db.count('SELECT count(*) FROM erp_orders.sales_order WHERE deal_id = $1', [dealId])).toBe(
       1,

@@ -266,7 +266,9 @@ describe('docs/integrating.md', () => {
           type: string;
           data: unknown;
         };
-        const source = EVENT_CATALOG[type].publishers[0];
+        // A customer_updated speaks for its own system: it is posted as that source.
+        const own = (body.data as { system?: string }).system;
+        const source = own ?? EVENT_CATALOG[type].publishers[0];
         const posted = await IngestClient.fromEnv(ingest.url, env).post(source, {
           ...body,
           id: `${body.id}-${runId}`,

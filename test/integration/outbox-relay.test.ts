@@ -139,4 +139,41 @@ describe('OutboxRelay', () => {
       expect(total).toBe(0);
     });
   });
+
+  it('stops within stopTimeoutMs while Kafka does not answer, leaving the rows for the next relay', async () => {
+    const stuck = new OutboxRelay({
+      schema,
+      databaseUrl: databaseUrl(),
+      // A broker that is down: the producer retries a send for as long as it is allowed to.
+      publisher: {
+        connect: () => Promise.resolve(),
+        publish: () => new Promise<void>(() => undefined),
+        disconnect: () => Promise.resolve(),
+      },
+      logger: silent,
+      batchSize: 500,
+      pollIntervalMs: 100,
+      standbyRetryMs: 100,
+      stopTimeoutMs: 1_000,
+    });
+    for (const relay of relays.splice(0)) await relay.stop();
+    await enqueue([{ key: 'stuck', n: 1 }]);
+    stuck.start();
+    await eventually(() => expect(stuck.status).toBe('active'), { timeoutMs: 10_000 });
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the publish is in flight and hangs
+    const started = Date.now();
+    await stuck.stop();
+    expect(Date.now() - started).toBeLessThan(2_500);
+    const unpublished = async () => {
+      const [{ n }] = await dataSource.query<Array<{ n: number }>>(
+        `SELECT count(*)::int AS n FROM ${schema}.outbox_message WHERE published_at IS NULL`,
+      );
+      return n;
+    };
+    expect(await unpublished()).toBeGreaterThanOrEqual(1);
+    // The next active relay publishes what the stopped one could not.
+    const next = newRelay();
+    next.start();
+    await eventually(async () => expect(await unpublished()).toBe(0), { timeoutMs: 30_000 });
+  });
 });

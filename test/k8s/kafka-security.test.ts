@@ -1,5 +1,5 @@
 // SASL/SCRAM and TLS to Kafka through configuration only: the variables the Kubernetes manifests set
-// (ConfigMap + Secret) turn into the kafkajs options of every client, and mistakes are reported at once
+// (ConfigMap + Secret) turn into the Kafka client options of every client, and mistakes are reported at once
 // without ever echoing the password.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,8 +25,8 @@ describe('Kafka connection security from the environment', () => {
 
   it('plaintext without authentication when nothing is set (local stack)', () => {
     const options = kafkaClientOptions(kafkaConnectionFromEnv('svc', { KAFKA_BROKERS: 'a:9092,b:9092' }));
-    expect(options.brokers).toEqual(['a:9092', 'b:9092']);
-    expect(options.ssl).toBeUndefined();
+    expect(options.bootstrapBrokers).toEqual(['a:9092', 'b:9092']);
+    expect(options.tls).toBeUndefined();
     expect(options.sasl).toBeUndefined();
   });
 
@@ -41,10 +41,10 @@ describe('Kafka connection security from the environment', () => {
       KAFKA_SASL_PASSWORD: 'from-the-secret',
     };
     const options = kafkaClientOptions(kafkaConnectionFromEnv('erp-orders', env));
-    expect(options.brokers).toEqual([configMap.data.KAFKA_BROKERS]);
-    expect(options.ssl).toEqual({ ca: [PEM] });
+    expect(options.bootstrapBrokers).toEqual([configMap.data.KAFKA_BROKERS]);
+    expect(options.tls).toEqual({ ca: [PEM] });
     expect(options.sasl).toEqual({
-      mechanism: 'scram-sha-512',
+      mechanism: 'SCRAM-SHA-512',
       username: 'switchboard-erp-orders',
       password: 'from-the-secret',
     });
@@ -60,8 +60,8 @@ describe('Kafka connection security from the environment', () => {
         KAFKA_SASL_PASSWORD: 'p',
       }),
     );
-    expect(options.ssl).toBe(true);
-    expect(options.sasl).toMatchObject({ mechanism: 'scram-sha-256' });
+    expect(options.tls).toEqual({});
+    expect(options.sasl).toMatchObject({ mechanism: 'SCRAM-SHA-256' });
   });
 
   it('lists every mistake at once and never prints the password', () => {

@@ -9,7 +9,7 @@ import { getMetadataStorage } from 'class-validator';
 import { deadLetterTopic, topicOf } from '@switchboard/contracts';
 import { consumerGroupOf, type ServiceDefinition } from '@switchboard/platform';
 
-import { renderK8sFiles, SHUTDOWN } from '../../scripts/generate-k8s';
+import { OPERATOR, renderK8sFiles, SHUTDOWN } from '../../scripts/generate-k8s';
 import { ALL_SERVICES } from '../../scripts/provision-all';
 import { ROOT, renderOverlay, validateObjects, type K8sObject } from './support';
 
@@ -90,9 +90,9 @@ describe('k8s/base is generated from the services’ declarations', () => {
 describe.each(OVERLAYS)('overlay %s', (overlay) => {
   let objects: K8sObject[];
   const ofKind = (kind: string) => objects.filter((object) => object.kind === kind);
-  const named = (kind: string, name: string) => {
+  const named = (kind: string, name: string, optional = false) => {
     const found = objects.find((object) => object.kind === kind && object.metadata.name === name);
-    if (!found) throw new Error(`${overlay}: no ${kind} ${name}`);
+    if (!found && !optional) throw new Error(`${overlay}: no ${kind} ${name}`);
     return found as Any;
   };
 
@@ -158,7 +158,10 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
           }),
         });
         expect(pod.automountServiceAccountToken).toBe(false);
-        if (workload.kind === 'Deployment') {
+        if (
+          workload.kind === 'Deployment' &&
+          workload.metadata.labels?.['app.kubernetes.io/component'] === 'service'
+        ) {
           expect({ where, live: container.livenessProbe?.httpGet?.path }).toEqual({
             where,
             live: '/health/live',
@@ -176,7 +179,25 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     const secretLike = /PASSWORD|SECRET|TOKEN|DATABASE_URL|CREDENTIAL|KEY$/;
     for (const workload of [...ofKind('Deployment'), ...ofKind('Job')]) {
       const pod = (workload.spec as Any).template.spec;
-      expect((pod.volumes ?? []).filter((volume: Any) => volume.secret || volume.projected)).toEqual([]);
+      // A Secret mounted as files only for a *_FILE variable (credentials re-read on rotation), read-only.
+      const config = named('ConfigMap', workload.metadata.name, true)?.data ?? {};
+      for (const volume of (pod.volumes ?? []).filter((v: Any) => v.secret || v.projected)) {
+        expect(volume.projected).toBeUndefined();
+        const mounts = containersOf(workload).flatMap((c: Any) =>
+          (c.volumeMounts ?? []).filter((m: Any) => m.name === volume.name),
+        );
+        expect(mounts.length).toBeGreaterThan(0);
+        for (const mount of mounts) {
+          expect(mount.readOnly).toBe(true);
+          const readers = Object.entries(config).filter(
+            ([variable, value]) => /_FILE$/.test(variable) && String(value).startsWith(`${mount.mountPath}/`),
+          );
+          expect({ volume: volume.name, readers: readers.length > 0 }).toEqual({
+            volume: volume.name,
+            readers: true,
+          });
+        }
+      }
       for (const container of containersOf(workload)) {
         expect((container.envFrom ?? []).filter((source: Any) => source.secretRef)).toEqual([]);
         for (const variable of container.env ?? []) {
@@ -217,15 +238,21 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       expect(matches(monitor.spec.selector.matchLabels, service.metadata.labels)).toBe(true);
       expect(monitor.spec.endpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics' })]);
 
-      // SIGTERM after the preStop delay; the app then drains (consumer batch, relay flush) in time.
+      // SIGTERM after the preStop delay; the app then drains (consumer batch, bounded relay flush) and
+      // exits by its own SHUTDOWN_TIMEOUT_MS, which the grace period covers with a margin.
       const preStop = container.lifecycle?.preStop?.sleep?.seconds ?? 0;
-      expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(preStop + SHUTDOWN.drainSeconds);
+      const config = named('ConfigMap', definition.name).data;
+      const deadlineSeconds = Number(config.SHUTDOWN_TIMEOUT_MS) / 1000;
+      expect(deadlineSeconds).toBe(SHUTDOWN.drainSeconds);
+      expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(preStop + deadlineSeconds);
+      const flushSeconds = Number(config.OUTBOX_FLUSH_TIMEOUT_MS ?? 5_000) / 1000;
+      expect(flushSeconds).toBeLessThan(deadlineSeconds);
 
       // Never migrates: that is the Job's work, once per release.
       expect(JSON.stringify([container.command, container.args])).not.toMatch(/provision/);
       // Its own database role: the Secret of this service, not the owner's.
       const databaseUrl = container.env.find((variable: Any) => variable.name === 'DATABASE_URL');
-      expect(databaseUrl.valueFrom.secretKeyRef.name).toBe(`switchboard-${definition.name}`);
+      expect(databaseUrl.valueFrom.secretKeyRef.name).toBe(`switchboard-${definition.name}-app`);
     },
   );
 
@@ -375,6 +402,185 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     }
   });
 
+  it('no Secret a workload, KEDA or a KafkaUser reads is named like a KafkaUser (Strimzi writes and owns those)', () => {
+    const kafkaUsers = new Set(ofKind('KafkaUser').map((user) => user.metadata.name));
+    expect(kafkaUsers.size).toBeGreaterThanOrEqual(ALL_SERVICES.length);
+    const read: Array<{ by: string; secret: string }> = [];
+    const collect = (by: string, node: Any): void => {
+      if (Array.isArray(node)) for (const item of node) collect(by, item);
+      else if (node && typeof node === 'object') {
+        if (node.secretKeyRef?.name) read.push({ by, secret: node.secretKeyRef.name });
+        if (node.secretRef?.name) read.push({ by, secret: node.secretRef.name });
+        if (node.secret?.secretName) read.push({ by, secret: node.secret.secretName });
+        for (const value of Object.values(node)) collect(by, value);
+      }
+    };
+    for (const object of objects) {
+      if (['Deployment', 'Job', 'KafkaUser'].includes(object.kind))
+        collect(`${object.kind}/${object.metadata.name}`, object.spec);
+      if (object.kind === 'TriggerAuthentication') {
+        for (const ref of ((object.spec as Any).secretTargetRef ?? []) as Any[])
+          read.push({ by: `TriggerAuthentication/${object.metadata.name}`, secret: ref.name });
+      }
+    }
+    expect(read.length).toBeGreaterThan(ALL_SERVICES.length * 3);
+    expect(read.filter(({ secret }) => kafkaUsers.has(secret))).toEqual([]);
+  });
+
+  it('Argo CD order: roles ConfigMap, roles Job, migrations, Kafka users and topics, Deployments', () => {
+    // PreSync hooks all run (wave by wave) before the Sync phase applies any ordinary resource.
+    const step = (object: K8sObject): [number, number] => {
+      const annotations = object.metadata.annotations ?? {};
+      const phase = annotations['argocd.argoproj.io/hook'];
+      expect([undefined, 'PreSync']).toContain(phase);
+      return [phase === 'PreSync' ? 0 : 1, Number(annotations['argocd.argoproj.io/sync-wave'] ?? 0)];
+    };
+    const before = (a: K8sObject, b: K8sObject) => {
+      const [x, y] = [step(a), step(b)];
+      return x[0] < y[0] || (x[0] === y[0] && x[1] < y[1]);
+    };
+    const rolesJob = named('Job', 'database-roles');
+    const sqlVolume = rolesJob.spec.template.spec.volumes.find((volume: Any) => volume.name === 'sql');
+    const rolesConfigMap = named('ConfigMap', sqlVolume.configMap.name);
+    const migrations = ofKind('Job').filter((job) => job !== rolesJob);
+    const kafka = [...ofKind('KafkaUser'), ...ofKind('KafkaTopic')];
+    const deployments = ofKind('Deployment');
+    expect(migrations).toHaveLength(ALL_SERVICES.length);
+    expect(kafka.length).toBeGreaterThan(ALL_SERVICES.length);
+    const order: Array<[string, K8sObject[]]> = [
+      ['roles ConfigMap', [rolesConfigMap]],
+      ['roles Job', [rolesJob]],
+      ['migrations', migrations],
+      ['Kafka', kafka],
+      ['Deployments', deployments],
+    ];
+    // The autoscalers come with the Deployments they scale (the same wave), not before them.
+    for (const autoscaler of [...ofKind('ScaledObject'), ...ofKind('HorizontalPodAutoscaler')]) {
+      const target = named('Deployment', (autoscaler.spec as Any).scaleTargetRef.name);
+      expect({ autoscaler: autoscaler.metadata.name, step: step(autoscaler) }).toEqual({
+        autoscaler: autoscaler.metadata.name,
+        step: step(target),
+      });
+    }
+    for (let i = 0; i + 1 < order.length; i += 1) {
+      const [first, earlier] = order[i];
+      const [then, later] = order[i + 1];
+      for (const a of earlier)
+        for (const b of later) {
+          const where = `${first} ${a.metadata.name} before ${then} ${b.metadata.name}`;
+          expect({ where, before: before(a, b) }).toEqual({ where, before: true });
+        }
+    }
+    // Every Job is a hook (Jobs are immutable: Argo CD deletes the previous one first).
+    for (const job of ofKind('Job'))
+      expect(job.metadata.annotations?.['argocd.argoproj.io/hook-delete-policy']).toBe('BeforeHookCreation');
+    // A prune (or deleting the Application) would delete the topic and its data.
+    for (const topic of ofKind('KafkaTopic')) {
+      const options = (topic.metadata.annotations?.['argocd.argoproj.io/sync-options'] ?? '').split(',');
+      expect({ topic: topic.metadata.name, options }).toEqual({
+        topic: topic.metadata.name,
+        options: expect.arrayContaining(['Prune=false', 'Delete=false']),
+      });
+    }
+  });
+
+  it('no password or other secret value on a command line (process list), only in env from secretKeyRef', () => {
+    for (const workload of [...ofKind('Deployment'), ...ofKind('Job')]) {
+      for (const container of containersOf(workload)) {
+        const fromSecret = (container.env ?? [])
+          .filter((variable: Any) => variable.valueFrom?.secretKeyRef)
+          .map((variable: Any) => variable.name as string);
+        const argv = [...(container.command ?? []), ...(container.args ?? [])].join(' ');
+        const where = `${workload.kind}/${workload.metadata.name}`;
+        expect({ where, expanded: fromSecret.filter((name: string) => argv.includes(`$(${name})`)) }).toEqual(
+          {
+            where,
+            expanded: [],
+          },
+        );
+        expect({ where, argv }).toEqual({
+          where,
+          argv: expect.not.stringMatching(/password|postgres:\/\//i),
+        });
+      }
+    }
+  });
+
+  it('operator console: the CLI in a service image, its own KafkaUser reading every dead-letter topic, no ingress', () => {
+    const deployment = named('Deployment', OPERATOR.name);
+    expect(deployment.spec.replicas).toBe(0);
+    const [container] = deployment.spec.template.spec.containers;
+    expect(container.image).toBe(named('Deployment', 'ingest').spec.template.spec.containers[0].image);
+    const env = Object.fromEntries(container.env.map((variable: Any) => [variable.name, variable]));
+    const user = named('KafkaUser', OPERATOR.kafkaUser);
+    expect(env.KAFKA_SASL_PASSWORD.valueFrom.secretKeyRef).toEqual(
+      user.spec.authentication.password.valueFrom.secretKeyRef,
+    );
+    const grants = new Set(
+      user.spec.authorization.acls.flatMap((acl: Any) =>
+        acl.operations.map(
+          (op: string) => `${acl.resource.type}:${acl.resource.patternType}:${acl.resource.name}:${op}`,
+        ),
+      ),
+    );
+    for (const definition of ALL_SERVICES.filter(isConsumer)) {
+      const dlq = deadLetterTopic(definition.name);
+      for (const op of ['Read', 'Describe', 'Delete']) expect(grants).toContain(`topic:literal:${dlq}:${op}`);
+      for (const type of definition.consumes)
+        expect(grants).toContain(`topic:literal:${topicOf(type)}:Write`);
+      // Describes the services' groups (lag), never joins them.
+      expect(grants).toContain('group:prefix:switchboard.:Describe');
+      expect(grants).not.toContain(`group:literal:${consumerGroupOf(definition)}:Read`);
+    }
+    expect([...grants].filter((grant) => /^group:.*:Read$/.test(grant as string))).toEqual([
+      'group:prefix:switchboard-reader-:Read',
+    ]);
+    const policy = (ofKind('NetworkPolicy') as Any[]).find((p) =>
+      matches(p.spec.podSelector.matchLabels ?? {}, deployment.spec.template.metadata.labels),
+    );
+    expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(policy.spec.ingress ?? []).toEqual([]);
+  });
+
+  it('a change of any Secret or of the Kafka CA a service reads rolls its pods (Reloader annotations)', () => {
+    for (const definition of ALL_SERVICES) {
+      const deployment = named('Deployment', definition.name);
+      const annotations = deployment.metadata.annotations ?? {};
+      const listed = (key: string) =>
+        new Set(
+          String(annotations[key] ?? '')
+            .split(',')
+            .filter(Boolean),
+        );
+      const pod = deployment.spec.template.spec;
+      const secrets = new Set<string>();
+      const configMaps = new Set<string>();
+      for (const container of pod.containers)
+        for (const variable of container.env ?? [])
+          if (variable.valueFrom?.secretKeyRef) secrets.add(variable.valueFrom.secretKeyRef.name);
+      for (const volume of pod.volumes ?? []) {
+        // A mounted Secret (credentials files) is updated in place by the kubelet and re-read: no restart.
+        // Generated ConfigMaps carry a content hash in their name: a change rolls the pods by itself.
+        if (
+          volume.configMap &&
+          !objects.some((o) => o.kind === 'ConfigMap' && o.metadata.name === volume.configMap.name)
+        )
+          configMaps.add(volume.configMap.name);
+      }
+      expect(secrets.size).toBeGreaterThan(0);
+      expect({
+        service: definition.name,
+        secrets: [...secrets].filter((name) => !listed('secret.reloader.stakater.com/reload').has(name)),
+      }).toEqual({ service: definition.name, secrets: [] });
+      expect({
+        service: definition.name,
+        configMaps: [...configMaps].filter(
+          (name) => !listed('configmap.reloader.stakater.com/reload').has(name),
+        ),
+      }).toEqual({ service: definition.name, configMaps: [] });
+    }
+  });
+
   it('network: default deny; ingress only to HTTP; egress only to Kafka, PostgreSQL, OTLP and DNS', () => {
     const policies = ofKind('NetworkPolicy') as Any[];
     const defaultDeny = policies.filter(
@@ -393,6 +599,16 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       'kube-system:TCP:53',
     ]);
     for (const policy of policies.filter((p) => p !== defaultDeny[0])) {
+      // A consumer's egress to its real downstream system (overlays): one service's pods, HTTPS, an ipBlock.
+      if (policy.metadata.labels?.['app.kubernetes.io/component'] === 'downstream-egress') {
+        expect(policy.spec.podSelector.matchLabels['app.kubernetes.io/component']).toBe('service');
+        expect(policy.spec.ingress).toBeUndefined();
+        for (const rule of policy.spec.egress) {
+          expect(rule.ports).toEqual([{ protocol: 'TCP', port: 443 }]);
+          for (const peer of rule.to) expect(peer.ipBlock?.cidr).toMatch(/^[\d.]+\/\d+$/);
+        }
+        continue;
+      }
       for (const rule of policy.spec.egress ?? []) {
         for (const port of rule.ports) {
           for (const peer of rule.to) {

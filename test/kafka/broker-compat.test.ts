@@ -1,6 +1,21 @@
-// kafkajs 2.2.4 against the broker of deploy/stack.sh (Apache Kafka 4.x, KRaft): the client features
-// Switchboard relies on, end to end. Fails if any protocol step is refused or misbehaves.
-import { Admin, Consumer, Kafka, KafkaMessage, logLevel, Partitioners, Producer } from 'kafkajs';
+// The Kafka seam (libs/kafka on @platformatic/kafka) against the broker of deploy/stack.sh (Apache
+// Kafka 4.x, KRaft): the client features Switchboard relies on, end to end. Fails if any protocol step
+// is refused or misbehaves.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+import { Admin } from '@platformatic/kafka';
+
+import {
+  KafkaBatchConsumer,
+  KafkaPublisher,
+  consumerLag,
+  ensureTopics,
+  type GroupProtocol,
+  type InboundMessage,
+} from '@switchboard/kafka';
+
+import { ROOT } from '../support/cluster';
 import { kafkaBrokers, uniqueName, waitFor } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -19,209 +34,204 @@ interface Received {
   header: string;
 }
 
-function decode(partition: number, message: KafkaMessage): Received {
+function decode(message: InboundMessage): Received {
   const body = JSON.parse(message.value?.toString() ?? 'null') as { seq: number };
   return {
     seq: body.seq,
-    key: message.key?.toString() ?? '',
-    partition,
+    key: message.key ?? '',
+    partition: message.partition,
     offset: message.offset,
-    header: message.headers?.['x-run']?.toString() ?? '',
+    header: message.headers['x-run'] ?? '',
   };
-}
-
-function keyed(from: number, count: number, run: string) {
-  return Array.from({ length: count }, (_, i) => {
-    const seq = from + i;
-    return { key: `k${seq % KEYS}`, value: JSON.stringify({ seq }), headers: { 'x-run': run } };
-  });
-}
-
-/** A consumer group member; crashes are collected so that they fail the test instead of timing out. */
-interface Member {
-  consumer: Consumer;
-  received: Received[];
-  crashes: unknown[];
 }
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
 
-describe('kafkajs 2.2.4 against the local Kafka broker', () => {
-  const run = uniqueName('compat');
-  const topic = `test.${run}`;
-  const groupId = `test-group-${run}`;
-  // Generous retries: on a just-formatted broker the group/transaction coordinators load for a moment.
-  const kafka = new Kafka({
-    clientId: run,
-    brokers: kafkaBrokers(),
-    logLevel: logLevel.ERROR,
-    retry: { initialRetryTime: 300, retries: 8 },
-  });
+describe.each<GroupProtocol>(['consumer', 'classic'])(
+  'the Kafka seam against the local broker (%s group protocol)',
+  (protocol) => {
+    const run = uniqueName(`compat-${protocol}`);
+    const topic = `test.${run}`;
+    const groupId = `test-group-${run}`;
+    const connection = { clientId: run, brokers: kafkaBrokers() };
+    const admin = new Admin({ clientId: run, bootstrapBrokers: kafkaBrokers() });
+    const publisher = new KafkaPublisher(connection);
+    const members: KafkaBatchConsumer[] = [];
 
-  let admin: Admin;
-  let producer: Producer | undefined;
-  const consumers: Consumer[] = [];
-
-  beforeAll(async () => {
-    admin = kafka.admin();
-    await admin.connect();
-  });
-
-  afterAll(async () => {
-    for (const consumer of consumers) await consumer.disconnect().catch(() => undefined);
-    await producer?.disconnect().catch(() => undefined);
-    await admin.deleteTopics({ topics: [topic], timeout: 10_000 }).catch(() => undefined);
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-    await admin.disconnect();
-  });
-
-  /** Starts a group member that commits (manually) through the last message with seq < commitBelow. */
-  function startMember(commitBelow: number): Member {
-    const received: Received[] = [];
-    const crashes: unknown[] = [];
-    const consumer = kafka.consumer({
-      groupId,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1_000,
-      maxWaitTimeInMs: 500,
-    });
-    consumers.push(consumer);
-    // A crash kafkajs recovers from by itself (restart: true, e.g. coordinator still loading) is fine as
-    // long as no message is lost or delivered twice, which the assertions check; any other crash fails.
-    consumer.on(consumer.events.CRASH, (event) => {
-      if (!event.payload.restart) crashes.push(event.payload.error);
-    });
-    void (async () => {
-      await consumer.connect();
-      await consumer.subscribe({ topics: [topic], fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-          let commitTo: string | undefined;
-          for (const message of batch.messages) {
-            if (!isRunning() || isStale()) break;
-            const record = decode(batch.partition, message);
-            received.push(record);
-            resolveOffset(message.offset);
-            if (record.seq < commitBelow) commitTo = message.offset;
-          }
-          if (commitTo !== undefined) {
-            await consumer.commitOffsets([
-              { topic: batch.topic, partition: batch.partition, offset: (BigInt(commitTo) + 1n).toString() },
-            ]);
-          }
-          await heartbeat();
-        },
+    const keyed = (from: number, count: number) =>
+      Array.from({ length: count }, (_, i) => {
+        const seq = from + i;
+        return { topic, key: `k${seq % KEYS}`, value: JSON.stringify({ seq }), headers: { 'x-run': run } };
       });
-    })().catch((error: unknown) => crashes.push(error));
-    return { consumer, received, crashes };
-  }
 
-  async function stopMember({ consumer }: Member): Promise<void> {
-    await consumer.disconnect();
-    consumers.splice(consumers.indexOf(consumer), 1);
-  }
-
-  async function committedOffsets(): Promise<Map<number, string>> {
-    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    expect(entry?.topic).toBe(topic);
-    return new Map(entry.partitions.map((p) => [p.partition, p.offset]));
-  }
-
-  it('creates a topic with several partitions', async () => {
-    const cluster = await admin.describeCluster();
-    expect(cluster.brokers.length).toBeGreaterThanOrEqual(1);
-
-    const created = await admin.createTopics({
-      topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }],
-      waitForLeaders: true,
+    afterAll(async () => {
+      for (const member of members) await member.disconnect().catch(() => undefined);
+      await publisher.disconnect().catch(() => undefined);
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await admin.deleteGroups({ groups: [groupId] }).catch(() => undefined);
+      await admin.close();
     });
-    expect(created).toBe(true);
-    expect(await admin.listTopics()).toContain(topic);
 
-    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
-    expect(metadata.topics[0]?.partitions).toHaveLength(PARTITIONS);
-    for (const partition of metadata.topics[0].partitions) expect(partition.leader).toBeGreaterThanOrEqual(0);
-  });
+    /** Starts a group member that commits through the last message with seq < commitBelow. */
+    async function startMember(
+      commitBelow: number,
+    ): Promise<{ member: KafkaBatchConsumer; received: Received[] }> {
+      const received: Received[] = [];
+      const member = new KafkaBatchConsumer(connection, {
+        groupId,
+        groupProtocol: protocol,
+        sessionTimeoutMs: 10_000,
+      });
+      members.push(member);
+      await member.connect();
+      await member.run([topic], async (batch, controls) => {
+        let commitTo: InboundMessage | undefined;
+        for (const message of batch.messages) {
+          if (!controls.isActive()) break;
+          const record = decode(message);
+          received.push(record);
+          if (record.seq < commitBelow) commitTo = message;
+        }
+        if (commitTo) await controls.commit(commitTo);
+      });
+      return { member, received };
+    }
 
-  it('produces keyed messages with an idempotent producer (acks=-1)', async () => {
-    producer = kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
+    async function stopMember(member: KafkaBatchConsumer): Promise<void> {
+      await member.disconnect();
+      members.splice(members.indexOf(member), 1);
+    }
+
+    async function committedOffsets(): Promise<Map<number, string>> {
+      const lag = await consumerLag(connection, groupId, [topic]);
+      return new Map(lag.map((p) => [p.partition, p.committed ?? '-1']));
+    }
+
+    it('creates a topic with several partitions', async () => {
+      expect(await ensureTopics(connection, [{ name: topic, partitions: PARTITIONS }])).toEqual([topic]);
+      expect(await ensureTopics(connection, [{ name: topic, partitions: PARTITIONS }])).toEqual([]);
+      const metadata = await admin.metadata({ topics: [topic] });
+      expect(metadata.topics.get(topic)?.partitionsCount).toBe(PARTITIONS);
     });
-    await producer.connect();
-    const metadata = await producer.send({ topic, acks: -1, messages: keyed(0, FIRST_BATCH, run) });
-    expect(metadata.every((m) => m.errorCode === 0)).toBe(true);
 
-    const offsets = await admin.fetchTopicOffsets(topic);
-    const total = offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
-    expect(total).toBe(FIRST_BATCH); // exactly once: no duplicates, nothing lost
-  });
+    it('produces keyed messages with the idempotent producer (acks=all), exactly once', async () => {
+      await publisher.connect();
+      await publisher.publish(keyed(0, FIRST_BATCH));
+      const lag = await consumerLag(connection, groupId, [topic]);
+      expect(lag.reduce((sum, p) => sum + Number(p.end), 0)).toBe(FIRST_BATCH);
+    });
 
-  it('consumes with eachBatch, commits manually, and admin reads the committed offsets', async () => {
-    const member = startMember(COMMIT_BELOW);
-    const { received } = member;
-    await waitFor(
-      () => received.length >= FIRST_BATCH || member.crashes.length > 0,
-      `${FIRST_BATCH} messages (got ${received.length})`,
-    );
-    expect(member.crashes).toEqual([]);
+    it('consumes partition batches, commits manually, and admin reads the committed offsets', async () => {
+      const { member, received } = await startMember(COMMIT_BELOW);
+      await waitFor(() => received.length >= FIRST_BATCH, `${FIRST_BATCH} messages (got ${received.length})`);
+      expect(member.isConnected()).toBe(true);
 
-    // Every message once, keys stick to one partition, per-key order kept, headers round-trip.
-    expect(received.map((r) => r.seq).sort((a, b) => a - b)).toEqual(range(0, FIRST_BATCH));
-    expect(new Set(received.map((r) => r.header))).toEqual(new Set([run]));
-    const partitionOfKey = new Map<string, number>();
-    const lastSeqOfKey = new Map<string, number>();
-    for (const r of received) {
-      expect(partitionOfKey.get(r.key) ?? r.partition).toBe(r.partition);
-      partitionOfKey.set(r.key, r.partition);
-      expect(r.seq).toBeGreaterThan(lastSeqOfKey.get(r.key) ?? -1);
-      lastSeqOfKey.set(r.key, r.seq);
-    }
+      // Every message once, keys stick to one partition, per-key order kept, headers round-trip.
+      expect(received.map((r) => r.seq).sort((a, b) => a - b)).toEqual(range(0, FIRST_BATCH));
+      expect(new Set(received.map((r) => r.header))).toEqual(new Set([run]));
+      const partitionOfKey = new Map<string, number>();
+      const lastSeqOfKey = new Map<string, number>();
+      for (const r of received) {
+        expect(partitionOfKey.get(r.key) ?? r.partition).toBe(r.partition);
+        partitionOfKey.set(r.key, r.partition);
+        expect(r.seq).toBeGreaterThan(lastSeqOfKey.get(r.key) ?? -1);
+        lastSeqOfKey.set(r.key, r.seq);
+      }
 
-    // The commit is the offset after the last message with seq < COMMIT_BELOW in each partition.
-    const expected = new Map<number, string>();
-    for (const r of received) {
-      if (r.seq < COMMIT_BELOW) expected.set(r.partition, (BigInt(r.offset) + 1n).toString());
-    }
-    expect(expected.size).toBeGreaterThan(0);
-    await waitFor(async () => {
+      const expected = new Map<number, string>();
+      for (const r of received) {
+        if (r.seq < COMMIT_BELOW) expected.set(r.partition, (BigInt(r.offset) + 1n).toString());
+      }
+      expect(expected.size).toBeGreaterThan(0);
+      await waitFor(async () => {
+        const committed = await committedOffsets();
+        return [...expected].every(([partition, offset]) => committed.get(partition) === offset);
+      }, 'the manual commits to be visible through the admin API');
       const committed = await committedOffsets();
-      return [...expected].every(([partition, offset]) => committed.get(partition) === offset);
-    }, 'the manual commits to be visible through admin.fetchOffsets');
-    const committed = await committedOffsets();
-    for (let partition = 0; partition < PARTITIONS; partition += 1) {
-      expect(committed.get(partition)).toBe(expected.get(partition) ?? '-1');
-    }
+      for (let partition = 0; partition < PARTITIONS; partition += 1) {
+        expect(committed.get(partition)).toBe(expected.get(partition) ?? '-1');
+      }
 
-    await stopMember(member);
-  });
+      // The group speaks the protocol it was asked for (KIP-848's `consumer` on Kafka 4).
+      const groups = await admin.listGroups({ types: [protocol] });
+      expect(groups.has(groupId)).toBe(true);
 
-  it('a restarted member of the group resumes from the committed offsets', async () => {
-    await producer!.send({ topic, acks: -1, messages: keyed(FIRST_BATCH, SECOND_BATCH, run) });
+      await stopMember(member);
+    });
 
-    const member = startMember(Number.POSITIVE_INFINITY);
-    const { received } = member;
-    const expectedSeqs = range(COMMIT_BELOW, FIRST_BATCH + SECOND_BATCH); // uncommitted + new, nothing else
-    await waitFor(
-      () => received.length >= expectedSeqs.length || member.crashes.length > 0,
-      `${expectedSeqs.length} messages after the restart (got ${received.length})`,
+    it('a restarted member of the group resumes from the committed offsets', async () => {
+      await publisher.publish(keyed(FIRST_BATCH, SECOND_BATCH));
+      const { member, received } = await startMember(Number.POSITIVE_INFINITY);
+      const expectedSeqs = range(COMMIT_BELOW, FIRST_BATCH + SECOND_BATCH); // uncommitted + new, nothing else
+      await waitFor(
+        () => received.length >= expectedSeqs.length,
+        `${expectedSeqs.length} messages after the restart (got ${received.length})`,
+      );
+      // Give a redelivery (or a duplicate) time to show up before judging.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(received.filter((r) => r.seq < COMMIT_BELOW)).toEqual([]); // committed ones never come back
+      expect(received.map((r) => r.seq).sort((a, b) => a - b)).toEqual(expectedSeqs);
+
+      await waitFor(async () => {
+        const lag = await consumerLag(connection, groupId, [topic]);
+        return lag.every((p) => p.lag === 0);
+      }, 'the group offsets to reach the end of the topic');
+      await stopMember(member);
+    });
+  },
+);
+
+describe('key partitioning compatible with the Java client', () => {
+  it('puts every key on the partition that Kafka’s own console producer chooses', async () => {
+    const run = uniqueName('murmur');
+    const [javaTopic, nodeTopic] = [`test.${run}-java`, `test.${run}-node`];
+    const connection = { clientId: run, brokers: kafkaBrokers() };
+    await ensureTopics(connection, [
+      { name: javaTopic, partitions: 12 },
+      { name: nodeTopic, partitions: 12 },
+    ]);
+    // Keys whose murmur2 hash is negative for half of them: where the two partitioners differ.
+    const keys = Array.from({ length: 64 }, (_, i) => `deal-${i * 7919}`);
+    execFileSync(
+      'java',
+      [
+        '-Xmx128m',
+        '-cp',
+        `${join(ROOT, 'deploy/kafka/target/lib')}/*`,
+        'org.apache.kafka.tools.ConsoleProducer',
+        '--bootstrap-server',
+        kafkaBrokers()[0],
+        '--topic',
+        javaTopic,
+        '--property',
+        'parse.key=true',
+        '--property',
+        'key.separator=|',
+      ],
+      { input: keys.map((key) => `${key}|x`).join('\n') + '\n', stdio: ['pipe', 'ignore', 'inherit'] },
     );
-    // Give a redelivery (or a duplicate) time to show up before judging.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect(member.crashes).toEqual([]);
-    expect(received.filter((r) => r.seq < COMMIT_BELOW)).toEqual([]); // committed ones never come back
-    expect(received.map((r) => r.seq).sort((a, b) => a - b)).toEqual(expectedSeqs);
+    const publisher = new KafkaPublisher(connection);
+    await publisher.publish(keys.map((key) => ({ topic: nodeTopic, key, value: 'x', headers: {} })));
+    await publisher.disconnect();
 
-    // It committed everything it read: the group is at the end of every partition.
-    const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.high]));
-    await waitFor(async () => {
-      const committed = await committedOffsets();
-      return [...ends].every(([partition, high]) => high === '0' || committed.get(partition) === high);
-    }, 'the group offsets to reach the end of the topic');
+    const partitionsOf = async (topic: string) => {
+      const seen = new Map<string, number>();
+      const reader = new KafkaBatchConsumer(connection, { groupId: `${topic}-reader` });
+      await reader.run([topic], async (batch, controls) => {
+        for (const message of batch.messages) seen.set(message.key ?? '', message.partition);
+        await controls.commit(batch.messages[batch.messages.length - 1]);
+      });
+      await waitFor(() => seen.size === keys.length, `${keys.length} keys on ${topic} (got ${seen.size})`);
+      await reader.disconnect();
+      return seen;
+    };
+    const java = await partitionsOf(javaTopic);
+    const node = await partitionsOf(nodeTopic);
+    expect(new Set(java.values()).size).toBeGreaterThan(6);
+    for (const key of keys) expect([key, node.get(key)]).toEqual([key, java.get(key)]);
 
-    await stopMember(member);
+    const admin = new Admin({ clientId: run, bootstrapBrokers: kafkaBrokers() });
+    await admin.deleteTopics({ topics: [javaTopic, nodeTopic] }).catch(() => undefined);
+    await admin.close();
   });
 });

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { ALERT_RULES } from '../../scripts/alert-rules';
 import { ROOT } from '../support/cluster';
 import { dashboardExpressions as expressionsOf, definedMetrics, metricsIn } from '../support/metrics';
 
@@ -73,5 +74,17 @@ describe('Grafana dashboard', () => {
     ]) {
       expect({ name, shown: used.has(name) }).toEqual({ name, shown: true });
     }
+  });
+
+  it('never adds up the backlog gauges across replicas (each replica reports the whole backlog)', () => {
+    // Summing over pods multiplies the backlog by the replica count; sum without (topic) inside one
+    // replica's series, then max across replicas, is the backlog (scripts/alert-rules.ts).
+    const perReplicaTotals =
+      /sum\s+by\s*\([^)]*\)\s*\(\s*(switchboard_outbox_pending_messages|switchboard_consumer_lag_messages|switchboard_outbox_oldest_pending_age_seconds)\b/;
+    const expressions = [...dashboardExpressions(), ...ALERT_RULES.map((rule) => rule.expr)];
+    expect(
+      expressions.filter((expr) => /switchboard_(outbox_pending|consumer_lag)/.test(expr)).length,
+    ).toBeGreaterThanOrEqual(3);
+    expect(expressions.filter((expr) => perReplicaTotals.test(expr))).toEqual([]);
   });
 });

@@ -139,6 +139,8 @@ describe('Prometheus metrics of every service after a run', () => {
     // This run's deals and poison are handled by every consumer of deal_won.
     await eventually(
       async () => {
+        // Every consumer behind is named, with what its inbox holds of this run, so a slow one is seen.
+        const behind: string[] = [];
         for (const name of DEAL_CONSUMERS) {
           const handled = await db.count(
             `SELECT count(*) FROM ${SCHEMA[name]}.inbox_message WHERE id = ANY($1::text[]) AND status = 'applied'`,
@@ -150,8 +152,9 @@ describe('Prometheus metrics of every service after a run', () => {
             [startedAt, topicOf('deal_won')],
           );
           if (handled < DEALS || dead < poison)
-            throw new Error(`${name}: ${handled} deals, ${dead} dead letters`);
+            behind.push(`${name}: ${handled}/${DEALS} deals applied, ${dead}/${poison} poison dead-lettered`);
         }
+        if (behind.length > 0) throw new Error(behind.join('; '));
       },
       { timeoutMs: 240_000, intervalMs: 1_000 },
     );
@@ -348,5 +351,26 @@ describe('Prometheus metrics of every service after a run', () => {
     }
     const queried = new Set(dashboardExpressions(ROOT).flatMap(metricsIn));
     expect([...queried].filter((metric) => !served.has(metric))).toEqual([]);
+  });
+
+  it('serves process metrics everywhere and the request histogram ingest alerts on', async () => {
+    for (const name of ALL_NAMES) {
+      const types = metricTypes((await scrape(run.url(name))).text);
+      for (const metric of [
+        'process_cpu_user_seconds_total',
+        'process_start_time_seconds',
+        'nodejs_eventloop_lag_p99_seconds',
+      ])
+        expect({ name, metric, served: types.has(metric) }).toEqual({ name, metric, served: true });
+    }
+    const { samples } = await scrape(run.url('ingest'));
+    // The deals of this run, accepted, by route template (the alerts' selector).
+    expect(
+      sum(samples, 'switchboard_http_request_duration_seconds_count', {
+        route: '/v1/events',
+        method: 'POST',
+        status_code: '202',
+      }),
+    ).toBeGreaterThanOrEqual(DEALS);
   });
 });

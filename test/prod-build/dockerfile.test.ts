@@ -39,6 +39,9 @@ describe('Dockerfile', () => {
     expect(arg).not.toBeNull();
     // An exact release of an even (LTS) major on Debian slim; never a floating tag.
     expect(arg![1]).toMatch(/^node:(\d*[02468])\.\d+\.\d+-(bookworm|trixie)-slim(@sha256:[0-9a-f]{64})?$/);
+    // The release the tests and the two commands run on (.nvmrc) is the one the image ships.
+    const pinned = readFileSync(join(__dirname, '../../.nvmrc'), 'utf8').trim();
+    expect(arg![1]).toMatch(new RegExp(`^node:${pinned.replace(/\./g, '\\.')}-`));
     expect(stages().map((stage) => stage.name)).toEqual(['build', 'deps', 'runtime']);
     for (const stage of stages()) expect(stage.lines[0]).toMatch(/^FROM \$\{NODE_IMAGE\} AS /);
   });
@@ -52,9 +55,14 @@ describe('Dockerfile', () => {
     expect(copies).toEqual([
       'COPY --from=deps /app/node_modules ./node_modules',
       'COPY --from=build /app/dist/prod/libs ./dist/libs',
-      'COPY --from=build /app/dist/prod/services/${SERVICE} ./dist/services/${SERVICE}',
+      'COPY --from=build /app/dist/prod/services ./dist/services',
+      'COPY --from=build /app/dist/prod/scripts ./dist/scripts',
       'COPY package.json ./',
     ]);
+    // The operator CLI is compiled by the same build (prod-build.test.ts runs it from there).
+    expect(scripts['build:prod']).toMatch(/scripts\/switchboard\.ts/);
+    expect(build.lines).toContain('COPY scripts/switchboard.ts scripts/provision-all.ts ./scripts/');
+    expect(build.lines).toContain('COPY scripts/cli ./scripts/cli');
   });
 
   it('runs as a non-root user, writes nothing at run time, and starts the service like the tests do', () => {
@@ -78,6 +86,15 @@ describe('Dockerfile', () => {
   });
 
   it('keeps the build context small and free of local state', () => {
+    // scripts/ is ignored except the operator CLI the build stage copies.
+    expect(dockerignore).toEqual(
+      expect.arrayContaining([
+        'scripts/*',
+        '!scripts/switchboard.ts',
+        '!scripts/provision-all.ts',
+        '!scripts/cli',
+      ]),
+    );
     for (const entry of ['**/node_modules', 'dist', '.stack', '.git', 'test', 'k8s', 'deploy']) {
       expect(dockerignore).toContain(entry);
     }

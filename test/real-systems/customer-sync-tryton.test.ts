@@ -24,7 +24,7 @@ import { LocalCluster, eventually, sampleDeal } from '@switchboard/testing';
 import { ALL_SERVICES } from '../../scripts/provision-all';
 import { pollOnce, type PartyPollerOptions } from '../../scripts/tryton-party-poller';
 import { API_TOKENS, Sources, VIEWER_TOKEN } from '../customer-sync/support';
-import { ROOT, ingestClient, testEnv } from '../support/cluster';
+import { ROOT, ingestClient, readApiHeaders, testEnv } from '../support/cluster';
 import { startGroupAtEnd } from '../support/kafka';
 import { databaseUrl, uniqueName } from '../support/stack';
 import { realSystemsEnv, trytonReader } from './support';
@@ -622,7 +622,9 @@ describe('customer_synced into erp-orders own tables (builtin mode)', () => {
     ).toBe(202);
     const order = await eventually(
       async () => {
-        const response = await fetch(`${cluster.url('erp-orders')}/v1/sales-orders/by-deal/${dealId}`);
+        const response = await fetch(`${cluster.url('erp-orders')}/v1/sales-orders/by-deal/${dealId}`, {
+          headers: readApiHeaders(),
+        });
         if (!response.ok) throw new Error(`no sales order yet (${response.status})`);
         return (await response.json()) as { erpCustomerNumber: string };
       },

@@ -19,7 +19,12 @@ export function realSystemsEnv(): Record<string, string> {
   return env;
 }
 
-/** This suite's own database (never another suite's), created when missing. */
+/**
+ * This suite's own database (never another suite's), created afresh for each suite: Tryton and RT
+ * start from their golden copies (deploy/real-systems.sh), so RT numbers its tickets from 1 again,
+ * and an inbox or ingest record of an earlier run would take a new ticket for an old one (the
+ * escalation poller's event ids carry the ticket number).
+ */
 export async function realSystemsDatabaseUrl(): Promise<string> {
   const url = new URL(databaseUrl());
   url.pathname = '/switchboard_test_real';
@@ -28,10 +33,8 @@ export async function realSystemsDatabaseUrl(): Promise<string> {
   const client = new Client({ connectionString: admin.toString() });
   await client.connect();
   try {
-    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
-      'switchboard_test_real',
-    ]);
-    if (!rowCount) await client.query('CREATE DATABASE switchboard_test_real');
+    await client.query('DROP DATABASE IF EXISTS switchboard_test_real WITH (FORCE)');
+    await client.query('CREATE DATABASE switchboard_test_real');
   } finally {
     await client.end();
   }
@@ -81,7 +84,16 @@ export async function droppingProxy(
           port: upstream.port,
           method: incoming.method,
           path: incoming.url,
-          headers: { ...incoming.headers, host: upstream.host },
+          // As a reverse proxy in front of the system: its own host and origin, not the proxy's.
+          headers: {
+            ...incoming.headers,
+            host: upstream.host,
+            ...(incoming.headers.origin ? { origin: upstream.origin } : {}),
+          },
+          // A fresh connection per request: a pooled keep-alive socket the system already closed
+          // would fail the forward, and the test would take that for a dropped answer although the
+          // system never saw the request.
+          agent: false,
         },
         (answer) => {
           const parts: Buffer[] = [];

@@ -64,13 +64,19 @@ export function ingestClient(cluster: LocalCluster): IngestClient {
   return IngestClient.fromEnv(cluster.url('ingest'), testEnv());
 }
 
+/** The read APIs' token (API_TOKENS of deploy/local.env, the first entry). */
+export function readApiHeaders(env: NodeJS.ProcessEnv = testEnv()): Record<string, string> {
+  const token = (env.API_TOKENS ?? '').split(',')[0]?.split(':')[2];
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
 /** GET a service's read API; null on 404. */
 export async function readEffect(
   cluster: LocalCluster,
   service: FanoutServiceName,
   path: string,
 ): Promise<unknown> {
-  const response = await fetch(`${cluster.url(service)}${path}`);
+  const response = await fetch(`${cluster.url(service)}${path}`, { headers: readApiHeaders() });
   if (response.status === 404) return null;
   if (!response.ok) throw new Error(`${service} ${path} -> ${response.status}`);
   return response.json();

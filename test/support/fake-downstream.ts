@@ -11,7 +11,7 @@ export interface ReceivedRequest {
 
 type Behaviour =
   | { kind: 'ok' }
-  | { kind: 'hang'; untilMs: number }
+  | { kind: 'hang'; untilMs: number; onlyFor?: string }
   | { kind: 'status'; status: number; retryAfter?: string; untilMs: number };
 
 /**
@@ -39,8 +39,9 @@ export class FakeDownstream {
     await new Promise((resolve) => this.server?.close(resolve));
   }
 
-  hangFor(ms: number): void {
-    this.behaviour = { kind: 'hang', untilMs: Date.now() + ms };
+  /** Never answers for `ms`: every request, or only those with the idempotency key `onlyFor`. */
+  hangFor(ms: number, onlyFor?: string): void {
+    this.behaviour = { kind: 'hang', untilMs: Date.now() + ms, onlyFor };
   }
 
   answer(status: number, forMs: number, retryAfter?: string): void {
@@ -79,7 +80,11 @@ export class FakeDownstream {
       this.requests.push({ operation, idempotencyKey, at: Date.now(), status, body });
     const now = Date.now();
     const behaviour = this.behaviour;
-    if (behaviour.kind === 'hang' && now < behaviour.untilMs) {
+    if (
+      behaviour.kind === 'hang' &&
+      now < behaviour.untilMs &&
+      (behaviour.onlyFor === undefined || behaviour.onlyFor === idempotencyKey)
+    ) {
       record(0);
       return; // never answers: the client's timeout fires
     }

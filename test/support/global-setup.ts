@@ -1,6 +1,9 @@
 // Jest globalSetup of the integration project: fail fast, with what to do, when the stack is not up.
-import { Kafka, logLevel } from 'kafkajs';
+import { Admin } from '@platformatic/kafka';
 import { Client } from 'pg';
+
+import { kafkaClientOptions } from '@switchboard/kafka';
+
 import { databaseUrl, kafkaBrokers, redactUrl } from './stack';
 
 const HINT =
@@ -8,22 +11,19 @@ const HINT =
 
 async function checkKafka(): Promise<string | undefined> {
   const brokers = kafkaBrokers();
-  const admin = new Kafka({
-    clientId: 'jest-global-setup',
-    brokers,
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 3_000,
-    requestTimeout: 5_000,
-    retry: { retries: 2 },
-  }).admin();
+  const admin = new Admin({
+    ...kafkaClientOptions({ brokers, clientId: 'jest-global-setup' }),
+    connectTimeout: 3_000,
+    timeout: 5_000,
+    retries: 2,
+  });
   try {
-    await admin.connect();
     await admin.listTopics();
     return undefined;
   } catch (error) {
     return `Kafka at ${brokers.join(',')} does not answer: ${(error as Error).message}`;
   } finally {
-    await admin.disconnect().catch(() => undefined);
+    await admin.close().catch(() => undefined);
   }
 }
 

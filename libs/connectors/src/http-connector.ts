@@ -12,7 +12,13 @@ import {
 import { connectorMetrics } from './connector.metrics';
 import type { Delivery, DeliveryReceipt, DownstreamConnector } from './downstream-connector';
 import { DownstreamError } from './downstream-error';
-import { fetchDownstream } from './downstream-fetch';
+import {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_MAX_RETRY_AFTER_MS,
+  fetchDownstream,
+  readCapped,
+  retryAfterMs,
+} from './downstream-fetch';
 
 export interface HttpConnectorOptions {
   name: string;
@@ -24,6 +30,9 @@ export interface HttpConnectorOptions {
   /** Consecutive transient failures that open the circuit, and how long it stays open. */
   breakerThreshold?: number;
   breakerHalfOpenAfterMs?: number;
+  /** The largest answer read (DOWNSTREAM_MAX_RESPONSE_BYTES) and the longest Retry-After obeyed. */
+  maxResponseBytes?: number;
+  maxRetryAfterMs?: number;
 }
 
 /**
@@ -99,7 +108,12 @@ export class HttpConnector implements DownstreamConnector {
       `POST /${delivery.operation}`,
     );
     const { status } = response;
-    const text = await response.text().catch(() => '');
+    const text = await readCapped(
+      response,
+      this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      this.name,
+      `POST /${delivery.operation}`,
+    );
     connectorMetrics.calls.inc({ connector: this.name, outcome: outcomeOf(status) });
     if (status === 401 || status === 403) {
       connectorMetrics.authenticationFailed.set({ connector: this.name }, 1);
@@ -120,7 +134,10 @@ export class HttpConnector implements DownstreamConnector {
     if (status === 429) {
       throw new DownstreamError('rate_limited', this.name, `${this.name}: rate limited`, {
         status,
-        retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
+        retryAfterMs: retryAfterMs(
+          response.headers.get('retry-after'),
+          this.options.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS,
+        ),
       });
     }
     if (status >= 500 || status === 408) {
@@ -155,15 +172,6 @@ export class HttpConnector implements DownstreamConnector {
 function outcomeOf(status: number): string {
   if (status === 401 || status === 403 || status === 429) return String(status);
   return `${Math.floor(status / 100)}xx`;
-}
-
-/** Retry-After is delta-seconds or an HTTP date; absent or unreadable means one second. */
-function retryAfterMs(header: string | null): number {
-  if (!header) return 1_000;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1_000);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? 1_000 : Math.max(0, date - Date.now());
 }
 
 function snippet(text: string): string {

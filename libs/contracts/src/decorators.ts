@@ -103,8 +103,35 @@ export function NestedArray(type: () => new () => object, min: number, max: numb
   return compose(IsArray(), ArrayMinSize(min), ArrayMaxSize(max), ValidateNested({ each: true }), Type(type));
 }
 
+/**
+ * Every decimal string is bounded, so no input buys unbounded arithmetic (two 100,000-digit numbers
+ * take seconds to multiply): at most this many digits before the point unless a field narrows it ...
+ */
+export const DECIMAL_MAX_INTEGER_DIGITS = 26;
+/** ... and at most this many after it. */
+export const DECIMAL_MAX_DECIMALS = 8;
+
+/** Digits before and after the point of a plain decimal string (no regex over a huge input). */
+function digitCounts(value: string): { integer: number; decimals: number } {
+  const unsigned = value.startsWith('-') ? value.slice(1) : value;
+  const dot = unsigned.indexOf('.');
+  return dot < 0
+    ? { integer: unsigned.length, decimals: 0 }
+    : { integer: dot, decimals: unsigned.length - dot - 1 };
+}
+
+/** Within the digit bounds; checked before the pattern and before any arithmetic. */
+export function withinDigits(value: string, maxIntegerDigits: number, maxDecimals: number): boolean {
+  if (value.length > maxIntegerDigits + maxDecimals + 2) return false;
+  const { integer, decimals } = digitCounts(value);
+  return integer <= maxIntegerDigits && decimals <= maxDecimals;
+}
+
 export interface DecimalStringOptions {
+  /** Digits after the point; at most DECIMAL_MAX_DECIMALS. */
   maxDecimals?: number;
+  /** Digits before the point; at most DECIMAL_MAX_INTEGER_DIGITS. */
+  maxIntegerDigits?: number;
   /** Inclusive bounds, as decimal strings so they are exact. */
   min?: string;
   max?: string;
@@ -117,13 +144,22 @@ function decimalRule(opts: DecimalStringOptions): string {
   if (opts.positive) parts.push('greater than 0');
   if (opts.min !== undefined) parts.push(`>= ${opts.min}`);
   if (opts.max !== undefined) parts.push(`<= ${opts.max}`);
-  if (opts.maxDecimals !== undefined) parts.push(`with at most ${opts.maxDecimals} decimals`);
+  parts.push(
+    `with at most ${opts.maxIntegerDigits ?? DECIMAL_MAX_INTEGER_DIGITS} digits before the point and ${
+      opts.maxDecimals ?? DECIMAL_MAX_DECIMALS
+    } after it`,
+  );
   return parts.join(' ');
 }
 
 export function isDecimalString(value: unknown, opts: DecimalStringOptions = {}): value is string {
-  if (typeof value !== 'string' || !DECIMAL_PATTERN.test(value)) return false;
-  if (opts.maxDecimals !== undefined && decimalPlaces(value) > opts.maxDecimals) return false;
+  if (typeof value !== 'string') return false;
+  const maxInteger = Math.min(
+    opts.maxIntegerDigits ?? DECIMAL_MAX_INTEGER_DIGITS,
+    DECIMAL_MAX_INTEGER_DIGITS,
+  );
+  const maxDecimals = Math.min(opts.maxDecimals ?? DECIMAL_MAX_DECIMALS, DECIMAL_MAX_DECIMALS);
+  if (!withinDigits(value, maxInteger, maxDecimals) || !DECIMAL_PATTERN.test(value)) return false;
   const n = new Decimal(value);
   if (opts.positive && !n.greaterThan(0)) return false;
   if (opts.min !== undefined && n.lessThan(opts.min)) return false;
@@ -167,24 +203,35 @@ function lookUp(object: object, property: string): unknown {
  * in `currencyProperty` on the same object or the nearest enclosing one. An invalid currency is reported
  * on the currency field itself, so only the notation is checked then.
  */
-export function IsMoneyAmount(currencyProperty = 'currency', options?: ValidationOptions): PropertyDecorator {
+export function IsMoneyAmount(
+  currencyProperty = 'currency',
+  options?: ValidationOptions & { maxIntegerDigits?: number },
+): PropertyDecorator {
+  const maxInteger = Math.min(
+    options?.maxIntegerDigits ?? DECIMAL_MAX_INTEGER_DIGITS,
+    DECIMAL_MAX_INTEGER_DIGITS,
+  );
+  const validationOptions: ValidationOptions = { ...options };
+  delete (validationOptions as { maxIntegerDigits?: number }).maxIntegerDigits;
   return custom(
     'isMoneyAmount',
-    [currencyProperty],
+    [currencyProperty, maxInteger],
     (value, args) => {
-      if (typeof value !== 'string' || !DECIMAL_PATTERN.test(value)) return false;
+      // ISO 4217 minor units are at most 4: a longer fraction is wrong for every currency.
+      if (typeof value !== 'string' || !withinDigits(value, maxInteger, 4) || !DECIMAL_PATTERN.test(value))
+        return false;
       const currency = lookUp(args.object, currencyProperty);
       return !isCurrencyCode(currency) || decimalPlaces(value) <= minorUnits(currency);
     },
     (args) => {
       const currency = lookUp(args.object, currencyProperty);
-      const format = "like '12.50' (no exponent, not a number)";
+      const format = `like '12.50' (no exponent, not a number, at most ${maxInteger} digits before the point)`;
       if (!isCurrencyCode(currency)) return `${args.property} must be a decimal string ${format}`;
       const digits = minorUnits(currency);
       const decimals = digits ? `at most ${digits} decimals` : 'no decimals';
       return `${args.property} must be a decimal string with ${decimals} for ${currency} ${format}`;
     },
-    options,
+    Object.keys(validationOptions).length > 0 ? validationOptions : undefined,
   );
 }
 
@@ -265,12 +312,20 @@ export const customSchemas: Record<string, (constraints: unknown[]) => Record<st
   isDecimalString: ([opts]) => ({
     type: 'string',
     pattern: DECIMAL_PATTERN.source,
+    maxLength:
+      Math.min(
+        (opts as DecimalStringOptions).maxIntegerDigits ?? DECIMAL_MAX_INTEGER_DIGITS,
+        DECIMAL_MAX_INTEGER_DIGITS,
+      ) +
+      Math.min((opts as DecimalStringOptions).maxDecimals ?? DECIMAL_MAX_DECIMALS, DECIMAL_MAX_DECIMALS) +
+      2,
     description: `${decimalRule(opts as DecimalStringOptions)}.`,
   }),
-  isMoneyAmount: ([currencyProperty]) => ({
+  isMoneyAmount: ([currencyProperty, maxIntegerDigits]) => ({
     type: 'string',
     pattern: DECIMAL_PATTERN.source,
-    description: `Exact amount as a decimal string with at most the ISO 4217 minor units of '${String(currencyProperty)}' (on this object or the enclosing one).`,
+    maxLength: Number(maxIntegerDigits) + 4 + 2,
+    description: `Exact amount as a decimal string with at most ${Number(maxIntegerDigits)} digits before the point and the ISO 4217 minor units of '${String(currencyProperty)}' after it (on this object or the enclosing one).`,
   }),
   isCountryCode: () => ({ type: 'string', pattern: COUNTRY_CODE.source }),
   isCurrencyCode: () => ({ type: 'string', enum: [...CURRENCY_CODES] }),

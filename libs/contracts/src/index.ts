@@ -93,3 +93,10 @@ export {
   renderAsyncApiMarkdown,
   type AsyncApiDocument,
 } from './asyncapi';
+export {
+  AMOUNT_BOUNDS,
+  amountCheck,
+  amountCheckStatements,
+  type AmountBound,
+  type BoundedColumn,
+} from './amount-bounds';

@@ -5,6 +5,13 @@ import type { OutboxRecord } from '@switchboard/outbox';
 export type DeadLetterClass = 'validation' | 'rejected' | 'transient' | 'unexpected';
 
 /** The body of a dead-letter message: everything needed to understand, fix and replay the original. */
+/**
+ * Set on a dead letter published again by an operator (its value: the letter's ref). Only such a
+ * message re-runs a dead-lettered event; a plain redelivery of it (a crash, a rewind) is a duplicate,
+ * so it can never be applied behind the later events of its key without someone deciding so.
+ */
+export const REPLAYED_FROM_HEADER = 'x-replayed-from';
+
 export interface DeadLetter {
   consumerGroup: string;
   originalTopic: string;

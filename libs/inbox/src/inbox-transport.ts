@@ -9,7 +9,7 @@ import type { BatchConsumer, BatchControls, InboundMessage, PartitionBatch } fro
 import { quoteIdent, type OutboxWriter } from '@switchboard/outbox';
 import { businessAttributes, startProcessSpan, startReceiveSpan } from '@switchboard/telemetry';
 
-import { deadLetterRecord, type DeadLetterClass, type Rejection } from './dead-letter';
+import { REPLAYED_FROM_HEADER, deadLetterRecord, type DeadLetterClass, type Rejection } from './dead-letter';
 import { EventRejected } from './event-rejected';
 import { InboxContext } from './inbox-context';
 import { inboxMetrics } from './inbox.metrics';
@@ -60,12 +60,18 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** While a connector's credentials are refused, how often to probe it again. */
   authProbeIntervalMs: number;
+  /**
+   * Times an event may be handled alone without finishing (its consumer crashed or stalled) before
+   * it is dead-lettered; counted in the database (inbox_attempt), so across restarts.
+   */
+  maxUnfinishedAttempts: number;
 }
 
 /**
  * A Nest microservice transport that keeps the `@EventPattern` handler model and adds what the
  * built-in Kafka transport lacks: batches applied in one transaction with an inbox (exactly-once
- * effects), offsets committed only after that transaction, heartbeats during long batches, and a
+ * effects), offsets committed only after that transaction (the client heartbeats on its own during
+ * long batches), and a
  * dead-letter path so one bad event never blocks its partition.
  *
  * The happy path runs a whole chunk in one transaction. If any event in it fails permanently, the
@@ -75,6 +81,7 @@ export interface RetryPolicy {
  */
 export class InboxTransport extends Server implements CustomTransportStrategy {
   private readonly inboxTable: string;
+  private readonly attemptTable: string;
   private readonly maxTransactionSize: number;
   private readonly retry: RetryPolicy;
 
@@ -85,9 +92,11 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
       baseDelayMs: 1_000,
       maxDelayMs: 60_000,
       authProbeIntervalMs: 30_000,
+      maxUnfinishedAttempts: 3,
       ...options.retry,
     };
     this.inboxTable = `${quoteIdent(options.schema)}.inbox_message`;
+    this.attemptTable = `${quoteIdent(options.schema)}.inbox_attempt`;
     this.maxTransactionSize = options.maxTransactionSize ?? 500;
   }
 
@@ -140,15 +149,86 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
       // A revoked partition or a shutdown stops here; the rest is redelivered to the next owner.
       if (!controls.isActive()) return;
       const chunk = batch.messages.slice(start, start + this.maxTransactionSize);
-      const completed = await this.applyWithRetries(
-        chunk.map((message) => ({ ...this.decode(message), batchSpan })),
-        controls,
-      );
-      if (!completed) return;
-      this.options.afterCommit?.();
-      if (!(await controls.commit(chunk[chunk.length - 1]))) return;
-      await controls.heartbeat();
+      const deliveries = chunk.map((message) => ({ ...this.decode(message), batchSpan }));
+      const unfinished = await this.recordChunkStart(deliveries);
+      if (unfinished) {
+        if (!(await this.applyOneByOne(deliveries, controls))) return;
+      } else {
+        const completed = await this.applyWithRetries(deliveries, controls);
+        if (!completed) return;
+        this.options.afterCommit?.();
+        if (!(await controls.commit(chunk[chunk.length - 1]))) return;
+      }
     }
+  }
+
+  /**
+   * Written (and committed) before the chunk is handled: +1 for every event of it. The transaction
+   * that finishes an event deletes its row, so a row left from before means a handling of this
+   * chunk started and never finished: the consumer crashed, stalled past its session or lost the
+   * partition. Returns whether that is so for any event of the chunk.
+   */
+  private async recordChunkStart(deliveries: Delivery[]): Promise<boolean> {
+    const unique = [...new Map(deliveries.map((delivery) => [delivery.inboxId, delivery])).values()];
+    const params: unknown[] = [];
+    const values = unique.map(({ inboxId, message }) => {
+      const base = params.length;
+      params.push(inboxId, message.topic, message.partition, message.offset);
+      return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, 1)`;
+    });
+    const rows: Array<{ chunk_attempts: number; solo_attempts: number }> =
+      await this.options.dataSource.query(
+        `INSERT INTO ${this.attemptTable} (id, topic, kafka_partition, kafka_offset, chunk_attempts)
+       VALUES ${values.join(', ')}
+       ON CONFLICT (id) DO UPDATE SET chunk_attempts = ${this.attemptTable}.chunk_attempts + 1, updated_at = now()
+       RETURNING chunk_attempts, solo_attempts`,
+        params,
+      );
+    return rows.some((row) => row.chunk_attempts > 1 || row.solo_attempts > 0);
+  }
+
+  /**
+   * After an unfinished handling, the chunk is handled one event per transaction, each counted
+   * before it starts (solo_attempts) and committed alone: the events before the culprit commit,
+   * and the culprit alone accumulates attempts. Past `maxUnfinishedAttempts` it is dead-lettered
+   * (`delivery_attempts_exhausted`) without being handled again, and its partition moves on.
+   */
+  private async applyOneByOne(deliveries: Delivery[], controls: BatchControls): Promise<boolean> {
+    for (const delivery of deliveries) {
+      if (!controls.isActive()) return false;
+      const [row]: Array<{ solo_attempts: number }> = await this.options.dataSource.query(
+        // (As a CTE: TypeORM answers a bare UPDATE with [rows, count], a SELECT with rows.)
+        `WITH counted AS (
+           UPDATE ${this.attemptTable} SET solo_attempts = solo_attempts + 1, updated_at = now()
+           WHERE id = $1 RETURNING solo_attempts
+         ) SELECT solo_attempts FROM counted`,
+        [delivery.inboxId],
+      );
+      const unfinished = (row?.solo_attempts ?? 1) - 1;
+      if (!delivery.rejection && unfinished >= this.retry.maxUnfinishedAttempts) {
+        delivery.rejection = {
+          errorClass: 'unexpected',
+          code: 'delivery_attempts_exhausted',
+          reason: `Handling this event started ${unfinished} times on its own without finishing (the consumer crashed, stalled or lost its partition each time); dead-lettered instead of trying again`,
+          fields: [],
+        };
+        this.logger.warn?.(
+          `${delivery.message.topic}/${delivery.message.partition}@${delivery.message.offset}: ${unfinished} unfinished attempts, dead-lettering it`,
+        );
+      }
+      if (!(await this.applyWithRetries([delivery], controls))) return false;
+      this.options.afterCommit?.();
+      if (!(await controls.commit(delivery.message))) return false;
+    }
+    return true;
+  }
+
+  /** The finished events' attempt rows go in the transaction that finished them. */
+  private async forgetAttempts(manager: EntityManager, deliveries: Delivery[]): Promise<void> {
+    if (deliveries.length === 0) return;
+    await manager.query(`DELETE FROM ${this.attemptTable} WHERE id = ANY($1::text[])`, [
+      deliveries.map((delivery) => delivery.inboxId),
+    ]);
   }
 
   /**
@@ -162,7 +242,7 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
     const attempts = new Map<Delivery, number>();
     let pending = deliveries;
     for (;;) {
-      const parked = await this.applyChunk(pending, attempts, controls);
+      const parked = await this.applyChunk(pending, attempts);
       if (parked.length === 0) return true;
       const firstParked = deliveries.indexOf(parked[0].delivery);
       if (firstParked > 0 && !(await controls.commit(deliveries[firstParked - 1].message))) return false;
@@ -176,7 +256,7 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
     }
   }
 
-  /** Waits as the failure classes require, heartbeating; false if the consumer stops meanwhile. */
+  /** Waits as the failure classes require; false if the consumer stops meanwhile. */
   private async hold(
     failures: Array<{ delivery: Delivery; error: DownstreamError }>,
     attempts: Map<Delivery, number>,
@@ -212,7 +292,6 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
         await new Promise((resolve) =>
           setTimeout(resolve, Math.min(1_000, Math.max(0, deadline - Date.now()))),
         );
-        await controls.heartbeat();
       }
       return controls.isActive();
     } finally {
@@ -221,11 +300,7 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
   }
 
   /** One transaction for the chunk; on a failure, again with a savepoint per event. */
-  private async applyChunk(
-    deliveries: Delivery[],
-    attempts: Map<Delivery, number>,
-    controls: BatchControls,
-  ): Promise<Parked[]> {
+  private async applyChunk(deliveries: Delivery[], attempts: Map<Delivery, number>): Promise<Parked[]> {
     let failed: { delivery: Delivery; error: unknown } | null = null;
     try {
       const outcomes = await this.options.dataSource.transaction(async (manager) => {
@@ -245,10 +320,8 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
             throw error;
           }
           counted.push([delivery, 'applied']);
-          // Cheap (kafkajs sends one only once per heartbeat interval): keeps the membership of a
-          // slow chunk alive on a loaded machine.
-          await controls.heartbeat();
         }
+        await this.forgetAttempts(manager, deliveries);
         return counted;
       });
       for (const [delivery, outcome] of outcomes) this.countOutcome(delivery, outcome);
@@ -257,7 +330,7 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
       if (isTransient(error)) throw error;
     }
     const isolated = await this.options.dataSource.transaction((manager) =>
-      this.applyIsolated(manager, deliveries, attempts, failed, controls),
+      this.applyIsolated(manager, deliveries, attempts, failed),
     );
     // Counted once committed: a transaction that fails and is retried must not count twice.
     for (const [delivery, outcome] of isolated.outcomes) this.countOutcome(delivery, outcome);
@@ -269,7 +342,6 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
     deliveries: Delivery[],
     attempts: Map<Delivery, number>,
     known: { delivery: Delivery; error: unknown } | null,
-    controls: BatchControls,
   ): Promise<{ parked: Parked[]; outcomes: Array<[Delivery, Outcome]> }> {
     const fresh = await this.claim(manager, deliveries);
     const parked: Parked[] = [];
@@ -318,7 +390,6 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
         );
       }
       outcomes.push([delivery, outcome ? { deadLettered: outcome.errorClass } : 'applied']);
-      await controls.heartbeat();
     }
     if (deadLettered.length > 0) {
       await manager.query(
@@ -326,6 +397,11 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
         [deadLettered],
       );
     }
+    const parkedSet = new Set(parked.map((entry) => entry.delivery));
+    await this.forgetAttempts(
+      manager,
+      deliveries.filter((delivery) => !parkedSet.has(delivery)),
+    );
     return { parked, outcomes };
   }
 
@@ -396,13 +472,18 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
       params.push(inboxId, event?.type ?? null, message.topic, message.partition, message.offset);
       return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5})`;
     });
+    const replays = unique
+      .filter(({ message }) => message.headers[REPLAYED_FROM_HEADER] !== undefined)
+      .map(({ inboxId }) => inboxId);
+    params.push(replays);
     const rows: Array<{ id: string }> = await manager.query(
       `INSERT INTO ${this.inboxTable} (id, event_type, topic, kafka_partition, kafka_offset)
        VALUES ${values.join(', ')}
        ON CONFLICT (id) DO UPDATE SET status = 'applied', topic = EXCLUDED.topic,
          kafka_partition = EXCLUDED.kafka_partition, kafka_offset = EXCLUDED.kafka_offset, processed_at = now()
-       -- A dead-lettered event had no effect: a replay of it (after the data was fixed) applies it.
-       WHERE ${this.inboxTable}.status = 'dead_lettered'
+       -- A dead-lettered event had no effect: an operator's replay of it (after the data was fixed)
+       -- applies it; any other redelivery of it is a duplicate.
+       WHERE ${this.inboxTable}.status = 'dead_lettered' AND ${this.inboxTable}.id = ANY($${params.length}::text[])
        RETURNING id`,
       params,
     );

@@ -1,3 +1,5 @@
+import { isKafkaClientError } from '@switchboard/kafka';
+
 /**
  * Failures worth retrying as they are: the database or the network, not the event. Everything else
  * is a property of the event and retrying it would block its partition forever.
@@ -30,7 +32,7 @@ export function isTransient(error: unknown, depth = 0): boolean {
   const inner = (error as { driverError?: unknown }).driverError ?? error.cause;
   if (depth < 3 && inner && inner !== error && isTransient(inner, depth + 1)) return true;
   // The Kafka client's own errors (a rebalance during a heartbeat, a lost broker) are never the event's fault.
-  if (error.name.startsWith('KafkaJS')) return true;
+  if (isKafkaClientError(error)) return true;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && (TRANSIENT_NODE_CODES.has(code) || TRANSIENT_SQLSTATE.test(code)))
     return true;

@@ -1,13 +1,23 @@
 export * from './kafka.types';
-export { KafkaConnectionConfig, kafkaConnectionFromEnv } from './kafka-connection';
+export {
+  KafkaConnectionConfig,
+  isKafkaClientError,
+  kafkaErrorChain,
+  type KafkaErrorLink,
+  kafkaConnectionFromEnv,
+  kafkaClientOptions,
+} from './kafka-connection';
 export { KafkaPublisher } from './kafka-publisher';
-export { KafkaBatchConsumer, BatchConsumerOptions } from './kafka-batch-consumer';
+export { KafkaBatchConsumer, BatchConsumerOptions, GroupProtocol } from './kafka-batch-consumer';
 export {
   ensureTopics,
   consumerLag,
   moveGroupToEnd,
   purgeTopic,
   readTopic,
+  setGroupOffsets,
+  topicEndOffsets,
   type PartitionLag,
+  type PartitionOffset,
   type TopicSpec,
 } from './kafka-admin';

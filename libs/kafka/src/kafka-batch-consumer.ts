@@ -1,152 +1,451 @@
-import type { Consumer, EachBatchPayload, IHeaders, KafkaMessage } from 'kafkajs';
+import { setTimeout as delay } from 'node:timers/promises';
 
-import { createKafka, type KafkaConnectionConfig } from './kafka-connection';
+import {
+  Consumer,
+  GroupProtocols,
+  MessagesStreamFallbackModes,
+  MessagesStreamModes,
+  stringDeserializer,
+  type Message,
+  type MessagesStream,
+} from '@platformatic/kafka';
+
+import {
+  kafkaClientOptions,
+  kafkaErrorChain,
+  kafkaLogger,
+  type KafkaConnectionConfig,
+  type KafkaLogger,
+} from './kafka-connection';
 import type { BatchConsumer, BatchHandler, Headers, InboundMessage } from './kafka.types';
+
+/**
+ * `consumer` is Kafka 4's group protocol (KIP-848): the broker assigns partitions incrementally and a
+ * rebalance no longer stops every member. `classic` is the join/sync protocol older brokers speak.
+ */
+export type GroupProtocol = 'consumer' | 'classic';
 
 export interface BatchConsumerOptions {
   groupId: string;
+  /** Default `consumer`; `classic` for brokers before Kafka 4. */
+  groupProtocol?: GroupProtocol;
   /** Partitions of the assignment processed in parallel; order within a partition is always kept. */
   partitionsConsumedConcurrently?: number;
+  /**
+   * Classic protocol: the session timeout the member asks for. Consumer protocol: the broker's
+   * `group.consumer.session.timeout.ms` (45 s by default), which this member must know to stop
+   * committing once it has been silent that long.
+   */
   sessionTimeoutMs?: number;
+  /** Classic protocol only: with `consumer` the broker sets the interval. */
   heartbeatIntervalMs?: number;
   /** Upper bound of bytes fetched per partition, which bounds the size of one batch. */
   maxBytesPerPartition?: number;
+  /** Where the seam reports a reopened stream or a failing handler (default: JSON lines on stdout). */
+  log?: KafkaLogger;
 }
+
+type RawMessage = Message<string, Buffer, string, string>;
+
+/** The work of one partition: messages fetched but not handed over yet, and whether a batch runs. */
+interface PartitionWork {
+  topic: string;
+  partition: number;
+  pending: RawMessage[];
+  running: boolean;
+  /** The offset after the last one this member committed: anything below it is done. */
+  committedUpTo: bigint;
+  /**
+   * The offset after the last one received (-1 before any): a message below it is already here,
+   * pending, running or done. What the client fetches again is dropped by it, not what is held.
+   */
+  receivedUpTo: bigint;
+}
+
+/** Fetched messages held per process before the stream pauses fetching. */
+const MAX_BUFFERED_MESSAGES = 20_000;
+const RETRY_DELAY_MS = 1_000;
 
 /**
  * A consumer group member that hands whole partition batches to the caller and never commits on its
  * own: offsets move only when the caller says its database transaction is committed.
+ *
+ * The client heartbeats on its own timer, so a long batch keeps its membership without the caller's
+ * help. A member the coordinator fenced anyway (an event loop blocked past the session timeout, a
+ * network partition) has its stream closed by the client; this class opens a new one, which resumes
+ * from the committed offsets: the uncommitted work is redelivered and the inbox skips what was
+ * already applied.
  */
 export class KafkaBatchConsumer implements BatchConsumer {
-  private readonly consumer: Consumer;
-  private connected = false;
+  private readonly consumer: Consumer<string, Buffer, string, string>;
+  private readonly log: KafkaLogger;
+  private readonly sessionTimeoutMs: number;
+  private readonly work = new Map<string, PartitionWork>();
+  private readonly rawOf = new WeakMap<InboundMessage, RawMessage>();
+  private stream: MessagesStream<string, Buffer, string, string> | null = null;
+  /** Bumped whenever the stream is replaced: batches of an older stream are no longer active. */
+  private streamGeneration = 0;
+  /**
+   * Bumped on every (re)join: a member that was fenced and joined again may have had its partitions
+   * processed by another member meanwhile, so its batches from before must not commit.
+   */
+  private membership = 0;
+  private lastHeartbeatAt = 0;
+  private joined = false;
   private stopping = false;
+  private opening = false;
+  private buffered = 0;
+  private runningBatches = 0;
+  private dispatchScheduled = false;
+  private reopenTimer: NodeJS.Timeout | null = null;
   private subscription: { topics: string[]; handler: BatchHandler } | null = null;
-  private restartTimer: NodeJS.Timeout | null = null;
+  /** `disconnect` waits here until no batch runs. */
+  private readonly idle = new Set<() => void>();
+  /** Aborted by `disconnect`: it cuts short the pauses before retries. */
+  private readonly stopped = new AbortController();
 
   constructor(
     config: KafkaConnectionConfig,
     private readonly options: BatchConsumerOptions,
   ) {
-    this.consumer = createKafka(config).consumer({
+    this.log = options.log ?? kafkaLogger(config.clientId);
+    const protocol = options.groupProtocol ?? 'consumer';
+    this.sessionTimeoutMs = options.sessionTimeoutMs ?? (protocol === 'consumer' ? 45_000 : 30_000);
+    const group =
+      protocol === 'consumer'
+        ? { groupProtocol: GroupProtocols.CONSUMER }
+        : {
+            groupProtocol: GroupProtocols.CLASSIC,
+            sessionTimeout: this.sessionTimeoutMs,
+            heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+          };
+    this.consumer = new Consumer({
+      ...kafkaClientOptions(config),
+      ...group,
       groupId: options.groupId,
-      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-      heartbeatInterval: options.heartbeatIntervalMs ?? 3_000,
+      autocommit: false,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
-      allowAutoTopicCreation: false,
-      // kafkajs restarts itself after retriable crashes only (restartOnFailure is not even asked
-      // about the others); the CRASH listener below covers the rest.
-      retry: { retries: 10, initialRetryTime: 500, restartOnFailure: () => Promise.resolve(true) },
+      maxWaitTime: 500,
+      deserializers: {
+        key: stringDeserializer,
+        headerKey: stringDeserializer,
+        headerValue: stringDeserializer,
+      },
     });
-    this.consumer.on(this.consumer.events.CONNECT, () => (this.connected = true));
-    this.consumer.on(this.consumer.events.DISCONNECT, () => (this.connected = false));
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => (this.connected = true));
-    this.consumer.on(this.consumer.events.CRASH, (event) => {
-      this.connected = false;
-      // A member evicted by the coordinator (a batch that outlived the session timeout without a
-      // heartbeat: "The coordinator is not aware of this member") crashes with a non-retriable
-      // error, and kafkajs then stops for good while the process lives on. Rejoin instead: the
-      // uncommitted work is redelivered and the inbox skips what was already applied.
-      if (!event.payload.restart && !this.stopping) this.scheduleRestart();
+    this.consumer.on('consumer:heartbeat:end', () => (this.lastHeartbeatAt = Date.now()));
+    this.consumer.on('consumer:group:join', () => {
+      this.lastHeartbeatAt = Date.now();
+      this.joined = true;
+      this.membership += 1;
+      // A rejoin after being fenced (not the join of a stream being opened): the stream would go on
+      // from its fetch position, past what the fenced batches never committed, so it is replaced
+      // by one that starts from the committed offsets.
+      if (this.stream && !this.opening) this.reopen(this.stream, 0);
     });
+    this.consumer.on('consumer:group:leave', () => (this.joined = false));
+    this.consumer.on('consumer:group:rejoin', () => (this.joined = false));
+    this.consumer.on('consumer:heartbeat:error', () => (this.joined = false));
   }
 
+  /** Fails fast when no broker answers; the group is joined by `run`. */
   async connect(): Promise<void> {
-    await this.consumer.connect();
+    await this.consumer.metadata({ topics: [] });
   }
 
   isConnected(): boolean {
-    return this.connected;
+    // Joined with a known assignment (possibly empty): the group protocol has placed this member.
+    return this.joined && this.consumer.assignments !== null && this.stream !== null && !this.stopping;
   }
 
   async run(topics: string[], handler: BatchHandler): Promise<void> {
     this.subscription = { topics, handler };
-    await this.consumer.subscribe({ topics, fromBeginning: true });
-    await this.start(handler);
+    await this.open();
   }
 
-  private scheduleRestart(delayMs = 1_000): void {
-    if (this.restartTimer || !this.subscription) return;
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = null;
-      if (this.stopping || !this.subscription) return;
-      const { topics, handler } = this.subscription;
-      this.consumer
-        .connect()
-        .then(() => this.consumer.subscribe({ topics, fromBeginning: true }))
-        .then(() => this.start(handler))
-        .catch(() => this.scheduleRestart(Math.min(30_000, delayMs * 2)));
+  async disconnect(): Promise<void> {
+    this.stopping = true;
+    if (this.reopenTimer) clearTimeout(this.reopenTimer);
+    this.reopenTimer = null;
+    this.stopped.abort();
+    // Batches in progress see isActive() turn false, commit what they finished and return.
+    while (this.runningBatches > 0) await new Promise<void>((resolve) => this.idle.add(resolve));
+    const stream = this.stream;
+    this.stream = null;
+    await stream?.close().catch(() => undefined);
+    await this.consumer.close(true);
+  }
+
+  private async open(): Promise<void> {
+    if (!this.subscription || this.stopping) return;
+    this.opening = true;
+    const stream = await this.consumer
+      .consume({
+        topics: this.subscription.topics,
+        mode: MessagesStreamModes.COMMITTED,
+        // A group that never committed starts at the earliest retained message.
+        fallbackMode: MessagesStreamFallbackModes.EARLIEST,
+        autocommit: false,
+      })
+      .finally(() => (this.opening = false));
+    this.streamGeneration += 1;
+    this.stream = stream;
+    // A replaced stream's last fetch may still land: its messages are not this stream's sequence.
+    stream.on('data', (message: RawMessage) => {
+      if (stream === this.stream) this.accept(message);
+    });
+    stream.on('offsets', () => this.afterFetchPositionsReset(stream));
+    stream.on('error', (error: Error) => {
+      this.log('warn', 'kafka consumer stream failed; reopening it at the committed offsets', { error });
+      this.reopen(stream);
+    });
+    stream.on('close', () => this.reopen(stream));
+  }
+
+  /** A closed or failed stream (the member was fenced, the coordinator moved) is replaced. */
+  private reopen(failed: MessagesStream<string, Buffer, string, string>, delayMs = RETRY_DELAY_MS): void {
+    if (this.stream !== failed || this.stopping) return;
+    this.stream = null;
+    this.joined = false;
+    this.dropPending();
+    void failed.close().catch(() => undefined);
+    this.reopenTimer = setTimeout(() => {
+      this.reopenTimer = null;
+      this.open().catch((error: unknown) => {
+        this.log('warn', 'kafka consumer stream could not be opened; retrying', { error });
+        this.stream = failed;
+        this.reopen(failed, Math.min(30_000, delayMs * 2));
+      });
     }, delayMs);
   }
 
-  private async start(handler: BatchHandler): Promise<void> {
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
-      eachBatch: async (payload: EachBatchPayload) => {
-        const { batch } = payload;
+  /**
+   * Past the session timeout without a heartbeat the coordinator has evicted this member, whatever
+   * the client has noticed yet: work or a commit now could land after a rejoin, behind the back of
+   * the member that took the partition meanwhile.
+   */
+  private heartbeatFresh(): boolean {
+    // The client forgets its last heartbeat when one fails; the last success is kept here.
+    const last = this.consumer.lastHeartbeat?.getTime() ?? 0;
+    this.lastHeartbeatAt = Math.max(this.lastHeartbeatAt, last);
+    return Date.now() - this.lastHeartbeatAt < this.sessionTimeoutMs;
+  }
+
+  /** Whether the partition is still assigned to this member (the assignment changes under us). */
+  private owns(topic: string, partition: number): boolean {
+    return (this.consumer.assignments ?? []).some(
+      (assignment) => assignment.topic === topic && assignment.partitions.includes(partition),
+    );
+  }
+
+  /** Resolves the waiters of `disconnect` once no batch runs. */
+  private wakeIdle(): void {
+    const waiters = [...this.idle];
+    this.idle.clear();
+    for (const resolve of waiters) resolve();
+  }
+
+  private dropPending(): void {
+    for (const work of this.work.values()) this.forget(work);
+    this.stream?.resume();
+  }
+
+  /** Drops what is waiting of a partition: it is fetched again from the committed offset. */
+  private forget(work: PartitionWork): void {
+    this.buffered -= work.pending.length;
+    work.pending = [];
+    work.receivedUpTo = -1n;
+  }
+
+  /**
+   * Partitions were added to the assignment (or a position was out of range): the client fetches
+   * every assigned partition again from the position it now holds, usually the committed offset.
+   * A fetch sent before the reset still lands afterwards and moves the position past what it
+   * returned, so what is held here must be kept, or it is never fetched again and the next commit
+   * skips it; the messages fetched a second time fall below `receivedUpTo` and are dropped. Only a
+   * partition no longer ours, or whose position is past what is held (another member committed
+   * further meanwhile), starts afresh.
+   */
+  private afterFetchPositionsReset(stream: MessagesStream<string, Buffer, string, string>): void {
+    if (stream !== this.stream) return;
+    for (const work of this.work.values()) {
+      // The client's key for a partition's position, as `accept` builds it.
+      const position = stream.offsetsToFetch.get(`${work.topic}:${work.partition}`);
+      const kept =
+        this.owns(work.topic, work.partition) && position !== undefined && position <= work.receivedUpTo;
+      if (!kept) this.forget(work);
+    }
+    if (this.buffered < MAX_BUFFERED_MESSAGES / 2) stream.resume();
+  }
+
+  private accept(message: RawMessage): void {
+    const key = `${message.topic}:${message.partition}`;
+    let work = this.work.get(key);
+    if (!work) {
+      work = {
+        topic: message.topic,
+        partition: message.partition,
+        pending: [],
+        running: false,
+        committedUpTo: -1n,
+        receivedUpTo: -1n,
+      };
+      this.work.set(key, work);
+    }
+    if (message.offset < work.committedUpTo || message.offset < work.receivedUpTo) return;
+    // A fetch sent before the partition was revoked: its new owner has these.
+    if (!this.owns(message.topic, message.partition)) return;
+    work.receivedUpTo = message.offset + 1n;
+    work.pending.push(message);
+    this.buffered += 1;
+    if (this.buffered >= MAX_BUFFERED_MESSAGES) this.stream?.pause();
+    // Messages of one fetch response arrive in the same tick: one batch per partition, not per message.
+    if (!this.dispatchScheduled) {
+      this.dispatchScheduled = true;
+      setImmediate(() => {
+        this.dispatchScheduled = false;
+        this.dispatch();
+      });
+    }
+  }
+
+  private dispatch(): void {
+    const limit = this.options.partitionsConsumedConcurrently ?? 3;
+    for (const work of this.work.values()) {
+      if (this.runningBatches >= limit) return;
+      if (work.running || work.pending.length === 0) continue;
+      const messages = this.takeBatch(work);
+      if (messages.length === 0) continue;
+      work.running = true;
+      this.runningBatches += 1;
+      void this.handle(work, messages).finally(() => {
+        work.running = false;
+        this.runningBatches -= 1;
+        if (this.buffered < MAX_BUFFERED_MESSAGES / 2) this.stream?.resume();
+        if (this.runningBatches === 0) this.wakeIdle();
+        this.dispatch();
+      });
+    }
+  }
+
+  /** The pending messages of a partition, up to the fetch size, as one batch. */
+  private takeBatch(work: PartitionWork): RawMessage[] {
+    // Redelivered from the committed offset after an assignment change while a batch ran: done.
+    let done = 0;
+    while (done < work.pending.length && work.pending[done].offset < work.committedUpTo) done += 1;
+    this.buffered -= done;
+    work.pending.splice(0, done);
+    const budget = this.options.maxBytesPerPartition ?? 1_048_576;
+    let bytes = 0;
+    let count = 0;
+    while (count < work.pending.length && (count === 0 || bytes < budget)) {
+      bytes += work.pending[count].value?.length ?? 0;
+      count += 1;
+    }
+    this.buffered -= count;
+    return work.pending.splice(0, count);
+  }
+
+  private async handle(work: PartitionWork, raw: RawMessage[]): Promise<void> {
+    const handler = this.subscription?.handler;
+    if (!handler) return;
+    const generation = this.streamGeneration;
+    const membership = this.membership;
+    const key = `${work.topic}:${work.partition}`;
+    const isActive = () =>
+      !this.stopping &&
+      generation === this.streamGeneration &&
+      membership === this.membership &&
+      this.stream !== null &&
+      this.heartbeatFresh() &&
+      this.owns(work.topic, work.partition);
+    const messages = raw.map((message) => {
+      const inbound = toInbound(message);
+      this.rawOf.set(inbound, message);
+      return inbound;
+    });
+    for (let attempt = 1; isActive(); attempt += 1) {
+      try {
         await handler(
+          { topic: work.topic, partition: work.partition, messages },
           {
-            topic: batch.topic,
-            partition: batch.partition,
-            messages: batch.messages.map((message) => toInbound(batch.topic, batch.partition, message)),
-          },
-          {
-            heartbeat: () => payload.heartbeat(),
-            isActive: () => payload.isRunning() && !payload.isStale(),
+            isActive,
             commit: async (message) => {
-              payload.resolveOffset(message.offset);
+              if (!isActive()) return false;
+              const original = this.rawOf.get(message);
+              if (!original) throw new Error(`commit of a message this consumer did not deliver (${key})`);
               try {
-                await this.consumer.commitOffsets([
-                  {
-                    topic: message.topic,
-                    partition: message.partition,
-                    offset: (BigInt(message.offset) + 1n).toString(),
-                  },
-                ]);
-                return true;
+                await original.commit();
+                if (original.offset + 1n > work.committedUpTo) work.committedUpTo = original.offset + 1n;
+                // A member fenced while the batch ran rejoins before the queued commit is sent; the
+                // commit then lands (the work is done), but the rest of the batch is not this
+                // member's to continue: it is fetched again in order from the committed offset.
+                return isActive();
               } catch (error) {
-                // The partition moved to another member during a rebalance: the database work is
-                // committed, the new owner will see these messages again and skip them (inbox).
-                if (isRebalanceError(error)) return false;
+                // The partition moved to another member meanwhile: the database work is committed,
+                // the new owner sees these messages again and skips them (inbox).
+                if (!isActive() || isRebalanceError(error)) return false;
                 throw error;
               }
             },
           },
         );
-      },
-    });
+        if (!isActive()) this.refetchAfterStop(work, generation);
+        return;
+      } catch (error) {
+        // Nothing of the batch past the last commit is lost: it is handed over again, in order.
+        this.log('error', 'kafka batch handler failed; the batch is retried', {
+          topic: work.topic,
+          partition: work.partition,
+          attempt,
+          error,
+        });
+        await this.pauseUnlessStopped(Math.min(30_000, RETRY_DELAY_MS * attempt));
+      }
+    }
+    this.refetchAfterStop(work, generation);
   }
 
-  async disconnect(): Promise<void> {
-    this.stopping = true;
-    if (this.restartTimer) clearTimeout(this.restartTimer);
-    this.restartTimer = null;
-    // kafkajs waits for the batch in progress to return before leaving the group.
-    await this.consumer.disconnect();
+  /** A retry pause that a shutdown cuts short: the batch then returns, and nothing waits for it. */
+  private async pauseUnlessStopped(ms: number): Promise<void> {
+    await delay(ms, undefined, { signal: this.stopped.signal }).catch(() => undefined);
+  }
+
+  /**
+   * A batch that stopped early while its partition is still this member's (its heartbeats went stale
+   * during a broker outage, say) left messages behind that the stream has already fetched past: the
+   * stream is replaced, so they come again, in order, from the committed offset.
+   */
+  private refetchAfterStop(work: PartitionWork, generation: number): void {
+    if (this.stopping || generation !== this.streamGeneration || !this.stream) return;
+    // Revoked: the new owner goes on from the committed offset, and so does this member if the
+    // partition comes back (its fetch position is reset then).
+    if (!this.owns(work.topic, work.partition)) {
+      this.forget(work);
+      return;
+    }
+    this.log('warn', 'kafka batch stopped early; fetching again from the committed offsets', {
+      topic: work.topic,
+      partition: work.partition,
+    });
+    this.reopen(this.stream, RETRY_DELAY_MS);
   }
 }
 
-export function toInbound(topic: string, partition: number, message: KafkaMessage): InboundMessage {
+export function toInbound(message: RawMessage): InboundMessage {
   return {
-    topic,
-    partition,
-    offset: message.offset,
-    key: message.key ? message.key.toString('utf8') : null,
-    value: message.value,
+    topic: message.topic,
+    partition: message.partition,
+    offset: message.offset.toString(),
+    key: message.key ?? null,
+    value: message.value ?? null,
     headers: toHeaders(message.headers),
-    timestamp: message.timestamp,
+    timestamp: message.timestamp.toString(),
   };
 }
 
-function toHeaders(headers: IHeaders | undefined): Headers {
+function toHeaders(headers: Map<string, string>): Headers {
   const result: Headers = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (value === undefined) continue;
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) result[name] = first.toString();
-  }
+  for (const [name, value] of headers) if (!(name in result)) result[name] = value;
   return result;
 }
 
@@ -155,13 +454,11 @@ const REBALANCE_ERRORS = new Set([
   'REBALANCE_IN_PROGRESS',
   'ILLEGAL_GENERATION',
   'FENCED_INSTANCE_ID',
+  'STALE_MEMBER_EPOCH',
+  'FENCED_MEMBER_EPOCH',
 ]);
 
-/** kafkajs wraps the broker's error (`type`) in retry errors (`cause`) once it stops retrying. */
+/** Whether the broker refused because the group moved on (the client nests its error). */
 function isRebalanceError(error: unknown): boolean {
-  for (let current = error as { type?: unknown; cause?: unknown } | null; current;) {
-    if (typeof current.type === 'string' && REBALANCE_ERRORS.has(current.type)) return true;
-    current = current.cause as typeof current;
-  }
-  return false;
+  return kafkaErrorChain(error).some(({ apiId }) => typeof apiId === 'string' && REBALANCE_ERRORS.has(apiId));
 }

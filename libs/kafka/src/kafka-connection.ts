@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 
-import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+import type { BaseOptions } from '@platformatic/kafka';
 
 /** SASL/SCRAM credentials; PLAIN is deliberately not offered (it sends the password as is). */
 export interface KafkaSaslConfig {
@@ -89,77 +89,88 @@ export function kafkaConnectionFromEnv(
   return config;
 }
 
-type KafkaLogger = (entry: {
-  level: 'error' | 'warn' | 'info' | 'debug';
-  message: string;
-  extra: object;
-}) => void;
-
-/** The kafkajs options of a connection (exported for tests: nothing else should need them). */
-export function kafkaClientOptions(config: KafkaConnectionConfig): KafkaConfig {
-  const options: KafkaConfig = {
+/** The client options of a connection, shared by producers, consumers and admin clients. */
+export function kafkaClientOptions(config: KafkaConnectionConfig): BaseOptions {
+  const options: BaseOptions = {
     clientId: config.clientId,
-    brokers: config.brokers,
-    connectionTimeout: 5_000,
+    bootstrapBrokers: config.brokers,
+    connectTimeout: 5_000,
     requestTimeout: 30_000,
-    retry: { initialRetryTime: 300, retries: 8 },
-    logLevel: logLevel.WARN,
+    timeout: 30_000,
+    // Bounded retries of each request (leader elections, a broker restarting); the callers that must
+    // never give up (the outbox relay) loop on top of them.
+    retries: 8,
+    retryDelay: (_client, _operation, attempt) => Math.min(300 * 2 ** (attempt - 1), 5_000),
   };
-  if (config.ssl) options.ssl = config.ssl.ca ? { ca: [config.ssl.ca] } : true;
+  // The host name is verified against the broker certificate (Node's default for tls.connect).
+  if (config.ssl) options.tls = config.ssl.ca ? { ca: [config.ssl.ca] } : {};
   if (config.sasl) {
     const { mechanism, username, password } = config.sasl;
-    options.sasl = { mechanism, username, password } as SASLOptions;
+    options.sasl = {
+      mechanism: mechanism === 'scram-sha-512' ? 'SCRAM-SHA-512' : 'SCRAM-SHA-256',
+      username,
+      password,
+    };
   }
   return options;
 }
 
-const PINO_LEVELS = { error: 50, warn: 40, info: 30, debug: 20 } as const;
+const PINO_LEVELS = { error: 50, warn: 40, info: 30 } as const;
+
+export type KafkaLogger = (level: keyof typeof PINO_LEVELS, message: string, fields?: object) => void;
 
 /**
- * By default kafkajs's lines become the services' JSON lines (pino's numeric levels, `time`, `msg`)
- * naming the client (the service) as `service`, so every line of a service's log has one shape.
+ * What the seam itself reports (a consumer stream that failed and is reopened, a batch handler that
+ * threw) as the services' JSON lines: pino's numeric levels, `time`, `msg`, the client as `service`.
  */
-function jsonLines(service: string): KafkaLogger {
-  return ({ level, message, extra }) => {
-    const fields: Record<string, unknown> = { ...extra };
-    delete fields.timestamp;
+export function kafkaLogger(service: string): KafkaLogger {
+  return (level, message, fields = {}) => {
     process.stdout.write(
-      `${JSON.stringify({ level: PINO_LEVELS[level], time: Date.now(), service, ...fields, msg: message })}\n`,
+      `${JSON.stringify({ level: PINO_LEVELS[level], time: Date.now(), service, logger: 'kafka', ...withoutErrorPayloads(fields), msg: message })}\n`,
     );
   };
 }
 
 /**
- * kafkajs logs the error a batch handler threw as it is. A database error carries the statement's
- * parameters and the server's detail (personal data: names, e-mails, key values), so an error object
- * is reduced to what identifies the failure: its name, message and code.
+ * A database error carries the statement's parameters and the server's detail (personal data: names,
+ * e-mails, key values), so an error object is reduced to what identifies the failure: its name,
+ * message and code.
  */
-function withoutErrorPayloads(extra: Record<string, unknown>): Record<string, unknown> {
-  const fields: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(extra)) {
+export function withoutErrorPayloads(fields: object): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) {
     if (value instanceof Error || (typeof value === 'object' && value !== null && 'message' in value)) {
       const { name, message, code } = value as { name?: unknown; message?: unknown; code?: unknown };
-      fields[key] = { name, message, code };
+      result[key] = { name, message, code };
     } else {
-      fields[key] = value;
+      result[key] = value;
     }
   }
-  return fields;
+  return result;
 }
 
-/**
- * kafkajs logs through its own logger; we route its warnings and errors into the service logger
- * (or JSON lines of the same shape) so they carry the same structure as every other line.
- */
-export function createKafka(config: KafkaConnectionConfig, given?: KafkaLogger): Kafka {
-  const options = kafkaClientOptions(config);
-  const log = given ?? jsonLines(config.clientId);
-  options.logCreator =
-    () =>
-    ({ level, log: entry }: LogEntry) => {
-      const { message, ...extra } = entry;
-      const name = level === logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : 'info';
-      log({ level: name, message, extra: withoutErrorPayloads(extra) });
-    };
-  return new Kafka(options);
+/** The Kafka client's own failures (a lost broker, a rebalance) are never an event's fault. */
+export function isKafkaClientError(error: Error): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('PLT_KFK_');
+}
+
+/** What the client's errors may carry: the broker's error code (`apiId`) and the errors they wrap. */
+export interface KafkaErrorLink {
+  apiId?: unknown;
+  message?: unknown;
+}
+
+/** An error and every error it wraps: the client nests the broker's in `errors` and in `cause`. */
+export function kafkaErrorChain(error: unknown): KafkaErrorLink[] {
+  const found: KafkaErrorLink[] = [];
+  const stack = [error];
+  while (stack.length > 0) {
+    const current = stack.pop() as (KafkaErrorLink & { errors?: unknown[]; cause?: unknown }) | null;
+    if (!current || typeof current !== 'object') continue;
+    found.push(current);
+    if (Array.isArray(current.errors)) stack.push(...current.errors);
+    if (current.cause) stack.push(current.cause);
+  }
+  return found;
 }

@@ -1,52 +1,64 @@
-import { CompressionTypes, Partitioners, type Producer } from 'kafkajs';
+import {
+  compatibilityPartitioner,
+  CompressionAlgorithms,
+  ProduceAcks,
+  Producer,
+  stringSerializer,
+  type Serializers,
+} from '@platformatic/kafka';
 
-import { createKafka, type KafkaConnectionConfig } from './kafka-connection';
+import { kafkaClientOptions, type KafkaConnectionConfig } from './kafka-connection';
 import type { MessagePublisher, OutboundMessage } from './kafka.types';
+
+type Value = OutboundMessage['value'];
+
+const serializers: Serializers<string, Value, string, string> = {
+  key: stringSerializer,
+  value: (value) => (typeof value === 'string' ? Buffer.from(value, 'utf8') : value),
+  headerKey: stringSerializer,
+  headerValue: stringSerializer,
+};
 
 /**
  * Idempotent producer with acks=all: a retried send never duplicates or reorders a message on its
- * partition (kafkajs requires maxInFlightRequests=1 for that guarantee).
+ * partition (the client keeps one request in flight per broker for that guarantee).
  */
 export class KafkaPublisher implements MessagePublisher {
-  private readonly producer: Producer;
+  private readonly producer: Producer<string, Value, string, string>;
 
   constructor(config: KafkaConnectionConfig) {
-    this.producer = createKafka(config).producer({
+    this.producer = new Producer({
+      ...kafkaClientOptions(config),
       idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      // The Java client's murmur2 partitioner: a key lands on the same partition whichever
-      // language produced it, which per-key ordering across producers depends on.
-      createPartitioner: Partitioners.DefaultPartitioner,
-      // Bounded retries would let the idempotent producer give up mid-sequence; the relay already
-      // waits out broker outages, so the producer keeps retrying too (kafkajs's own advice).
-      retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 30_000 },
+      acks: ProduceAcks.ALL,
+      autocreateTopics: false,
+      compression: CompressionAlgorithms.NONE,
+      // The Java client's partitioner (murmur2 & 0x7fffffff): a key lands on the same partition
+      // whichever language produced it, which per-key ordering across producers depends on. The
+      // client's default (murmur2 >>> 0) differs for half of all keys.
+      partitioner: compatibilityPartitioner,
+      serializers,
     });
   }
 
+  /** Fails fast when no broker answers; the producer itself connects on first use. */
   async connect(): Promise<void> {
-    await this.producer.connect();
+    await this.producer.metadata({ topics: [] });
   }
 
   async publish(messages: OutboundMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    const byTopic = new Map<string, OutboundMessage[]>();
-    for (const message of messages) {
-      const list = byTopic.get(message.topic) ?? [];
-      list.push(message);
-      byTopic.set(message.topic, list);
-    }
-    await this.producer.sendBatch({
-      acks: -1,
-      compression: CompressionTypes.None,
-      topicMessages: [...byTopic].map(([topic, list]) => ({
+    await this.producer.send({
+      messages: messages.map(({ topic, key, value, headers }) => ({
         topic,
-        messages: list.map(({ key, value, headers }) => ({ key, value, headers })),
+        key,
+        value,
+        headers: new Map(Object.entries(headers)),
       })),
     });
   }
 
   async disconnect(): Promise<void> {
-    await this.producer.disconnect();
+    await this.producer.close();
   }
 }

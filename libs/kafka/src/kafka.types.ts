@@ -1,7 +1,7 @@
 /**
  * The client-neutral seam around the Kafka client. Everything above this library (the outbox
- * relay, the inbox transport, the handlers) speaks these types only, so kafkajs (unmaintained
- * upstream) can be swapped for another client by rewriting this one library.
+ * relay, the inbox transport, the handlers) speaks these types only, so the client
+ * (@platformatic/kafka today) can be swapped for another by rewriting this one library.
  */
 
 export type Headers = Record<string, string>;
@@ -9,7 +9,8 @@ export type Headers = Record<string, string>;
 export interface OutboundMessage {
   topic: string;
   key: string;
-  value: string;
+  /** Text is sent as UTF-8; bytes (a dead letter's original value, replayed) exactly as they are. */
+  value: string | Buffer;
   headers: Headers;
 }
 
@@ -31,8 +32,6 @@ export interface PartitionBatch {
 }
 
 export interface BatchControls {
-  /** Keeps group membership alive while a long batch is being applied. */
-  heartbeat(): Promise<void>;
   /**
    * Commits the group offset so that `message` is the last one consumed on its partition. False
    * when the partition was taken away by a rebalance meanwhile: stop working on this batch.

@@ -1,4 +1,4 @@
-import { decideField, nextFieldState, type FieldState } from './decide';
+import { checkSourceTime, decideField, nextFieldState, type FieldState } from './decide';
 import type { FieldPolicy } from './ownership';
 
 const T = Date.parse('2025-03-15T08:00:00Z');
@@ -133,5 +133,58 @@ describe('decideField', () => {
     ).toEqual({ outcome: 'echo' });
     const next = nextFieldState(state('1', 'crm', T), { system: 'erp', value: '2', at: T + 5 }, '2');
     expect(next).toEqual({ value: '2', system: 'erp', at: T + 5, seen: { crm: T, erp: T + 5 } });
+  });
+});
+
+describe('future source timestamps (a writer may not pin a field by sending 9999-12-31)', () => {
+  const now = T;
+  const skew = 300_000;
+
+  it('checkSourceTime accepts up to now + the allowed skew and refuses later, saying by how much', () => {
+    expect(checkSourceTime(now, now, skew)).toEqual({ outcome: 'accepted' });
+    expect(checkSourceTime(now + skew, now, skew)).toEqual({ outcome: 'accepted' });
+    expect(checkSourceTime(now + skew + 1, now, skew)).toMatchObject({
+      outcome: 'refused',
+      reason: 'future_timestamp',
+    });
+    expect(checkSourceTime(Date.parse('9999-12-31T23:59:59Z'), now, skew)).toMatchObject({
+      outcome: 'refused',
+      message: expect.stringContaining('9999-12-31T23:59:59.000Z'),
+    });
+    expect(checkSourceTime(Number.NaN, now, skew).outcome).toBe('refused');
+  });
+
+  it('decideField refuses a value stamped after notAfter, whoever owns the field', () => {
+    const far = Date.parse('9999-12-31T23:59:59Z');
+    for (const strategy of ['last_writer_wins', 'source_of_truth', 'manual_review', 'merge'] as const) {
+      expect(
+        decideField(
+          policy(strategy),
+          state('1', 'erp', T),
+          { system: 'crm', value: '2', at: far },
+          { ...none, notAfter: now + skew },
+        ),
+      ).toMatchObject({ outcome: 'refused', reason: 'future_timestamp' });
+    }
+    // Within the skew it is an ordinary, newer change.
+    expect(
+      decideField(
+        policy('last_writer_wins'),
+        state('1', 'erp', T),
+        { system: 'crm', value: '2', at: now + skew },
+        { ...none, notAfter: now + skew },
+      ),
+    ).toEqual({ outcome: 'applied', value: '2', conflict: false });
+  });
+
+  it('without the check, the pinned value would win every later honest change (the defect)', () => {
+    const pinned = nextFieldState(
+      undefined,
+      { system: 'crm', value: 'x', at: Date.parse('9999-12-31T00:00:00Z') },
+      'x',
+    );
+    expect(
+      decideField(policy('last_writer_wins'), pinned, { system: 'erp', value: 'y', at: now }, none).outcome,
+    ).toBe('stale');
   });
 });

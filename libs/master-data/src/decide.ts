@@ -29,7 +29,7 @@ export type FieldDecision =
   /** Older than what is already applied: never overwrites the newer value. */
   | { outcome: 'stale'; conflict: boolean }
   /** Refused, counted and kept visible: the system may not change this field, or not to this value. */
-  | { outcome: 'refused'; reason: 'not_owner' | 'required'; message: string }
+  | { outcome: 'refused'; reason: 'not_owner' | 'required' | 'future_timestamp'; message: string }
   /** A source-of-truth conflict the master won: the incoming value is not applied. */
   | { outcome: 'lost' }
   /** Manual review: held until a person decides. */
@@ -40,6 +40,33 @@ export interface DecisionContext {
   echo: boolean;
   /** A review of this field is open: later values join it instead of being applied. */
   reviewOpen: boolean;
+  /**
+   * The latest source timestamp believed (epoch ms): now plus the allowed clock skew. A later one is
+   * refused, never clamped: it would otherwise win every later comparison and pin the field.
+   */
+  notAfter?: number;
+}
+
+/** The allowed clock skew of a source system's timestamps when none is configured: 5 minutes. */
+export const DEFAULT_MAX_FUTURE_SKEW_MS = 5 * 60_000;
+
+export type SourceTimeCheck =
+  { outcome: 'accepted' } | { outcome: 'refused'; reason: 'future_timestamp'; message: string };
+
+/**
+ * A source timestamp later than `now` plus the allowed skew is refused (not clamped: a clamped
+ * `9999-12-31` would still beat every honest change made within the skew). Pure: `now` is given.
+ */
+export function checkSourceTime(at: number, now: number, maxFutureSkewMs: number): SourceTimeCheck {
+  if (!Number.isFinite(at)) {
+    return { outcome: 'refused', reason: 'future_timestamp', message: 'the source timestamp is not a time' };
+  }
+  if (at <= now + maxFutureSkewMs) return { outcome: 'accepted' };
+  return {
+    outcome: 'refused',
+    reason: 'future_timestamp',
+    message: `the source timestamp ${new Date(at).toISOString()} is ${Math.round((at - now) / 1000)} s in the future (at most ${Math.round(maxFutureSkewMs / 1000)} s of clock skew allowed); the change is not applied`,
+  };
 }
 
 /** Deterministic tie-break for equal timestamps: the master first, then by system name. */
@@ -61,6 +88,10 @@ export function decideField(
   context: DecisionContext,
 ): FieldDecision {
   const current = state?.value ?? null;
+  if (context.notAfter !== undefined) {
+    const time = checkSourceTime(incoming.at, context.notAfter, 0);
+    if (time.outcome === 'refused') return time;
+  }
   // A value Switchboard sent to this system coming back is never a change, whoever owns the field.
   if (context.echo) return { outcome: 'echo' };
   const allowed = incoming.system === policy.master || policy.writers.includes(incoming.system as never);

@@ -38,8 +38,11 @@ export {
   type OwnershipConfig,
 } from './ownership';
 export {
+  DEFAULT_MAX_FUTURE_SKEW_MS,
+  checkSourceTime,
   decideField,
   nextFieldState,
+  type SourceTimeCheck,
   type DecisionContext,
   type FieldDecision,
   type FieldState,

@@ -28,6 +28,12 @@ export interface OutboxRelayOptions {
   /** How often published rows past their retention are deleted. */
   sweepIntervalMs?: number;
   onPublished?: (messages: OutboundMessage[]) => void;
+  /**
+   * The longest `stop()` takes: the round in progress and the final flush share it. Past it, the rows
+   * not yet published stay in the table for the next active relay (a standby or the next release);
+   * a Kafka that is down never holds a shutdown beyond its grace period.
+   */
+  stopTimeoutMs?: number;
 }
 
 interface OutboxRow {
@@ -63,6 +69,8 @@ export class OutboxRelay {
   private notified = false;
   private lastSweep = 0;
   private publisherConnected = false;
+  /** Set by stop(): drain() gives up past it. */
+  private stopDeadline = Number.POSITIVE_INFINITY;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.table = `${quoteIdent(options.schema)}.outbox_message`;
@@ -84,21 +92,50 @@ export class OutboxRelay {
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.stopDeadline = Number.POSITIVE_INFINITY;
     this.loop = this.run();
   }
 
-  /** Stops after publishing what is committed (a graceful shutdown flushes the outbox). */
+  /**
+   * Stops after publishing what is committed (a graceful shutdown flushes the outbox), within
+   * `stopTimeoutMs`: what is left then is published by the next active relay.
+   */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.stopDeadline = Date.now() + (this.options.stopTimeoutMs ?? 10_000);
     this.wake?.();
-    await this.loop;
-    if (this.state === 'active') {
-      await this.drain().catch((error: unknown) =>
-        this.options.logger.warn('outbox flush on shutdown failed', { error: String(error) }),
+    let finished = await this.beforeDeadline(this.loop ?? Promise.resolve());
+    if (finished && this.state === 'active') {
+      finished = await this.beforeDeadline(
+        this.drain().catch((error: unknown) =>
+          this.options.logger.warn('outbox flush on shutdown failed', { error: String(error) }),
+        ),
+      );
+    }
+    if (!finished) {
+      this.options.logger.warn(
+        'outbox flush stopped at its deadline; the next active relay publishes the rest',
+        {
+          schema: this.options.schema,
+          stopTimeoutMs: this.options.stopTimeoutMs ?? 10_000,
+        },
       );
     }
     await this.release();
+  }
+
+  /** Whether `work` settled before the stop deadline (it is not cancelled, only no longer awaited). */
+  private async beforeDeadline(work: Promise<unknown>): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), Math.max(0, this.stopDeadline - Date.now()));
+    });
+    try {
+      return await Promise.race([work.then(() => true as const), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async run(): Promise<void> {
@@ -132,6 +169,7 @@ export class OutboxRelay {
     if (!client) return 0;
     let total = 0;
     for (;;) {
+      if (Date.now() >= this.stopDeadline) return total;
       this.notified = false;
       const { rows } = await client.query<OutboxRow>(
         `SELECT position, topic, message_key, payload, headers FROM ${this.table}

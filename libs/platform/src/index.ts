@@ -4,5 +4,27 @@ export { bootstrapService } from './service/bootstrap';
 export { serviceDataSourceOptions } from './database/data-source-options';
 export { provision, runProvision } from './database/provision';
 export { validateEnv } from './config/validate-env';
+export { EnvBoolean, envBoolean, parseEnvBoolean } from './config/env-boolean';
 export { PlatformEnv, MessagingEnv } from './config/platform-env';
 export { REDACTED_PATHS } from './logging/logger.module';
+export {
+  IsSecret,
+  IsSecretList,
+  MIN_SECRET_LENGTH,
+  isDevelopmentSecret,
+  secretProblems,
+  type NamedSecret,
+} from './security/secrets';
+export {
+  API_TOKENS,
+  ApiTokenGuard,
+  ProtectedApi,
+  ROLES,
+  RequireRole,
+  apiTokenSecrets,
+  parseApiTokens,
+  type ApiCaller,
+  type Role,
+  type TokenEntry,
+} from './security/api-token.guard';
+export { TokenThrottlerGuard } from './security/rate-limit';

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { dirname } from 'node:path';
 
 import type * as ExpressInstrumentationModule from '@opentelemetry/instrumentation-express';
 import type * as HttpInstrumentationModule from '@opentelemetry/instrumentation-http';
@@ -60,6 +61,15 @@ export function startTelemetry(serviceName: string): void {
     ],
   });
   sdk.start();
+  // @nestjs/platform-express 12 is an ES module: its `import express` does not go through `require`,
+  // where the SDK patches modules, so the server span would lose its route. Requiring the same
+  // express first puts the patched module in the cache that the import then reuses.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require(
+    require.resolve('express', {
+      paths: [dirname(require.resolve('@nestjs/platform-express/package.json'))],
+    }),
+  );
 }
 
 /**

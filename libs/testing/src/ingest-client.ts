@@ -15,8 +15,13 @@ export class IngestClient {
   ) {}
 
   static fromEnv(baseUrl: string, env: NodeJS.ProcessEnv = process.env): IngestClient {
+    // Split at the first `=` only: a secret may contain `=` (base64 padding). A source listed twice
+    // (a rotation) signs with the later, newer secret.
     const secrets = Object.fromEntries(
-      (env.INGEST_SOURCE_SECRETS ?? '').split(',').map((pair) => pair.split('=', 2) as [string, string]),
+      (env.INGEST_SOURCE_SECRETS ?? '')
+        .split(',')
+        .filter(Boolean)
+        .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
     );
     return new IngestClient(baseUrl, secrets);
   }

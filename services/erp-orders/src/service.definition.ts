@@ -2,6 +2,7 @@ import type { ServiceDefinition } from '@switchboard/platform';
 
 import { ErpCustomer } from './customers/erp-customer.entity';
 import { ItemMapping } from './item-mappings/item-mapping.entity';
+import { BoundedAmounts1763861000002 } from './migrations/1763861000002-BoundedAmounts';
 import { SalesOrdersTables1763861000000 } from './migrations/1763861000000-SalesOrdersTables';
 import { ErpCustomerSync1763861000001 } from './migrations/1763861000001-ErpCustomerSync';
 import { SalesOrderLine } from './sales-orders/sales-order-line.entity';
@@ -15,5 +16,5 @@ export const erpOrdersService: ServiceDefinition = {
   produces: ['sales_order_created'],
   downstream: 'erp',
   entities: [ErpCustomer, ItemMapping, SalesOrder, SalesOrderLine],
-  migrations: [SalesOrdersTables1763861000000, ErpCustomerSync1763861000001],
+  migrations: [SalesOrdersTables1763861000000, ErpCustomerSync1763861000001, BoundedAmounts1763861000002],
 };

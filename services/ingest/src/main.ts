@@ -1,6 +1,7 @@
 // Tracing first: it instruments http, express and pg, so it must load before them.
 import './instrumentation';
 import 'reflect-metadata';
+import './config/env-defaults';
 
 import { bootstrapService } from '@switchboard/platform';
 
@@ -8,5 +9,6 @@ import { AppModule } from './app.module';
 import { IngestErrorFilter } from './events/ingest-error.filter';
 import { ingestService } from './service.definition';
 
-// Global, so body-parser refusals (bad JSON, too large) get the same error format as the API's own.
-void bootstrapService(ingestService, AppModule, { filters: [new IngestErrorFilter()] });
+// Global, so refusals of the body (too large, unsigned, rate-limited, bad JSON) get the API's error
+// format. The body parser is off: SignedBodyMiddleware checks the signature before parsing.
+void bootstrapService(ingestService, AppModule, { filters: [new IngestErrorFilter()], bodyParser: false });

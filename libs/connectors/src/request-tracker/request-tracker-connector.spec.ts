@@ -104,6 +104,29 @@ describe('RequestTrackerConnector', () => {
     expect(sent.logins).toHaveLength(2);
   });
 
+  it('logs in again when RT refuses the session with 403, and calls it credentials only after a fresh login', async () => {
+    const stale = fakeRt((call) =>
+      call.headers.cookie === 'RT_SID_rt.8124=s1'
+        ? { status: 403, body: { message: 'Forbidden' } }
+        : { status: 200, body: { items: [{ id: '8' }] } },
+    );
+    await expect(connector().deliver(delivery)).resolves.toEqual({ externalId: '8' });
+    expect(stale.logins).toHaveLength(2);
+
+    const refused = fakeRt(() => ({ status: 403, body: { message: 'Forbidden' } }));
+    await expect(connector().deliver(delivery)).rejects.toMatchObject({ failureClass: 'authentication' });
+    expect(refused.logins).toHaveLength(2);
+  });
+
+  it("sends RT's own origin, which its CSRF protection requires of a cookie-authenticated POST", async () => {
+    const sent = fakeRt((call) =>
+      call.method === 'GET' ? { status: 200, body: { items: [] } } : { status: 201, body: { id: 9 } },
+    );
+    await expect(connector().deliver(delivery)).resolves.toEqual({ externalId: '9' });
+    const post = sent.find((call) => call.method === 'POST');
+    expect(post?.headers.origin).toBe('http://rt');
+  });
+
   it('maps 401 to authentication, 400 to validation and 503 to transient', async () => {
     fakeRt(() => ({ status: 401, body: { message: 'Unauthorized' } }));
     await expect(connector().deliver(delivery)).rejects.toMatchObject({ failureClass: 'authentication' });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { connectorMetrics } from '../connector.metrics';
 import type { Delivery, DeliveryReceipt, DownstreamConnector } from '../downstream-connector';
 import { DownstreamError } from '../downstream-error';
-import { fetchDownstream } from '../downstream-fetch';
+import { DEFAULT_MAX_RESPONSE_BYTES, fetchDownstream, readCapped } from '../downstream-fetch';
 
 export interface RequestTrackerOptions {
   name: string;
@@ -15,6 +15,8 @@ export interface RequestTrackerOptions {
   passwordFile?: string;
   queue: string;
   timeoutMs?: number;
+  /** The largest answer read (DOWNSTREAM_MAX_RESPONSE_BYTES). */
+  maxResponseBytes?: number;
 }
 
 interface TicketDeal {
@@ -94,6 +96,9 @@ export class RequestTrackerConnector implements DownstreamConnector {
           redirect: 'manual',
           headers: {
             cookie,
+            // RT refuses a cookie-authenticated POST/PUT/DELETE whose Origin is not its own (its
+            // CSRF protection, RestrictReferrer): the connector speaks from RT's own origin.
+            origin: new URL(url).origin,
             ...(json === undefined ? {} : { 'content-type': 'application/json' }),
           },
           body: json === undefined ? undefined : JSON.stringify(json),
@@ -102,7 +107,12 @@ export class RequestTrackerConnector implements DownstreamConnector {
         `${method} ${path.split('?')[0]}`,
       );
       const { status } = response;
-      const text = await response.text().catch(() => '');
+      const text = await readCapped(
+        response,
+        this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+        name,
+        `${method} ${path.split('?')[0]}`,
+      );
       const refused = status === 401 || status === 403 || (status >= 300 && status < 400);
       connectorMetrics.calls.inc({
         connector: name,
@@ -115,9 +125,11 @@ export class RequestTrackerConnector implements DownstreamConnector {
             : `${Math.floor(status / 100)}xx`,
       });
       if (refused) {
-        // The session expired or RT restarted: log in once more; refused again, the credentials are.
+        // A refused session (expired, RT restarted, one made while the secret was wrong) and a
+        // refused secret look alike, 401, 403 or a redirect to the login page: log in once more;
+        // refused again right after a fresh login, the credentials are.
         if (this.session?.password === password) this.session = null;
-        if (attempt === 0 && status !== 403) continue;
+        if (attempt === 0) continue;
         throw this.credentialsRefused(status, password);
       }
       connectorMetrics.authenticationFailed.set({ connector: name }, 0);
@@ -142,7 +154,7 @@ export class RequestTrackerConnector implements DownstreamConnector {
         },
         'POST /NoAuth/Login.html',
       );
-      await response.text().catch(() => '');
+      await readCapped(response, this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, name, 'login');
       if (response.status >= 500) {
         throw new DownstreamError('transient', name, `${name}: login ${response.status}`, {
           status: response.status,

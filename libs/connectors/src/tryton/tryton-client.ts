@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 
 import { connectorMetrics } from '../connector.metrics';
 import { DownstreamError } from '../downstream-error';
-import { fetchDownstream } from '../downstream-fetch';
+import { DEFAULT_MAX_RESPONSE_BYTES, fetchDownstream, readCapped } from '../downstream-fetch';
 
 export interface TrytonClientOptions {
   /** The connector name used in errors and metrics, e.g. `tryton-erp`. */
@@ -15,6 +15,8 @@ export interface TrytonClientOptions {
   password?: string;
   passwordFile?: string;
   timeoutMs?: number;
+  /** The largest answer read (DOWNSTREAM_MAX_RESPONSE_BYTES). */
+  maxResponseBytes?: number;
 }
 
 /** Tryton's typed JSON values: `Decimal` and `date` travel as tagged objects, never as floats. */
@@ -166,13 +168,18 @@ export class TrytonClient {
       },
       method,
     );
-    const text = await response.text().catch(() => '');
+    const text = await readCapped(
+      response,
+      this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      name,
+      method,
+    );
     const { status } = response;
     connectorMetrics.calls.inc({
       connector: name,
       outcome: [401, 403, 429].includes(status) ? String(status) : `${Math.floor(status / 100)}xx`,
     });
-    let body: unknown = null;
+    let body: unknown;
     try {
       body = JSON.parse(text, revive);
     } catch {

@@ -14,7 +14,8 @@ export class Money {
   @IsCurrencyCode()
   currency!: string;
 
-  @IsMoneyAmount()
+  /** Below 10^15 (a quadrillion): no real invoice is larger, and the bound keeps arithmetic cheap. */
+  @IsMoneyAmount('currency', { maxIntegerDigits: 15 })
   amount!: string;
 }
 

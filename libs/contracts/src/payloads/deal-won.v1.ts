@@ -78,16 +78,17 @@ export class DealLine {
   @OptionalText(MaxLen.text)
   description?: string | null;
 
-  @IsDecimalString({ positive: true, maxDecimals: 4 })
+  /** Below one billion, at most 4 decimals (columns: QUANTITY_BOUNDS). */
+  @IsDecimalString({ positive: true, maxIntegerDigits: 9, maxDecimals: 4 })
   quantity!: string;
 
-  /** Net price per unit in the deal's currency, at most that currency's minor units. */
-  @IsMoneyAmount('currency')
+  /** Net price per unit in the deal's currency, at most that currency's minor units, below 10^12. */
+  @IsMoneyAmount('currency', { maxIntegerDigits: 12 })
   unitPrice!: string;
 
   /** Absent means no discount. */
   @IsOptional()
-  @IsDecimalString({ min: '0', max: '100' })
+  @IsDecimalString({ min: '0', max: '100', maxDecimals: 4 })
   discountPercent?: string | null;
 }
 
@@ -124,7 +125,7 @@ export class DealWonV1 {
     description:
       "Tax rate applied to the net of every line. Required: no implicit default; send '0' for exempt or reverse-charge deals.",
   })
-  @IsDecimalString({ min: '0', max: '100' })
+  @IsDecimalString({ min: '0', max: '100', maxDecimals: 4 })
   taxRatePercent!: string;
 
   @OptionalText(MaxLen.notes)

@@ -23,13 +23,13 @@ export class SalesOrderLine {
   @RequiredText()
   itemCode!: string;
 
-  @IsDecimalString({ positive: true, maxDecimals: 4 })
+  @IsDecimalString({ positive: true, maxIntegerDigits: 9, maxDecimals: 4 })
   quantity!: string;
 
-  @IsMoneyAmount('currency')
+  @IsMoneyAmount('currency', { maxIntegerDigits: 12 })
   unitPrice!: string;
 
-  @IsDecimalString({ min: '0', max: '100' })
+  @IsDecimalString({ min: '0', max: '100', maxDecimals: 4 })
   discountPercent!: string;
 
   @IsMoneyAmount('currency')

@@ -51,7 +51,7 @@ export class OutboxTables1763860000000 implements MigrationInterface {
 }
 
 export function schemaOf(queryRunner: QueryRunner): string {
-  const schema = (queryRunner.connection.options as { schema?: string }).schema;
+  const schema = (queryRunner.dataSource.options as { schema?: string }).schema;
   if (!schema) throw new Error('The DataSource must set a schema: each service owns one');
   return schema;
 }

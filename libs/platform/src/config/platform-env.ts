@@ -1,5 +1,10 @@
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
+
+import { EnvBoolean } from './env-boolean';
+
+import { apiTokenSecrets } from '../security/api-token.guard';
+import { IsSecretList } from '../security/secrets';
 
 /** Settings every service needs. No credential has a default: DATABASE_URL must be given. */
 export class PlatformEnv {
@@ -19,8 +24,7 @@ export class PlatformEnv {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
-  @Type(() => Boolean)
-  @IsBoolean()
+  @EnvBoolean()
   LOG_PRETTY = false;
 
   @IsString()
@@ -31,6 +35,13 @@ export class PlatformEnv {
   @Min(1)
   @Max(100)
   DATABASE_POOL_SIZE = 10;
+
+  /** After SIGTERM the process exits by this deadline, drained or not (below the pod's grace period). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1_000)
+  @Max(300_000)
+  SHUTDOWN_TIMEOUT_MS = 20_000;
 }
 
 /** Outbox relay and inbox consumer tuning; the defaults hold the benchmark targets on 2 cores. */
@@ -51,6 +62,13 @@ export class MessagingEnv {
   @Min(1)
   OUTBOX_RETENTION_HOURS = 72;
 
+  /** The outbox relay's flush on shutdown gives up after this long (the next active relay publishes the rest). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  OUTBOX_FLUSH_TIMEOUT_MS = 5_000;
+
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -69,7 +87,18 @@ export class MessagingEnv {
   @Max(1000)
   TOPIC_PARTITIONS = 6;
 
-  /** A SIGKILLed consumer's partitions move to a live member after this long. */
+  /**
+   * `consumer`: Kafka 4's group protocol (KIP-848), incremental assignment by the broker; `classic`
+   * for brokers before Kafka 4.
+   */
+  @IsIn(['consumer', 'classic'])
+  CONSUMER_GROUP_PROTOCOL: 'consumer' | 'classic' = 'consumer';
+
+  /**
+   * A SIGKILLed consumer's partitions move to a live member after this long. With the `consumer`
+   * protocol the broker sets it (`group.consumer.session.timeout.ms`): give the same value (or less)
+   * here, since a member silent for this long stops committing.
+   */
   @Type(() => Number)
   @IsInt()
   @Min(6_000)
@@ -111,6 +140,17 @@ export class RetryEnv {
   @IsInt()
   @Min(100)
   CONSUMER_AUTH_PROBE_INTERVAL_MS = 30_000;
+
+  /**
+   * Times an event's handling may start and never finish (the consumer crashed, stalled past its
+   * session, or lost the partition) before it is dead-lettered (`delivery_attempts_exhausted`);
+   * counted in the database, so across restarts and rebalances.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  CONSUMER_MAX_UNFINISHED_ATTEMPTS = 3;
 }
 
 /**
@@ -121,53 +161,6 @@ export class DownstreamEnv {
   /** `real`: erp and finance write to Tryton, support to Request Tracker (docs/real-systems.md). */
   @IsIn(['builtin', 'http', 'real'])
   DOWNSTREAM_MODE = 'builtin';
-
-  @ValidateIf((env: DownstreamEnv) => env.DOWNSTREAM_MODE === 'real')
-  @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL when DOWNSTREAM_MODE=real' })
-  TRYTON_URL?: string;
-
-  @ValidateIf((env: DownstreamEnv) => env.DOWNSTREAM_MODE === 'real')
-  @IsString()
-  TRYTON_DATABASE?: string;
-
-  @ValidateIf((env: DownstreamEnv) => env.DOWNSTREAM_MODE === 'real')
-  @IsString()
-  TRYTON_USER?: string;
-
-  /** Or TRYTON_PASSWORD_FILE, a mounted secret re-read at every login. No default on purpose. */
-  @ValidateIf((env: DownstreamEnv) => env.DOWNSTREAM_MODE === 'real' && !env.TRYTON_PASSWORD_FILE)
-  @IsString({ message: 'TRYTON_PASSWORD or TRYTON_PASSWORD_FILE is required when DOWNSTREAM_MODE=real' })
-  TRYTON_PASSWORD?: string;
-
-  @IsOptional()
-  @IsString()
-  TRYTON_PASSWORD_FILE?: string;
-
-  /**
-   * Who makes the Tryton invoice: the confirmed sale (`sale`, finance posts it) or finance itself
-   * (`finance`, sales then make none). Both erp-orders and finance-invoicing must agree.
-   */
-  @IsIn(['sale', 'finance'])
-  TRYTON_INVOICING = 'sale';
-
-  @ValidateIf((env: DownstreamEnv) => env.DOWNSTREAM_MODE === 'real')
-  @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL when DOWNSTREAM_MODE=real' })
-  RT_URL?: string;
-
-  @ValidateIf((env: DownstreamEnv) => env.DOWNSTREAM_MODE === 'real')
-  @IsString()
-  RT_USER?: string;
-
-  @ValidateIf((env: DownstreamEnv) => env.DOWNSTREAM_MODE === 'real' && !env.RT_PASSWORD_FILE)
-  @IsString({ message: 'RT_PASSWORD or RT_PASSWORD_FILE is required when DOWNSTREAM_MODE=real' })
-  RT_PASSWORD?: string;
-
-  @IsOptional()
-  @IsString()
-  RT_PASSWORD_FILE?: string;
-
-  @IsString()
-  RT_QUEUE = 'Onboarding';
 
   @ValidateIf((env: DownstreamEnv) => env.DOWNSTREAM_MODE === 'http')
   @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL when DOWNSTREAM_MODE=http' })
@@ -185,4 +178,123 @@ export class DownstreamEnv {
   @IsInt()
   @Min(100)
   DOWNSTREAM_TIMEOUT_MS = 5_000;
+
+  /** The largest answer body a connector reads; past it the call fails (transient) unread. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1_024)
+  DOWNSTREAM_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+
+  /** The longest Retry-After obeyed: a downstream asking for more is retried after this. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  DOWNSTREAM_MAX_RETRY_AFTER_SECONDS = 300;
+}
+
+/** The HTTP side every service shares: its read API's tokens and the rate limits. */
+export class HttpSecurityEnv {
+  /**
+   * Tokens of the read API of erp-orders, finance-invoicing, support-onboarding and
+   * marketing-segments: `<name>:<role>[+<role>]:<token>`, comma-separated (customer-sync has its
+   * own CUSTOMER_SYNC_API_TOKENS). Unset: the read API answers 401 to everyone (health and metrics
+   * stay open).
+   */
+  @IsOptional()
+  @Matches(/^[\w.@-]+:[\w+-]+:[^,:\s]+(,[\w.@-]+:[\w+-]+:[^,:\s]+)*$/, {
+    message: 'must be <name>:<role>[+<role>]:<token>, comma-separated',
+  })
+  @IsSecretList(apiTokenSecrets)
+  API_TOKENS?: string;
+
+  /** Requests per window per API token (read APIs) or per source system (ingest). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_MAX_REQUESTS = 600;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3_600)
+  RATE_LIMIT_WINDOW_SECONDS = 60;
+}
+
+/** What a real-system class sees of the raw environment (validateEnv gives every class all of it). */
+interface RealModeEnv {
+  DOWNSTREAM_MODE?: string;
+  TRYTON_PASSWORD_FILE?: string;
+  RT_PASSWORD_FILE?: string;
+}
+
+/** Tryton's settings, validated only for the services that write to it (erp, finance) in `real` mode. */
+export class TrytonEnv {
+  @ValidateIf((env: RealModeEnv) => env.DOWNSTREAM_MODE === 'real')
+  @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL when DOWNSTREAM_MODE=real' })
+  TRYTON_URL?: string;
+
+  @ValidateIf((env: RealModeEnv) => env.DOWNSTREAM_MODE === 'real')
+  @IsString()
+  TRYTON_DATABASE?: string;
+
+  @ValidateIf((env: RealModeEnv) => env.DOWNSTREAM_MODE === 'real')
+  @IsString()
+  TRYTON_USER?: string;
+
+  /** Or TRYTON_PASSWORD_FILE, a mounted secret re-read at every login. No default on purpose. */
+  @ValidateIf((env: RealModeEnv) => env.DOWNSTREAM_MODE === 'real' && !env.TRYTON_PASSWORD_FILE)
+  @IsString({ message: 'TRYTON_PASSWORD or TRYTON_PASSWORD_FILE is required when DOWNSTREAM_MODE=real' })
+  TRYTON_PASSWORD?: string;
+
+  @IsOptional()
+  @IsString()
+  TRYTON_PASSWORD_FILE?: string;
+
+  /**
+   * Who makes the Tryton invoice: the confirmed sale (`sale`, finance posts it) or finance itself
+   * (`finance`, sales then make none). Both erp-orders and finance-invoicing must agree.
+   */
+  @IsIn(['sale', 'finance'])
+  TRYTON_INVOICING = 'sale';
+}
+
+/** Request Tracker's settings, validated only for support-onboarding in `real` mode. */
+export class RequestTrackerEnv {
+  @ValidateIf((env: RealModeEnv) => env.DOWNSTREAM_MODE === 'real')
+  @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL when DOWNSTREAM_MODE=real' })
+  RT_URL?: string;
+
+  @ValidateIf((env: RealModeEnv) => env.DOWNSTREAM_MODE === 'real')
+  @IsString()
+  RT_USER?: string;
+
+  @ValidateIf((env: RealModeEnv) => env.DOWNSTREAM_MODE === 'real' && !env.RT_PASSWORD_FILE)
+  @IsString({ message: 'RT_PASSWORD or RT_PASSWORD_FILE is required when DOWNSTREAM_MODE=real' })
+  RT_PASSWORD?: string;
+
+  @IsOptional()
+  @IsString()
+  RT_PASSWORD_FILE?: string;
+
+  @IsString()
+  RT_QUEUE = 'Onboarding';
+}
+
+type EnvClass = new () => object;
+
+/**
+ * The env classes of a service's downstream: erp-orders in `real` mode needs Tryton's settings, not
+ * Request Tracker's (one class for both made every real-mode service require both systems' settings).
+ */
+export function downstreamEnvClasses(downstream: string): EnvClass[] {
+  switch (downstream) {
+    case 'erp':
+    case 'finance':
+      return [DownstreamEnv, TrytonEnv];
+    case 'support':
+      return [DownstreamEnv, RequestTrackerEnv];
+    default:
+      return [DownstreamEnv];
+  }
 }

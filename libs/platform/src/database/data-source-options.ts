@@ -1,6 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
 
-import { InboxTables1763860000001 } from '@switchboard/inbox';
+import { InboxAttempts1763860000002, InboxTables1763860000001 } from '@switchboard/inbox';
 import { OutboxTables1763860000000 } from '@switchboard/outbox';
 
 import type { ServiceDefinition } from '../service/service-definition';
@@ -18,7 +18,7 @@ export function serviceDataSourceOptions(
     entities: definition.entities,
     migrations: [
       OutboxTables1763860000000,
-      ...(definition.consumes.length > 0 ? [InboxTables1763860000001] : []),
+      ...(definition.consumes.length > 0 ? [InboxTables1763860000001, InboxAttempts1763860000002] : []),
       ...definition.migrations,
     ],
     migrationsTableName: 'typeorm_migration',

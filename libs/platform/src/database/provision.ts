@@ -5,6 +5,7 @@ import { deadLetterTopic, topicOf } from '@switchboard/contracts';
 import { ensureTopics, kafkaConnectionFromEnv } from '@switchboard/kafka';
 import { quoteIdent } from '@switchboard/outbox';
 
+import { envBoolean } from '../config/env-boolean';
 import type { ServiceDefinition } from '../service/service-definition';
 import { serviceDataSourceOptions } from './data-source-options';
 
@@ -33,7 +34,7 @@ export async function provision(
   } finally {
     await dataSource.destroy();
   }
-  if (env.PROVISION_TOPICS !== 'false') {
+  if (envBoolean(env, 'PROVISION_TOPICS', true)) {
     const partitions = Number(env.TOPIC_PARTITIONS ?? 6);
     const names = [...definition.consumes, ...definition.produces].map(topicOf);
     if (definition.consumes.length > 0) names.push(deadLetterTopic(definition.name));

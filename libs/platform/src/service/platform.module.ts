@@ -10,6 +10,7 @@ import {
 } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TerminusModule } from '@nestjs/terminus';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
 import { register } from 'prom-client';
 import type { DataSource } from 'typeorm';
@@ -28,7 +29,13 @@ import { KafkaBatchConsumer, KafkaPublisher, kafkaConnectionFromEnv } from '@swi
 import { OutboxRelay, OutboxWriter } from '@switchboard/outbox';
 import { shutdownTelemetry } from '@switchboard/telemetry';
 
-import { DownstreamEnv, MessagingEnv, PlatformEnv, RetryEnv } from '../config/platform-env';
+import {
+  downstreamEnvClasses,
+  HttpSecurityEnv,
+  MessagingEnv,
+  PlatformEnv,
+  RetryEnv,
+} from '../config/platform-env';
 import { validateEnv } from '../config/validate-env';
 import { serviceDataSourceOptions } from '../database/data-source-options';
 import { HealthController } from '../health/health.controller';
@@ -37,6 +44,8 @@ import { loggerModule } from '../logging/logger.module';
 import { registerConsumerLagMetrics } from '../metrics/consumer-lag.metrics';
 import { MetricsController } from '../metrics/metrics.controller';
 import { outboxPublished, registerOutboxBacklogMetrics } from '../metrics/outbox.metrics';
+import { registerKafkaCaExpiryMetric, registerProcessMetrics } from '../metrics/process.metrics';
+import { API_TOKENS, parseApiTokens } from '../security/api-token.guard';
 import { consumerGroupOf, type ServiceDefinition } from './service-definition';
 
 export const SERVICE_DEFINITION = Symbol('SERVICE_DEFINITION');
@@ -54,6 +63,8 @@ function createConnector(definition: ServiceDefinition, config: ConfigService): 
     token: config.get<string>('DOWNSTREAM_TOKEN'),
     tokenFile: config.get<string>('DOWNSTREAM_TOKEN_FILE'),
     timeoutMs: config.getOrThrow<number>('DOWNSTREAM_TIMEOUT_MS'),
+    maxResponseBytes: config.getOrThrow<number>('DOWNSTREAM_MAX_RESPONSE_BYTES'),
+    maxRetryAfterMs: config.getOrThrow<number>('DOWNSTREAM_MAX_RETRY_AFTER_SECONDS') * 1000,
   });
   // SIGHUP reloads rotated credentials without a restart; a held consumer then resumes.
   process.on('SIGHUP', () => connector.reloadCredentials());
@@ -63,6 +74,7 @@ function createConnector(definition: ServiceDefinition, config: ConfigService): 
 /** The real open-source system behind each downstream kind (docs/real-systems.md). */
 function createRealConnector(name: string, config: ConfigService): DownstreamConnector {
   const timeoutMs = config.getOrThrow<number>('DOWNSTREAM_TIMEOUT_MS');
+  const maxResponseBytes = config.getOrThrow<number>('DOWNSTREAM_MAX_RESPONSE_BYTES');
   switch (name) {
     case 'erp':
     case 'finance':
@@ -75,6 +87,7 @@ function createRealConnector(name: string, config: ConfigService): DownstreamCon
         passwordFile: config.get<string>('TRYTON_PASSWORD_FILE'),
         invoicing: config.getOrThrow<'sale' | 'finance'>('TRYTON_INVOICING'),
         timeoutMs,
+        maxResponseBytes,
       });
     case 'support':
       return new RequestTrackerConnector({
@@ -85,6 +98,7 @@ function createRealConnector(name: string, config: ConfigService): DownstreamCon
         passwordFile: config.get<string>('RT_PASSWORD_FILE'),
         queue: config.getOrThrow<string>('RT_QUEUE'),
         timeoutMs,
+        maxResponseBytes,
       });
     default:
       // Marketing has no real system on this machine: it keeps its own tables.
@@ -131,6 +145,9 @@ export class PlatformModule {
     const consumes = definition.consumes.length > 0;
     // Every series carries the service that exposed it (dashboards and alerts group by it).
     register.setDefaultLabels({ service: definition.name });
+    registerProcessMetrics();
+    // Read from the mounted CA at scrape time: the alert before the Kafka cluster CA expires.
+    if (process.env.KAFKA_SSL_CA_FILE) registerKafkaCaExpiryMetric(process.env.KAFKA_SSL_CA_FILE);
     return {
       module: PlatformModule,
       global: true,
@@ -138,7 +155,26 @@ export class PlatformModule {
         ConfigModule.forRoot({
           isGlobal: true,
           cache: true,
-          validate: validateEnv(PlatformEnv, MessagingEnv, RetryEnv, DownstreamEnv, ...(options.env ?? [])),
+          validate: validateEnv(
+            PlatformEnv,
+            MessagingEnv,
+            RetryEnv,
+            ...downstreamEnvClasses(definition.downstream ?? definition.name),
+            HttpSecurityEnv,
+            ...(options.env ?? []),
+          ),
+        }),
+        // Used by the guards that name it (TokenThrottlerGuard, ingest's per-source guard), not globally.
+        ThrottlerModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) => ({
+            throttlers: [
+              {
+                ttl: config.getOrThrow<number>('RATE_LIMIT_WINDOW_SECONDS') * 1000,
+                limit: config.getOrThrow<number>('RATE_LIMIT_MAX_REQUESTS'),
+              },
+            ],
+          }),
         }),
         loggerModule(definition.name),
         TypeOrmModule.forRootAsync({
@@ -155,6 +191,12 @@ export class PlatformModule {
       controllers: [HealthController, MetricsController],
       providers: [
         { provide: SERVICE_DEFINITION, useValue: definition },
+        {
+          provide: API_TOKENS,
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) =>
+            parseApiTokens(config.get<string>(definition.apiTokensVariable ?? 'API_TOKENS') ?? ''),
+        },
         { provide: OutboxWriter, useFactory: () => new OutboxWriter(definition.schema) },
         {
           provide: OutboxRelay,
@@ -169,6 +211,7 @@ export class PlatformModule {
               batchSize: config.getOrThrow<number>('OUTBOX_BATCH_SIZE'),
               pollIntervalMs: config.getOrThrow<number>('OUTBOX_POLL_INTERVAL_MS'),
               retentionHours: config.getOrThrow<number>('OUTBOX_RETENTION_HOURS'),
+              stopTimeoutMs: config.getOrThrow<number>('OUTBOX_FLUSH_TIMEOUT_MS'),
               logger: {
                 info: (message, fields) => logger.log({ ...fields, msg: message }),
                 warn: (message, fields) => logger.warn({ ...fields, msg: message }),
@@ -206,11 +249,13 @@ export class PlatformModule {
                 baseDelayMs: config.getOrThrow<number>('CONSUMER_RETRY_BASE_DELAY_MS'),
                 maxDelayMs: config.getOrThrow<number>('CONSUMER_RETRY_MAX_DELAY_MS'),
                 authProbeIntervalMs: config.getOrThrow<number>('CONSUMER_AUTH_PROBE_INTERVAL_MS'),
+                maxUnfinishedAttempts: config.getOrThrow<number>('CONSUMER_MAX_UNFINISHED_ATTEMPTS'),
               },
               consumer: new KafkaBatchConsumer(kafkaConnectionFromEnv(definition.name), {
                 groupId: group,
                 partitionsConsumedConcurrently: config.getOrThrow<number>('CONSUMER_PARTITION_CONCURRENCY'),
                 sessionTimeoutMs: config.getOrThrow<number>('CONSUMER_SESSION_TIMEOUT_MS'),
+                groupProtocol: config.getOrThrow<'consumer' | 'classic'>('CONSUMER_GROUP_PROTOCOL'),
               }),
             });
           },
@@ -227,7 +272,7 @@ export class PlatformModule {
             new MessagingHealth(relay, transport),
         },
       ],
-      exports: [SERVICE_DEFINITION, OutboxWriter, InboxTransport, DOWNSTREAM_CONNECTOR],
+      exports: [SERVICE_DEFINITION, OutboxWriter, InboxTransport, DOWNSTREAM_CONNECTOR, API_TOKENS],
     };
   }
 }

@@ -13,6 +13,8 @@ export interface ServiceDefinition {
   produces: readonly EventType[];
   /** The downstream system kind this consumer writes its effect to (its connector's name). */
   downstream?: 'erp' | 'finance' | 'support' | 'marketing' | 'crm';
+  /** The variable holding its API tokens (default `API_TOKENS`, see HttpSecurityEnv). */
+  apiTokensVariable?: string;
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   entities: Function[];
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type

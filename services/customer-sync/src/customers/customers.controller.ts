@@ -1,14 +1,66 @@
-import { Controller, Get, NotFoundException, Param, ParseUUIDPipe, UseGuards } from '@nestjs/common';
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  Logger,
+  NotFoundException,
+  Param,
+  ParseUUIDPipe,
+  Query,
+  Req,
+  UseGuards,
+} from '@nestjs/common';
+import type { Request } from 'express';
 
-import { ApiTokenGuard, RequireRole } from '../auth/api-token.guard';
+import { CUSTOMER_ENTITIES, isSourceSystem } from '@switchboard/contracts';
+
+import { ApiTokenGuard, RequireRole, TokenThrottlerGuard, type ApiCaller } from '@switchboard/platform';
 import { CustomersService } from './customers.service';
 
 /** Read API of the canonical customers (viewer role). */
 @Controller('v1')
-@UseGuards(ApiTokenGuard)
+@UseGuards(ApiTokenGuard, TokenThrottlerGuard)
 @RequireRole('viewer')
 export class CustomersController {
+  private readonly logger = new Logger(CustomersController.name);
+
   constructor(private readonly customers: CustomersService) {}
+
+  /**
+   * Bulk export of a system's customers by external id, a page at a time (at most 200, keyset by
+   * `after`). External ids are guessable, so this needs a role of its own (`exporter`; a viewer
+   * reads one customer at a time) and every page is audited (export_audit: who, what, when).
+   */
+  @Get('customers/export')
+  @RequireRole('exporter')
+  async export(
+    @Query('system') system: string,
+    @Query('entity') entity = 'account',
+    @Query('after') after: string | undefined,
+    @Query('limit') limitText: string | undefined,
+    @Req() request: Request & { caller: ApiCaller },
+  ): Promise<{ items: Array<{ externalId: string; customer: unknown }>; next: string | null }> {
+    const limit = limitText === undefined ? 100 : Number(limitText);
+    if (!isSourceSystem(system)) throw new BadRequestException('system must be a source system');
+    if (!(CUSTOMER_ENTITIES as readonly string[]).includes(entity))
+      throw new BadRequestException('entity must be account or contact');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 200)
+      throw new BadRequestException('limit must be an integer from 1 to 200');
+    const page = await this.customers.exportPage(request.caller.name, {
+      system,
+      entity,
+      after: after ?? null,
+      limit,
+    });
+    this.logger.log({
+      msg: 'customers exported',
+      caller: request.caller.name,
+      system,
+      entity,
+      returned: page.items.length,
+    });
+    return page;
+  }
 
   @Get('customers/by-ref/:system/:entity/:externalId')
   async byRef(

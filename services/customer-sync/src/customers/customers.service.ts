@@ -41,7 +41,7 @@ export class CustomersService {
       `SELECT seq::text AS seq, kind, field, old_value AS "oldValue", new_value AS "newValue",
               source_system AS "sourceSystem", event_id AS "eventId", actor,
               source_changed_at AS "changedAt", recorded_at AS "recordedAt"
-       FROM customer_audit WHERE customer_id = $1 ORDER BY seq`,
+       FROM customer_audit WHERE customer_id = $1 ORDER BY customer_audit.seq`,
       [id],
     );
   }
@@ -50,7 +50,7 @@ export class CustomersService {
     return this.dataSource.query(
       `SELECT seq::text AS seq, system, external_id AS "externalId", field, value, reason, message,
               event_id AS "eventId", source_changed_at AS "changedAt", recorded_at AS "recordedAt"
-       FROM refused_change WHERE customer_id = $1 ORDER BY seq`,
+       FROM refused_change WHERE customer_id = $1 ORDER BY refused_change.seq`,
       [id],
     );
   }
@@ -60,5 +60,41 @@ export class CustomersService {
       `SELECT system, field, reason, count(*)::int AS count FROM refused_change
        GROUP BY system, field, reason ORDER BY count DESC, system, field`,
     );
+  }
+
+  /**
+   * One page of a system's customers, by external id (keyset: after the last id of the previous
+   * page), recorded in export_audit with the caller, in the same transaction as the read.
+   */
+  async exportPage(
+    caller: string,
+    query: { system: string; entity: string; after: string | null; limit: number },
+  ): Promise<{ items: Array<{ externalId: string; customer: unknown }>; next: string | null }> {
+    return this.dataSource.transaction(async (m) => {
+      const refs: Array<{ external_id: string; customer_id: string }> = await m.query(
+        `SELECT external_id, customer_id FROM customer_xref
+         WHERE system = $1 AND entity = $2 AND status = 'active' AND ($3::text IS NULL OR external_id > $3)
+         ORDER BY external_id LIMIT $4`,
+        [query.system, query.entity, query.after, query.limit + 1],
+      );
+      const page = refs.slice(0, query.limit);
+      const items = [];
+      for (const ref of page)
+        items.push({ externalId: ref.external_id, customer: await this.view(ref.customer_id) });
+      await m.query(
+        `INSERT INTO export_audit (caller, system, entity, after_external_id, returned, first_external_id, last_external_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [
+          caller,
+          query.system,
+          query.entity,
+          query.after,
+          page.length,
+          page[0]?.external_id ?? null,
+          page.at(-1)?.external_id ?? null,
+        ],
+      );
+      return { items, next: refs.length > query.limit ? (page.at(-1)?.external_id ?? null) : null };
+    });
   }
 }

@@ -32,7 +32,7 @@ Options:
   --no-publish         only build the canonical store; send nothing to the other systems
   --restart            start over instead of resuming an unfinished load of the same file
   --report-file <path> also write the final report there (JSON)
-Environment: DATABASE_URL (required), CUSTOMER_SYNC_OWNERSHIP_FILE, CUSTOMER_SYNC_REPORT_WEBHOOK_URL.`;
+Environment: DATABASE_URL (required), CUSTOMER_SYNC_OWNERSHIP_FILE, CUSTOMER_SYNC_REPORT_WEBHOOK_URL, CUSTOMER_SYNC_REPORT_WEBHOOK_SECRET.`;
 
 interface RunRow {
   id: string;
@@ -178,10 +178,19 @@ async function main(): Promise<number> {
         );
       });
       const webhook = process.env.CUSTOMER_SYNC_REPORT_WEBHOOK_URL;
-      if (webhook)
-        await sendReports(dataSource, webhook, {
-          warn: (m) => process.stderr.write(`${JSON.stringify(m)}\n`),
-        });
+      const secret = process.env.CUSTOMER_SYNC_REPORT_WEBHOOK_SECRET ?? '';
+      if (webhook && secret.length < 24)
+        process.stderr.write(
+          'report not sent: CUSTOMER_SYNC_REPORT_WEBHOOK_SECRET (24+ characters) is required\n',
+        );
+      else if (webhook)
+        await sendReports(
+          dataSource,
+          { url: webhook, secret },
+          {
+            warn: (m) => process.stderr.write(`${JSON.stringify(m)}\n`),
+          },
+        );
       if (values['report-file']) writeFileSync(values['report-file'], `${JSON.stringify(report, null, 2)}\n`);
       process.stdout.write(`${JSON.stringify(report)}\n`);
       process.stderr.write(

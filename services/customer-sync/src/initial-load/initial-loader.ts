@@ -13,6 +13,8 @@ import {
 import {
   InvalidValue,
   chooseMatch,
+  DEFAULT_MAX_FUTURE_SKEW_MS,
+  checkSourceTime,
   decideField,
   fieldPolicyOf,
   flowAllows,
@@ -176,6 +178,16 @@ export class InitialLoader {
             : parseTimestamp(value.changedAt);
       } catch (error) {
         fail(externalId, `changedAt ${(error as Error).message}`);
+        continue;
+      }
+      const skewSeconds = Number(process.env.CUSTOMER_SYNC_MAX_FUTURE_SKEW_SECONDS || Number.NaN);
+      const time = checkSourceTime(
+        changedAt,
+        Date.now(),
+        Number.isFinite(skewSeconds) && skewSeconds >= 0 ? skewSeconds * 1000 : DEFAULT_MAX_FUTURE_SKEW_MS,
+      );
+      if (time.outcome === 'refused') {
+        fail(externalId, `changedAt: ${time.message}`);
         continue;
       }
       const entity = (value.entity ?? 'account') as CustomerEntity;

@@ -102,7 +102,7 @@ export async function* readRecords(
   let position = offset;
   const stream = createReadStream(path, { start: offset, highWaterMark: 1 << 20 });
   for await (const chunk of stream as AsyncIterable<Buffer>) {
-    let data: Buffer = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+    const data: Buffer = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
     let start = 0;
     for (let nl = data.indexOf(10, start); nl !== -1; nl = data.indexOf(10, start)) {
       const line = data.toString('utf8', start, nl).replace(/\r$/, '');
@@ -116,7 +116,6 @@ export async function* readRecords(
       }
     }
     carry = data.subarray(start);
-    data = Buffer.alloc(0);
   }
   if (carry.length > 0) {
     position += carry.length;

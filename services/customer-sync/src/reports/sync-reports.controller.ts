@@ -1,10 +1,10 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 
-import { ApiTokenGuard, RequireRole } from '../auth/api-token.guard';
+import { ApiTokenGuard, RequireRole, TokenThrottlerGuard } from '@switchboard/platform';
 import { SyncReportsService } from './sync-reports.service';
 
 @Controller('v1/sync-reports')
-@UseGuards(ApiTokenGuard)
+@UseGuards(ApiTokenGuard, TokenThrottlerGuard)
 @RequireRole('viewer')
 export class SyncReportsController {
   constructor(private readonly reports: SyncReportsService) {}

@@ -10,7 +10,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 
 import { SyncCounters } from './sync-counters';
-import { sendReports } from './webhook';
+import { sendReports, type WebhookTarget } from './webhook';
 
 /**
  * Closes each incremental run window into a report (the same shape as an initial load's), stores
@@ -22,14 +22,17 @@ export class SyncReportsService implements OnApplicationBootstrap, OnApplication
   private readonly logger = new Logger(SyncReportsService.name);
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
-  private readonly webhook: string | undefined;
+  private readonly webhook: WebhookTarget | undefined;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly counters: SyncCounters,
     @Inject(ConfigService) config: ConfigService,
   ) {
-    this.webhook = config.get<string>('CUSTOMER_SYNC_REPORT_WEBHOOK_URL');
+    const url = config.get<string>('CUSTOMER_SYNC_REPORT_WEBHOOK_URL');
+    this.webhook = url
+      ? { url, secret: config.getOrThrow<string>('CUSTOMER_SYNC_REPORT_WEBHOOK_SECRET') }
+      : undefined;
   }
 
   onApplicationBootstrap(): void {

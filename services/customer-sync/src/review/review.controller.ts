@@ -13,13 +13,13 @@ import {
 } from '@nestjs/common';
 import type { Request } from 'express';
 
-import { ApiTokenGuard, RequireRole, type ApiCaller } from '../auth/api-token.guard';
+import { ApiTokenGuard, RequireRole, TokenThrottlerGuard, type ApiCaller } from '@switchboard/platform';
 import { ResolveReviewDto } from './resolve-review.dto';
 import { ReviewService } from './review.service';
 
 /** The review queue: open conflicts and ambiguous matches; only data stewards resolve them. */
 @Controller('v1/review-items')
-@UseGuards(ApiTokenGuard)
+@UseGuards(ApiTokenGuard, TokenThrottlerGuard)
 export class ReviewController {
   constructor(private readonly reviews: ReviewService) {}
 

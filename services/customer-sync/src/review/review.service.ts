@@ -20,7 +20,7 @@ import {
 } from '@switchboard/master-data';
 import type { SourceSystem } from '@switchboard/contracts';
 
-import type { ApiCaller } from '../auth/api-token.guard';
+import type { ApiCaller } from '@switchboard/platform';
 import { OWNERSHIP } from '../config/ownership.provider';
 import { CustomerStore } from '../sync/customer-store';
 import { outboxSink } from '../sync/outbox-sink';

@@ -5,7 +5,9 @@ import type { EntityManager } from 'typeorm';
 import type { CustomerEntity, CustomerSyncedV1, SourceSystem, SyncedFields } from '@switchboard/contracts';
 import { EventRejected } from '@switchboard/inbox';
 import {
+  DEFAULT_MAX_FUTURE_SKEW_MS,
   InvalidValue,
+  checkSourceTime,
   chooseMatch,
   decideField,
   fieldPolicyOf,
@@ -39,6 +41,10 @@ import { emptyTally, type IncomingChange, type SyncSink, type SyncTally } from '
 
 export interface EngineOptions {
   echoTtlHours: number;
+  /** Source timestamps later than now plus this are refused (CUSTOMER_SYNC_MAX_FUTURE_SKEW_SECONDS). */
+  maxFutureSkewMs?: number;
+  /** The clock, for tests. */
+  now?: () => number;
 }
 
 export interface ApplyResult {
@@ -77,6 +83,14 @@ export class SyncEngine {
     private readonly options: EngineOptions,
   ) {}
 
+  private get maxFutureSkewMs(): number {
+    return this.options.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS;
+  }
+
+  private now(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
   async apply(m: EntityManager, change: IncomingChange, sink: SyncSink): Promise<ApplyResult> {
     const store = new CustomerStore(m);
     const tally = emptyTally();
@@ -102,6 +116,20 @@ export class SyncEngine {
       });
       tally.refused += 1;
     };
+
+    // A change stamped in the future would win every later comparison: refused as a whole, visibly.
+    const time = checkSourceTime(change.changedAt, this.now(), this.maxFutureSkewMs);
+    if (time.outcome === 'refused') {
+      refuse(
+        null,
+        null,
+        null,
+        time.reason,
+        `${change.system} ${change.entity} ${change.externalId}: ${time.message}`,
+      );
+      await store.refuse(refused);
+      return { tally, customerId: null };
+    }
 
     // Values first: a wrong value is refused with its reason, the rest of the change still counts.
     const values: FieldValues = {};
@@ -197,7 +225,7 @@ export class SyncEngine {
     }
 
     if (!customer) {
-      const found = await this.match(store, change, values);
+      const found = await this.match(store, change, values, refuse);
       if (found.kind === 'ambiguous') {
         await this.openMatchReview(m, change, found.candidates, found.rule);
         tally.conflicts += 1;
@@ -322,13 +350,34 @@ export class SyncEngine {
     store: CustomerStore,
     change: IncomingChange,
     values: FieldValues,
+    refuse: (
+      id: string | null,
+      field: string | null,
+      value: unknown,
+      reason: string,
+      message: string,
+    ) => void,
   ): Promise<ReturnType<typeof chooseMatch>> {
     if (change.forceCreate) return { kind: 'none' };
     if (change.switchboardCustomerId) {
       const known = await store.get(change.switchboardCustomerId);
-      if (known && known.status === 'active' && known.entity === change.entity) {
+      // A system learns a customer id only from the customer_synced events sent to it: an id it was
+      // never sent is a guess (or another system's customer), so it links nothing and is matched as usual.
+      if (
+        known &&
+        known.status === 'active' &&
+        known.entity === change.entity &&
+        known.synced_targets.includes(change.system)
+      ) {
         return { kind: 'matched', customerId: known.id, rule: 'customer_id' };
       }
+      refuse(
+        null,
+        'switchboardCustomerId',
+        change.switchboardCustomerId,
+        'customer_id_not_sent',
+        `${change.system} named customer ${change.switchboardCustomerId}, which was never sent to ${change.system}: the id is ignored and the record matched as usual`,
+      );
     }
     const emailKey = normalizeEmail(typeof values.email === 'string' ? values.email : null);
     const vatKey =
@@ -491,6 +540,7 @@ export class SyncEngine {
       const decision = decideField(policy, state, incoming, {
         echo: echo !== undefined,
         reviewOpen: reviews.has(field),
+        notAfter: this.now() + this.maxFutureSkewMs,
       });
       switch (decision.outcome) {
         case 'applied': {

@@ -11,7 +11,7 @@ import { SyncService } from './sync.service';
 export class SyncConsumers {
   constructor(private readonly sync: SyncService) {}
 
-  @EventPattern(Topic.customer_updated)
+  @EventPattern<string>(Topic.customer_updated)
   onCustomerUpdated(
     @Payload() event: CloudEvent<'customer_updated'>,
     @Ctx() ctx: InboxContext,
@@ -19,12 +19,12 @@ export class SyncConsumers {
     return this.sync.customerUpdated(event, ctx);
   }
 
-  @EventPattern(Topic.deal_won)
+  @EventPattern<string>(Topic.deal_won)
   onDealWon(@Payload() event: CloudEvent<'deal_won'>, @Ctx() ctx: InboxContext): Promise<void> {
     return this.sync.dealWon(event, ctx);
   }
 
-  @EventPattern(Topic.sales_order_created)
+  @EventPattern<string>(Topic.sales_order_created)
   onSalesOrderCreated(
     @Payload() event: CloudEvent<'sales_order_created'>,
     @Ctx() ctx: InboxContext,
@@ -32,12 +32,12 @@ export class SyncConsumers {
     return this.sync.salesOrderCreated(event, ctx);
   }
 
-  @EventPattern(Topic.invoice_paid)
+  @EventPattern<string>(Topic.invoice_paid)
   onInvoicePaid(@Payload() event: CloudEvent<'invoice_paid'>, @Ctx() ctx: InboxContext): Promise<void> {
     return this.sync.invoicePaid(event, ctx);
   }
 
-  @EventPattern(Topic.ticket_escalated)
+  @EventPattern<string>(Topic.ticket_escalated)
   onTicketEscalated(
     @Payload() event: CloudEvent<'ticket_escalated'>,
     @Ctx() ctx: InboxContext,

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 
-import { ApiTokenGuard } from '../auth/api-token.guard';
+import { ApiTokenGuard } from '@switchboard/platform';
 import { OWNERSHIP, ownership } from '../config/ownership.provider';
 import { CustomersController } from '../customers/customers.controller';
 import { CustomersService } from '../customers/customers.service';
@@ -23,7 +23,10 @@ import { SyncService } from './sync.service';
       provide: SyncEngine,
       inject: [OWNERSHIP, ConfigService],
       useFactory: (config: ReturnType<typeof ownership>, env: ConfigService) =>
-        new SyncEngine(config, { echoTtlHours: env.getOrThrow<number>('CUSTOMER_SYNC_ECHO_TTL_HOURS') }),
+        new SyncEngine(config, {
+          echoTtlHours: env.getOrThrow<number>('CUSTOMER_SYNC_ECHO_TTL_HOURS'),
+          maxFutureSkewMs: env.getOrThrow<number>('CUSTOMER_SYNC_MAX_FUTURE_SKEW_SECONDS') * 1000,
+        }),
     },
     SyncService,
     SyncCounters,

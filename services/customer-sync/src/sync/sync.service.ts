@@ -47,6 +47,14 @@ export class SyncService {
   }
 
   async customerUpdated(event: CloudEvent<'customer_updated'>, ctx: InboxContext): Promise<void> {
+    // Ingest signs the source into the envelope; a payload speaking for another system is refused
+    // here too, so an event that reached Kafka another way cannot write as the CRM either.
+    if (event.data.system !== event.source) {
+      throw new EventRejected(
+        'system_mismatch',
+        `customer_updated from source "${event.source}" names system "${event.data.system}": a source speaks only for itself`,
+      );
+    }
     const { tally } = await this.engine.apply(
       ctx.manager,
       SyncService.changeFrom(event.data, event.id),

@@ -11,7 +11,7 @@ export class CustomerSyncedConsumer {
   constructor(private readonly customers: CustomersService) {}
 
   /** The transport has validated the envelope and payload against the contract before this runs. */
-  @EventPattern(Topic.customer_synced)
+  @EventPattern<string>(Topic.customer_synced)
   onCustomerSynced(@Payload() event: CloudEvent<'customer_synced'>, @Ctx() ctx: InboxContext): Promise<void> {
     return this.customers.applySynced(event, ctx);
   }

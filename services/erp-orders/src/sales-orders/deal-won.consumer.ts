@@ -11,7 +11,7 @@ export class DealWonConsumer {
   constructor(private readonly salesOrders: SalesOrdersService) {}
 
   /** The transport has validated the envelope and payload against the contract before this runs. */
-  @EventPattern(Topic.deal_won)
+  @EventPattern<string>(Topic.deal_won)
   onDealWon(@Payload() event: CloudEvent<'deal_won'>, @Ctx() ctx: InboxContext): Promise<void> {
     return this.salesOrders.createFromDeal(event, ctx);
   }

@@ -10,7 +10,7 @@ import { InvoicesService } from './invoices.service';
 export class DealWonConsumer {
   constructor(private readonly invoices: InvoicesService) {}
 
-  @EventPattern(Topic.deal_won)
+  @EventPattern<string>(Topic.deal_won)
   onDealWon(@Payload() event: CloudEvent<'deal_won'>, @Ctx() ctx: InboxContext): Promise<void> {
     return this.invoices.invoiceDeal(event, ctx);
   }

@@ -1,9 +1,12 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { ConfigService } from '@nestjs/config';
 
+import { validateEnv } from '@switchboard/platform';
+
+import { IngestEnv } from '../config/ingest.env';
 import { IngestError, IngestErrorCode } from '../events/ingest.errors';
 import { SourceAuthGuard, type AuthenticatedRequest } from './source-auth.guard';
-import { parseSourceSecrets, signature } from './source-credentials';
+import { parseSourceSecrets, signature, sourceSecretPairs } from './source-credentials';
 
 const SECRETS = 'crm=crm-secret-0123456789,finance=finance-secret-0123456789';
 const config = {
@@ -84,5 +87,56 @@ describe('SourceAuthGuard', () => {
 describe('parseSourceSecrets', () => {
   it('fails at boot on an unknown source system', () => {
     expect(() => parseSourceSecrets('crn=abcdefghijklmnopq')).toThrow(/unknown source system "crn"/);
+  });
+});
+
+describe('source secrets: `=` inside, two active per source, never weak or shared', () => {
+  const b64 = 'c2VjcmV0LXdpdGgtcGFkZGluZw==';
+
+  it('keeps a base64-padded secret whole (split at the first `=` only)', () => {
+    expect(parseSourceSecrets(`crm=${b64}`).get('crm')?.map(String)).toEqual([b64]);
+    expect(sourceSecretPairs(`crm=a=b=c,erp=x`)).toEqual([
+      { owner: 'crm', value: 'a=b=c' },
+      { owner: 'erp', value: 'x' },
+    ]);
+  });
+
+  it('accepts requests signed with either of two active secrets of a source, and refuses a third secret', () => {
+    const rotating = new SourceAuthGuard({
+      getOrThrow: (key: string) =>
+        ({
+          INGEST_SOURCE_SECRETS: `crm=old-secret-0123456789abcdef,crm=${b64}`,
+          INGEST_MAX_CLOCK_SKEW_SECONDS: 300,
+        })[key],
+    } as unknown as ConfigService);
+    const body = '{}';
+    for (const secret of ['old-secret-0123456789abcdef', b64]) {
+      expect(rotating.canActivate(contextFor(signed('crm', secret, body), body).context)).toBe(true);
+    }
+    expect(
+      codeOf(() =>
+        rotating.canActivate(contextFor(signed('crm', 'neither-0123456789abcdef', body), body).context),
+      ),
+    ).toBe(IngestErrorCode.Unauthenticated);
+    expect(() => parseSourceSecrets('crm=a1,crm=a2,crm=a3')).toThrow(/more than 2 secrets/);
+  });
+
+  it('boot refuses short, shared and (in production) development secrets', () => {
+    const validate = validateEnv(IngestEnv);
+    const strong = (name: string) => `${name}-0123456789abcdefghijklmnop`;
+    expect(() =>
+      validate({ INGEST_SOURCE_SECRETS: `crm=${strong('crm')},erp=${strong('erp')}` }),
+    ).not.toThrow();
+    expect(() => validate({ INGEST_SOURCE_SECRETS: 'crm=too-short-secret' })).toThrow(
+      /crm is shorter than 24/,
+    );
+    expect(() => validate({ INGEST_SOURCE_SECRETS: `crm=${strong('x')},erp=${strong('x')}` })).toThrow(
+      /crm and erp share a secret/,
+    );
+    const dev = 'crm=dev-crm-secret-change-me';
+    expect(() => validate({ INGEST_SOURCE_SECRETS: dev })).not.toThrow();
+    expect(() => validate({ INGEST_SOURCE_SECRETS: dev, NODE_ENV: 'production' })).toThrow(
+      /development secret/,
+    );
   });
 });

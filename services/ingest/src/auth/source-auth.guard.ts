@@ -5,7 +5,7 @@ import type { Request } from 'express';
 import type { SourceSystem } from '@switchboard/contracts';
 
 import { IngestError, IngestErrorCode } from '../events/ingest.errors';
-import { parseSourceSecrets, signature, signaturesMatch } from './source-credentials';
+import { parseSourceSecrets, signedByAny } from './source-credentials';
 
 export const SOURCE_HEADER = 'x-switchboard-source';
 export const TIMESTAMP_HEADER = 'x-switchboard-timestamp';
@@ -20,7 +20,7 @@ export type AuthenticatedRequest = Request & { rawBody?: Buffer; source?: Source
  */
 @Injectable()
 export class SourceAuthGuard implements CanActivate {
-  private readonly secrets: Map<SourceSystem, Buffer>;
+  private readonly secrets: Map<SourceSystem, Buffer[]>;
   private readonly maxSkewSeconds: number;
 
   constructor(config: ConfigService) {
@@ -30,6 +30,12 @@ export class SourceAuthGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    request.source = this.authenticate(request);
+    return true;
+  }
+
+  /** The source whose secret signed these exact bytes; an IngestError (401) otherwise. */
+  authenticate(request: Pick<AuthenticatedRequest, 'header' | 'rawBody'>): SourceSystem {
     const source = request.header(SOURCE_HEADER) ?? '';
     const timestamp = request.header(TIMESTAMP_HEADER) ?? '';
     const given = request.header(SIGNATURE_HEADER) ?? '';
@@ -47,10 +53,9 @@ export class SourceAuthGuard implements CanActivate {
         `The timestamp is ${Math.round(skew)} s away from the server clock (at most ${this.maxSkewSeconds} s allowed)`,
       );
     }
-    if (!signaturesMatch(signature(secret, timestamp, request.rawBody ?? Buffer.alloc(0)), given)) {
+    if (!signedByAny(secret, timestamp, request.rawBody ?? Buffer.alloc(0), given)) {
       throw new IngestError(IngestErrorCode.Unauthenticated, 'The signature does not match the body');
     }
-    request.source = source as SourceSystem;
-    return true;
+    return source as SourceSystem;
   }
 }

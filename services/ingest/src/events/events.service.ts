@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { trace as otelTrace } from '@opentelemetry/api';
 import { plainToInstance } from 'class-transformer';
@@ -23,6 +24,8 @@ import { businessAttributes } from '@switchboard/telemetry';
 
 import { IngestEventDto } from './dto/ingest-event.dto';
 import { IngestError, IngestErrorCode } from './ingest.errors';
+import { jsonShapeError } from './json-shape';
+import { checkNotInFuture, checkSourceOwnsPayload } from './source-rules';
 
 export interface Accepted {
   id: string;
@@ -33,10 +36,15 @@ export interface Accepted {
 
 @Injectable()
 export class EventsService {
+  private readonly maxSkewMs: number;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly outbox: OutboxWriter,
-  ) {}
+    @Inject(ConfigService) config: ConfigService,
+  ) {
+    this.maxSkewMs = config.getOrThrow<number>('INGEST_MAX_CLOCK_SKEW_SECONDS') * 1000;
+  }
 
   /**
    * Validates a source's event against the contract, checks the source may publish that type, and
@@ -57,6 +65,8 @@ export class EventsService {
       );
     }
     const data = this.validateData(request);
+    checkSourceOwnsPayload(source, request.type, data);
+    checkNotInFuture(request, data, Date.now(), this.maxSkewMs);
     const id = nameBasedUuid('switchboard.ingest', `${source}/${request.id}`);
     // The request's span can be found by the business ids too (the event's own spans carry them).
     otelTrace.getActiveSpan()?.setAttributes({
@@ -94,6 +104,10 @@ export class EventsService {
         { field: '(body)', message: 'must be a JSON object' },
       ]);
     }
+    // Limits every store shares, checked before the contract (whose validation recurses).
+    const shape = jsonShapeError(body);
+    if (shape)
+      throw new IngestError(IngestErrorCode.ValidationFailed, `Invalid event: ${shape.field}`, [shape]);
     const dto = plainToInstance(IngestEventDto, body);
     const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true });
     if (errors.length > 0) {

@@ -9,7 +9,13 @@ export enum IngestErrorCode {
   Unauthenticated = 'unauthenticated',
   StaleTimestamp = 'stale_timestamp',
   Forbidden = 'forbidden',
+  /** The payload speaks for another system than the one that signed the request. */
+  SystemMismatch = 'system_mismatch',
+  /** A source timestamp later than now plus the allowed clock skew. */
+  FutureTimestamp = 'future_timestamp',
   IdReused = 'id_reused',
+  /** The source sent more requests than its rate limit allows; Retry-After says when to resume. */
+  RateLimited = 'rate_limited',
 }
 
 const STATUS: Record<IngestErrorCode, HttpStatus> = {
@@ -19,7 +25,10 @@ const STATUS: Record<IngestErrorCode, HttpStatus> = {
   [IngestErrorCode.Unauthenticated]: HttpStatus.UNAUTHORIZED,
   [IngestErrorCode.StaleTimestamp]: HttpStatus.UNAUTHORIZED,
   [IngestErrorCode.Forbidden]: HttpStatus.FORBIDDEN,
+  [IngestErrorCode.SystemMismatch]: HttpStatus.FORBIDDEN,
+  [IngestErrorCode.FutureTimestamp]: HttpStatus.BAD_REQUEST,
   [IngestErrorCode.IdReused]: HttpStatus.CONFLICT,
+  [IngestErrorCode.RateLimited]: HttpStatus.TOO_MANY_REQUESTS,
 };
 
 /** The one error type of the ingest API; its code decides the HTTP status (see IngestErrorFilter). */

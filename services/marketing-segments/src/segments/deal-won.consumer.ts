@@ -10,7 +10,7 @@ import { SegmentsService } from './segments.service';
 export class DealWonConsumer {
   constructor(private readonly segments: SegmentsService) {}
 
-  @EventPattern(Topic.deal_won)
+  @EventPattern<string>(Topic.deal_won)
   onDealWon(@Payload() event: CloudEvent<'deal_won'>, @Ctx() ctx: InboxContext): Promise<void> {
     return this.segments.promoteToCustomer(event, ctx);
   }

@@ -1,8 +1,12 @@
 import { Controller, Get, NotFoundException, Param } from '@nestjs/common';
 
+import { ProtectedApi } from '@switchboard/platform';
+
 import type { SegmentMembership } from './segment-membership.entity';
 import { SegmentsService } from './segments.service';
 
+/** Names, e-mails and amounts: a viewer token (401/403), per-token rate limit, no-store. */
+@ProtectedApi('viewer')
 @Controller('v1/segment-memberships')
 export class SegmentsController {
   constructor(private readonly segments: SegmentsService) {}

@@ -10,7 +10,7 @@ import { OnboardingTicketsService } from './onboarding-tickets.service';
 export class DealWonConsumer {
   constructor(private readonly tickets: OnboardingTicketsService) {}
 
-  @EventPattern(Topic.deal_won)
+  @EventPattern<string>(Topic.deal_won)
   onDealWon(@Payload() event: CloudEvent<'deal_won'>, @Ctx() ctx: InboxContext): Promise<void> {
     return this.tickets.openForDeal(event, ctx);
   }

@@ -1,24 +1,25 @@
 import { ForbiddenException, UnauthorizedException, type ExecutionContext } from '@nestjs/common';
-import type { ConfigService } from '@nestjs/config';
 import type { Reflector } from '@nestjs/core';
 
 import { ApiTokenGuard, parseApiTokens } from './api-token.guard';
 
 const STEWARD = 'steward-token-0123456789abcdef';
 const VIEWER = 'viewer-token-0123456789abcdefg';
+const EXPORTER = 'exporter-token-0123456789abcdef';
 
 function guard(required: string | undefined): ApiTokenGuard {
-  const config = {
-    getOrThrow: () => `dana:data-steward:${STEWARD},victor:viewer:${VIEWER}`,
-  } as unknown as ConfigService;
   const reflector = { getAllAndOverride: () => required } as unknown as Reflector;
-  return new ApiTokenGuard(config, reflector);
+  return new ApiTokenGuard(
+    parseApiTokens(`dana:data-steward:${STEWARD},victor:viewer:${VIEWER},eve:exporter:${EXPORTER}`),
+    reflector,
+  );
 }
 
 function context(authorization?: string): ExecutionContext {
   const request = { headers: authorization ? { authorization } : {} };
+  const response = { setHeader: jest.fn() };
   return {
-    switchToHttp: () => ({ getRequest: () => request }),
+    switchToHttp: () => ({ getRequest: () => request, getResponse: () => response }),
     getHandler: () => undefined,
     getClass: () => undefined,
   } as unknown as ExecutionContext;
@@ -41,5 +42,12 @@ describe('API tokens with roles', () => {
     expect(guard('data-steward').canActivate(context(`Bearer ${STEWARD}`))).toBe(true);
     expect(guard('viewer').canActivate(context(`Bearer ${STEWARD}`))).toBe(true);
     expect(guard('viewer').canActivate(context(`Bearer ${VIEWER}`))).toBe(true);
+  });
+
+  it('the export needs the exporter role: neither a viewer nor a steward has it', () => {
+    expect(() => guard('exporter').canActivate(context(`Bearer ${VIEWER}`))).toThrow(ForbiddenException);
+    expect(() => guard('exporter').canActivate(context(`Bearer ${STEWARD}`))).toThrow(ForbiddenException);
+    expect(guard('exporter').canActivate(context(`Bearer ${EXPORTER}`))).toBe(true);
+    expect(() => guard('viewer').canActivate(context(`Bearer ${EXPORTER}`))).toThrow(ForbiddenException);
   });
 });

@@ -6,14 +6,23 @@ import {
   Injectable,
   SetMetadata,
   UnauthorizedException,
+  UseGuards,
+  applyDecorators,
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 
-export const ROLES = ['viewer', 'data-steward'] as const;
+import type { NamedSecret } from './secrets';
+import { TokenThrottlerGuard } from './rate-limit';
+
+/**
+ * `viewer` reads (customers, audit, review queue, the consumers' records); `data-steward` also
+ * resolves reviews; `exporter` may bulk-export customers (its own role: an export is many
+ * customers at once, by guessable ids).
+ */
+export const ROLES = ['viewer', 'data-steward', 'exporter'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface ApiCaller {
@@ -21,14 +30,35 @@ export interface ApiCaller {
   roles: Role[];
 }
 
-const REQUIRED_ROLE = 'customer-sync:required-role';
+/** The parsed API tokens of the service (see PlatformModule: the variable its definition names). */
+export const API_TOKENS = Symbol('API_TOKENS');
+
+const REQUIRED_ROLE = 'switchboard:required-role';
 
 /** The role a route needs; routes without it need any valid token. */
 export const RequireRole = (role: Role) => SetMetadata(REQUIRED_ROLE, role);
 
-interface TokenEntry {
+/**
+ * A read API: a token with `role` (401 without or with an unknown token, 403 without the role),
+ * then the per-token rate limit (429 with Retry-After). Health and metrics stay open.
+ */
+export const ProtectedApi = (role: Role) =>
+  applyDecorators(UseGuards(ApiTokenGuard, TokenThrottlerGuard), RequireRole(role));
+
+export interface TokenEntry {
   digest: Buffer;
   caller: ApiCaller;
+}
+
+/** `name:roles:token` entries as named secrets, for the boot checks (length, sharing, dev tokens). */
+export function apiTokenSecrets(spec: string): NamedSecret[] {
+  return spec
+    .split(',')
+    .filter(Boolean)
+    .map((entry) => {
+      const [name, , token] = entry.split(':');
+      return { owner: `token ${name}`, value: token ?? '' };
+    });
 }
 
 /** `<name>:<role>[+<role>]:<token>,...` -> entries compared by SHA-256 digest in constant time. */
@@ -46,27 +76,28 @@ export function parseApiTokens(spec: string): TokenEntry[] {
 }
 
 /**
- * Bearer API tokens with roles: no or an unknown token is 401, a token without the route's role is
- * 403. A data steward may do everything a viewer may.
+ * Bearer API tokens with roles, one guard for every service's API: no or an unknown token is 401, a
+ * token without the route's role is 403. A data steward may do everything a viewer may. Every
+ * answer behind it carries personal data, so it is marked `Cache-Control: no-store`.
  */
 @Injectable()
 export class ApiTokenGuard implements CanActivate {
-  private readonly tokens: TokenEntry[];
-
   constructor(
-    @Inject(ConfigService) config: ConfigService,
+    @Inject(API_TOKENS) private readonly tokens: TokenEntry[],
     @Inject(Reflector) private readonly reflector: Reflector,
-  ) {
-    this.tokens = parseApiTokens(config.getOrThrow<string>('CUSTOMER_SYNC_API_TOKENS'));
-  }
+  ) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<Request & { caller?: ApiCaller }>();
+    const http = context.switchToHttp();
+    const request = http.getRequest<Request & { caller?: ApiCaller }>();
+    http.getResponse<Response | undefined>()?.setHeader?.('Cache-Control', 'no-store');
     const header = request.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) throw new UnauthorizedException('Send an API token: Authorization: Bearer <token>');
     const digest = createHash('sha256').update(match[1]).digest();
-    const entry = this.tokens.find((candidate) => timingSafeEqual(candidate.digest, digest));
+    let entry: TokenEntry | undefined;
+    // Every token is compared: the time does not tell which one (or whether any) matched.
+    for (const candidate of this.tokens) if (timingSafeEqual(candidate.digest, digest)) entry ??= candidate;
     if (!entry) throw new UnauthorizedException('Unknown API token');
     const required = this.reflector.getAllAndOverride<Role | undefined>(REQUIRED_ROLE, [
       context.getHandler(),
