@@ -10,7 +10,7 @@ module.exports = {
       roots: ['<rootDir>/libs', '<rootDir>/services'],
       testMatch: ['**/*.spec.ts'],
       transform: { '^.+\\.ts$': swc },
-      setupFiles: ['reflect-metadata'],
+      setupFiles: ['reflect-metadata', '<rootDir>/test/support/contracts-cross-check.ts'],
     },
     {
       displayName: 'integration',
@@ -18,7 +18,7 @@ module.exports = {
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.test.ts'],
       transform: { '^.+\\.ts$': swc },
-      setupFiles: ['reflect-metadata'],
+      setupFiles: ['reflect-metadata', '<rootDir>/test/support/contracts-cross-check.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       slowTestThreshold: 60,
     },

@@ -87,6 +87,20 @@ describe('ingest: signature before parsing, a rate limit per source, security he
     },
   );
 
+  it.each(['__proto__', 'constructor', 'toString'])(
+    'a "%s" key inside an otherwise valid deal gets 400 naming it, never a 500 or a silent drop',
+    async (key) => {
+      const deal = JSON.stringify(sampleDeal({ dealId: `D-${randomUUID()}` }));
+      const data = deal.replace('"contact":{', `"contact":{"${key}":"x",`);
+      const rawBody = `{"id":"${randomUUID()}","type":"deal_won","data":${data}}`;
+      const result = await client.post('crm', event(), { rawBody });
+      expect(result.body).toMatchObject({
+        error: { code: 'validation_failed', fields: [{ field: `data.contact.${key}` }] },
+      });
+      expect(result.status).toBe(400);
+    },
+  );
+
   it('a body over 1 MB is refused with 413 before its signature is computed', async () => {
     const result = await client.post('crm', event(), { rawBody: `"${'x'.repeat(1024 * 1024 + 10)}"` });
     expect(result.status).toBe(413);

@@ -27,6 +27,8 @@ export function testEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     KAFKA_GROUP_PREFIX: process.env.TEST_GROUP_PREFIX ?? 'switchboard-test',
     LOG_LEVEL: 'info',
     OUTBOX_POLL_INTERVAL_MS: '200',
+    // Both contract validators on every event, failing on a disagreement (libs/contracts).
+    CONTRACTS_CROSS_CHECK: 'true',
     ...extra,
   };
 }

@@ -3,7 +3,6 @@ import { EVENT_CATALOG } from './catalog';
 import { buildCloudEvent, exampleCloudEvent, parseCloudEvent } from './cloud-event';
 import { isTraceparent } from './decorators';
 import { EVENT_TYPES } from './event-type';
-import { DealWonV1 } from './payloads/deal-won.v1';
 import { ContractViolation, type FieldError } from './validation';
 
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
@@ -47,7 +46,8 @@ describe('buildCloudEvent', () => {
       tracestate: 'vendor=abc',
       data: EVENT_CATALOG.deal_won.example,
     });
-    expect(event.data).toBeInstanceOf(DealWonV1);
+    // The validated JSON itself: a copy into class instances cost more than the whole check.
+    expect(Object.getPrototypeOf(event.data)).toBe(Object.prototype);
   });
 
   it('omits absent trace context and defaults time to now', () => {
@@ -82,7 +82,7 @@ describe('parseCloudEvent', () => {
     const json = JSON.stringify(built);
     const parsed = parseCloudEvent(JSON.parse(json));
     expect(parsed).toEqual(built);
-    expect(parsed.data).toBeInstanceOf(EVENT_CATALOG[type].payload);
+    expect(parsed.data).toEqual(EVENT_CATALOG[type].example);
     expect(JSON.stringify(parsed)).toBe(json);
   });
 

@@ -1,76 +1,21 @@
 import { plainToInstance } from 'class-transformer';
-import { IsIn, IsObject, IsOptional, IsString, MaxLength, validateSync } from 'class-validator';
-import { JSONSchema } from 'class-validator-jsonschema';
+import { validateSync } from 'class-validator';
 import { EVENT_CATALOG, dataSchemaUri, type EventDefinition, type EventMap } from './catalog';
-import { IsRfc3339, IsTraceparent, MaxLen, OptionalText, RequiredText } from './decorators';
-import { EVENT_TYPES, isEventType, type EventType } from './event-type';
+import { compiledAcceptsEvent } from './compiled-validation';
+import { CloudEventEnvelope, type CloudEvent } from './envelope';
+import { isEventType, type EventType } from './event-type';
 import {
   ContractViolation,
   VALIDATOR_OPTIONS,
   checkPayload,
+  crossChecked,
+  inheritedNameErrors,
   isPlainObject,
   toFieldErrors,
   type FieldError,
 } from './validation';
 
-/** CloudEvents 1.0 in structured JSON mode, plus the W3C trace context of the distributed tracing extension. */
-export interface CloudEvent<T extends EventType = EventType> {
-  specversion: '1.0';
-  id: string;
-  source: string;
-  type: T;
-  subject: string;
-  /** RFC 3339. */
-  time: string;
-  datacontenttype: 'application/json';
-  dataschema?: string;
-  traceparent?: string;
-  tracestate?: string;
-  data: EventMap[T];
-}
-
-/** The envelope attributes as a validated class; the payload in `data` is validated per type. */
-@JSONSchema({ description: 'CloudEvents 1.0 envelope (structured JSON mode) with W3C trace context.' })
-export class CloudEventEnvelope {
-  @IsIn(['1.0'])
-  specversion!: '1.0';
-
-  /** Unique per source; consumers deduplicate on (source, id). */
-  @RequiredText()
-  id!: string;
-
-  @RequiredText(MaxLen.uri)
-  source!: string;
-
-  @IsIn(EVENT_TYPES)
-  type!: EventType;
-
-  @RequiredText()
-  subject!: string;
-
-  @IsRfc3339()
-  time!: string;
-
-  /** Optional on the wire (structured mode implies JSON); always filled in by parseCloudEvent. */
-  @IsOptional()
-  @IsIn(['application/json'])
-  datacontenttype?: 'application/json' | null;
-
-  @OptionalText(MaxLen.uri)
-  dataschema?: string | null;
-
-  @IsOptional()
-  @IsTraceparent()
-  traceparent?: string | null;
-
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  tracestate?: string | null;
-
-  @IsObject()
-  data!: object;
-}
+export { CloudEventEnvelope, type CloudEvent };
 
 function decode(raw: unknown): unknown {
   const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : raw;
@@ -86,31 +31,49 @@ function decode(raw: unknown): unknown {
  * Validates the envelope and the payload for its type, reporting every wrong field at once ('data.'-prefixed
  * for the payload). Accepts the parsed JSON object or the raw message value (string or Buffer). Unknown
  * envelope attributes are rejected like unknown payload fields.
+ *
+ * The compiled validator decides; class-validator runs only to name the fields of a refused event.
  */
 export function parseCloudEvent(raw: unknown): CloudEvent {
   const input = decode(raw);
   if (!isPlainObject(input))
     throw new ContractViolation([{ field: '$', message: 'event must be a JSON object' }]);
+  const accepted = isEventType(input.type) && compiledAcceptsEvent(input.type, input);
+  return crossChecked(
+    'event',
+    accepted,
+    () => parseWithClassValidator(input),
+    () => toEvent(input),
+  );
+}
 
+function toEvent(input: Record<string, unknown>): CloudEvent {
+  const event = input as unknown as CloudEvent;
+  return {
+    specversion: event.specversion,
+    id: event.id,
+    source: event.source,
+    type: event.type,
+    subject: event.subject,
+    time: event.time,
+    datacontenttype: 'application/json',
+    ...(event.dataschema != null && { dataschema: event.dataschema }),
+    ...(event.traceparent != null && { traceparent: event.traceparent }),
+    ...(event.tracestate != null && { tracestate: event.tracestate }),
+    data: event.data,
+  };
+}
+
+/** class-validator alone: names every wrong field (exported for the validators' agreement test). */
+export function parseWithClassValidator(input: Record<string, unknown>): CloudEvent {
+  const inherited = inheritedNameErrors(input);
+  if (inherited.length > 0) throw new ContractViolation(inherited);
   const envelope = plainToInstance(CloudEventEnvelope, input);
   const errors: FieldError[] = toFieldErrors(validateSync(envelope, VALIDATOR_OPTIONS));
   const payload = isEventType(input.type) ? checkPayload(input.type, input.data, 'data') : undefined;
   if (payload && !errors.some((e) => e.field === 'data')) errors.push(...payload.errors);
   if (errors.length > 0 || payload?.value === undefined) throw new ContractViolation(errors);
-
-  return {
-    specversion: envelope.specversion,
-    id: envelope.id,
-    source: envelope.source,
-    type: envelope.type,
-    subject: envelope.subject,
-    time: envelope.time,
-    datacontenttype: 'application/json',
-    ...(envelope.dataschema != null && { dataschema: envelope.dataschema }),
-    ...(envelope.traceparent != null && { traceparent: envelope.traceparent }),
-    ...(envelope.tracestate != null && { tracestate: envelope.tracestate }),
-    data: payload.value,
-  };
+  return toEvent({ ...envelope, data: payload.value });
 }
 
 /**

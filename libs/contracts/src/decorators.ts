@@ -99,8 +99,16 @@ export function Nested(type: () => new () => object): PropertyDecorator {
   return compose(IsObject(), ValidateNested(), Type(type));
 }
 
+/** Each item an object: ValidateNested alone would take an array item and validate its elements. */
 export function NestedArray(type: () => new () => object, min: number, max: number): PropertyDecorator {
-  return compose(IsArray(), ArrayMinSize(min), ArrayMaxSize(max), ValidateNested({ each: true }), Type(type));
+  return compose(
+    IsArray(),
+    ArrayMinSize(min),
+    ArrayMaxSize(max),
+    IsObject({ each: true }),
+    ValidateNested({ each: true }),
+    Type(type),
+  );
 }
 
 /**

@@ -41,7 +41,7 @@ export {
   isTraceparent,
   type DecimalStringOptions,
 } from './decorators';
-export { ContractViolation, validatePayload, type FieldError } from './validation';
+export { ContractViolation, inheritedNameErrors, validatePayload, type FieldError } from './validation';
 export {
   CloudEventEnvelope,
   buildCloudEvent,

@@ -1,7 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the tests bend examples into invalid shapes on purpose */
 import { EVENT_CATALOG, type EventMap } from './catalog';
 import { EVENT_TYPES, type EventType } from './event-type';
-import { DealWonV1 } from './payloads/deal-won.v1';
 import { ContractViolation, validatePayload, type FieldError } from './validation';
 
 function example<T extends EventType>(type: T): Record<string, any> {
@@ -31,14 +30,13 @@ function deal(mutate: (d: Record<string, any>) => void): Record<string, any> {
 describe('validatePayload', () => {
   it.each(EVENT_TYPES)('accepts the catalog example of %s', (type) => {
     const result = validatePayload(type, example(type));
-    expect(result).toBeInstanceOf(EVENT_CATALOG[type].payload);
-    expect(JSON.parse(JSON.stringify(result))).toEqual(EVENT_CATALOG[type].example);
+    expect(result).toEqual(EVENT_CATALOG[type].example);
   });
 
-  it('returns nested class instances and leaves absent optional fields absent', () => {
-    const result: EventMap['deal_won'] = validatePayload('deal_won', example('deal_won'));
-    expect(result).toBeInstanceOf(DealWonV1);
-    expect(result.lines[1].constructor.name).toBe('DealLine');
+  it('returns the validated JSON itself and leaves absent optional fields absent', () => {
+    const data = example('deal_won');
+    const result: EventMap['deal_won'] = validatePayload('deal_won', data);
+    expect(result).toBe(data);
     expect('description' in result.lines[1]).toBe(false);
     expect('discountPercent' in result.lines[1]).toBe(false);
   });

@@ -1,6 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError, type ValidatorOptions } from 'class-validator';
 import { EVENT_CATALOG, type EventMap } from './catalog';
+import { compiledAcceptsPayload } from './compiled-validation';
 import { linkParents } from './decorators';
 import { EVENT_TYPES, isEventType, type EventType } from './event-type';
 
@@ -59,6 +60,25 @@ function pruneUndefined(node: unknown): void {
   }
 }
 
+const INHERITED_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/**
+ * Keys named like Object.prototype's members ('constructor', '__proto__', 'toString', ...) slip past
+ * class-validator's whitelist (class-transformer never copies them), so they would be accepted and
+ * silently dropped; they are unknown fields like any other. `deep` looks into nested values too.
+ */
+export function inheritedNameErrors(node: unknown, base = '', deep = true): FieldError[] {
+  if (Array.isArray(node))
+    return deep ? node.flatMap((item, index) => inheritedNameErrors(item, `${base}[${index}]`)) : [];
+  if (!isPlainObject(node)) return [];
+  return Object.entries(node).flatMap(([key, value]) => [
+    ...(INHERITED_NAMES.has(key)
+      ? [{ field: joinPath(base, key), message: `property ${key} should not exist` }]
+      : []),
+    ...(deep ? inheritedNameErrors(value, joinPath(base, key)) : []),
+  ]);
+}
+
 /** Validates and converts; `base` prefixes the error paths (e.g. 'data'). */
 export function checkPayload<T extends EventType>(
   type: T,
@@ -71,6 +91,8 @@ export function checkPayload<T extends EventType>(
   if (!isPlainObject(data)) {
     return { errors: [{ field: base || '$', message: `${base || 'payload'} must be a JSON object` }] };
   }
+  const inherited = inheritedNameErrors(data, base);
+  if (inherited.length > 0) return { errors: inherited };
   const instance = plainToInstance(EVENT_CATALOG[type].payload, data);
   linkParents(instance);
   const errors = toFieldErrors(validateSync(instance, VALIDATOR_OPTIONS), base);
@@ -79,9 +101,55 @@ export function checkPayload<T extends EventType>(
   return { value: instance, errors: [] };
 }
 
-/** Throws ContractViolation naming every wrong or unknown field; returns the payload class instance. */
+/** Throws ContractViolation naming every wrong or unknown field; returns the payload. */
 export function validatePayload<T extends EventType>(type: T, data: unknown): EventMap[T] {
-  const result = checkPayload(type, data);
-  if (result.value === undefined) throw new ContractViolation(result.errors);
-  return result.value;
+  const accepted = isEventType(type) && compiledAcceptsPayload(type, data);
+  return crossChecked(
+    'payload',
+    accepted,
+    () => {
+      const result = checkPayload(type, data);
+      if (result.value === undefined) throw new ContractViolation(result.errors);
+      return result.value;
+    },
+    () => data as EventMap[T],
+  );
+}
+
+/**
+ * Set in the test suites (CONTRACTS_CROSS_CHECK=true, inherited by the services they start): every
+ * value is also validated by class-validator, and a disagreement with the compiled validator throws.
+ */
+const CROSS_CHECK = process.env.CONTRACTS_CROSS_CHECK === 'true';
+
+export class ValidatorDisagreement extends Error {
+  override readonly name = 'ValidatorDisagreement';
+}
+
+/**
+ * The compiled validator's verdict, with class-validator naming the fields of a refusal (and, should
+ * it accept what the compiled one refused, its answer standing: it is the definition).
+ */
+export function crossChecked<R>(
+  what: 'event' | 'payload',
+  accepted: boolean,
+  withClassValidator: () => R,
+  fromCompiled: () => R,
+): R {
+  if (!accepted) {
+    const value = withClassValidator();
+    if (CROSS_CHECK)
+      throw new ValidatorDisagreement(`class-validator accepts an ${what} the compiled validator refuses`);
+    return value;
+  }
+  if (CROSS_CHECK) {
+    try {
+      withClassValidator();
+    } catch (error) {
+      throw new ValidatorDisagreement(
+        `the compiled validator accepts an ${what} class-validator refuses: ${(error as Error).message}`,
+      );
+    }
+  }
+  return fromCompiled();
 }

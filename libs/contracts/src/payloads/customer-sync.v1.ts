@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsArray, IsBoolean, IsIn, IsInt, IsOptional, Min, ValidateNested } from 'class-validator';
+import { IsArray, IsBoolean, IsIn, IsInt, IsOptional, Min, ValidateNested, IsObject } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import { SOURCE_SYSTEMS, type SourceSystem } from '../event-type';
 import { IsRfc3339, MaxLen, Nested, OptionalText, RequiredText } from '../decorators';
@@ -31,6 +31,8 @@ export class SyncedFields extends CustomerFields {
   lastInvoiceNumber?: string | null;
 
   @IsOptional()
+  // Without IsObject, class-validator would take an array here and validate each element.
+  @IsObject()
   @ValidateNested()
   @Type(() => Money)
   lastPaymentAmount?: Money | null;
@@ -106,6 +108,7 @@ export class CustomerSyncedV1 {
 
   /** The customer's id in each source system (the oldest active one where a system has several). */
   @IsArray()
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => CrossReference)
   crossReferences!: CrossReference[];

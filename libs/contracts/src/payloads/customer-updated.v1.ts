@@ -1,4 +1,4 @@
-import { IsBoolean, IsIn, IsInt, IsOptional, Max, Min, ValidateNested } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, Max, Min, ValidateNested, IsObject } from 'class-validator';
 import { Type } from 'class-transformer';
 import { JSONSchema } from 'class-validator-jsonschema';
 import { SOURCE_SYSTEMS, type SourceSystem } from '../event-type';
@@ -28,12 +28,16 @@ export class CustomerFields {
   fiscalCode?: string | null;
 
   @IsOptional()
+  // Without IsObject, class-validator would take an array here and validate each element.
+  @IsObject()
   @ValidateNested()
   @Type(() => Address)
   billingAddress?: Address | null;
 
   /** A contact's own postal address (an account's is `billingAddress`). */
   @IsOptional()
+  // Without IsObject, class-validator would take an array here and validate each element.
+  @IsObject()
   @ValidateNested()
   @Type(() => Address)
   address?: Address | null;

@@ -12,6 +12,7 @@ import {
   ContractViolation,
   EVENT_CATALOG,
   buildCloudEvent,
+  inheritedNameErrors,
   nameBasedUuid,
   topicOf,
   validatePayload,
@@ -108,6 +109,10 @@ export class EventsService {
     const shape = jsonShapeError(body);
     if (shape)
       throw new IngestError(IngestErrorCode.ValidationFailed, `Invalid event: ${shape.field}`, [shape]);
+    // Before class-transformer, which throws on such keys in nested objects.
+    const inherited = inheritedNameErrors(body);
+    if (inherited.length > 0)
+      throw new IngestError(IngestErrorCode.ValidationFailed, describe(inherited), inherited);
     const dto = plainToInstance(IngestEventDto, body);
     const errors = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true });
     if (errors.length > 0) {
