@@ -5,6 +5,7 @@ import type { MessagePublisher, OutboundMessage } from '@switchboard/kafka';
 import { startPublishSpan } from '@switchboard/telemetry';
 
 import { outboxChannel, outboxLockKey, quoteIdent } from './outbox-naming';
+import { registerLocalRelay } from './outbox-signal';
 
 export interface RelayLogger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -19,7 +20,7 @@ export interface OutboxRelayOptions {
   logger: RelayLogger;
   /** Rows read and published per round trip. */
   batchSize?: number;
-  /** Fallback poll when no NOTIFY arrives (a lost notification never strands a row for longer). */
+  /** Fallback poll when no wake-up arrives (a lost one never strands a row for longer). */
   pollIntervalMs?: number;
   /** How often a standby replica retries to become the active relay. */
   standbyRetryMs?: number;
@@ -65,8 +66,9 @@ export class OutboxRelay {
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
-  /** Set by NOTIFY; a notification that arrives mid-drain must not be lost until the next poll. */
+  /** Set by a wake-up; one that arrives mid-drain must not be lost until the next poll. */
   private notified = false;
+  private unregisterLocal: (() => void) | null = null;
   private lastSweep = 0;
   private publisherConnected = false;
   /** Set by stop(): drain() gives up past it. */
@@ -93,6 +95,12 @@ export class OutboxRelay {
     if (this.running) return;
     this.running = true;
     this.stopDeadline = Number.POSITIVE_INFINITY;
+    // Writers in this process wake it in memory after their commit (outbox-signal.ts).
+    this.unregisterLocal = registerLocalRelay(this.options.schema, () => {
+      if (this.state !== 'active') return false;
+      this.onNotified();
+      return true;
+    });
     this.loop = this.run();
   }
 
@@ -103,6 +111,8 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.unregisterLocal?.();
+    this.unregisterLocal = null;
     this.stopDeadline = Date.now() + (this.options.stopTimeoutMs ?? 10_000);
     this.wake?.();
     let finished = await this.beforeDeadline(this.loop ?? Promise.resolve());
@@ -232,10 +242,8 @@ export class OutboxRelay {
         this.options.logger.warn('outbox relay connection lost', { error: error.message });
         void this.release();
       });
-      client.on('notification', () => {
-        this.notified = true;
-        if (this.state === 'active') this.wake?.();
-      });
+      // Sent by writers in other processes (a standby replica's), after their commit.
+      client.on('notification', () => this.onNotified());
       await client.connect();
       await client.query(`LISTEN ${quoteIdent(outboxChannel(this.options.schema))}`);
       this.client = client;
@@ -253,6 +261,11 @@ export class OutboxRelay {
     this.state = 'active';
     this.options.logger.info('outbox relay is active', { schema: this.options.schema });
     return true;
+  }
+
+  private onNotified(): void {
+    this.notified = true;
+    if (this.state === 'active') this.wake?.();
   }
 
   private async release(): Promise<void> {

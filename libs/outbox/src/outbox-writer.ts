@@ -5,6 +5,7 @@ import { EVENT_CATALOG, type CloudEvent } from '@switchboard/contracts';
 import { businessAttributes, startCreateSpan } from '@switchboard/telemetry';
 
 import { quoteIdent } from './outbox-naming';
+import { afterOutboxWrite } from './outbox-signal';
 
 /** One row to publish. `id` is the message id: inserting the same id twice publishes once. */
 export interface OutboxRecord {
@@ -23,7 +24,7 @@ export interface OutboxRecord {
 export class OutboxWriter {
   private readonly table: string;
 
-  constructor(schema: string) {
+  constructor(private readonly schema: string) {
     this.table = `${quoteIdent(schema)}.outbox_message`;
   }
 
@@ -87,6 +88,7 @@ export class OutboxWriter {
        RETURNING id`,
       params,
     );
+    if (rows.length > 0) afterOutboxWrite(manager.connection, manager.queryRunner, this.schema);
     return rows.map((row) => row.id);
   }
 }

@@ -1,7 +1,7 @@
 import type { DataSourceOptions } from 'typeorm';
 
 import { InboxAttempts1763860000002, InboxTables1763860000001 } from '@switchboard/inbox';
-import { OutboxTables1763860000000 } from '@switchboard/outbox';
+import { OutboxTables1763860000000, OutboxWithoutNotify1763860000003 } from '@switchboard/outbox';
 
 import type { ServiceDefinition } from '../service/service-definition';
 
@@ -18,6 +18,7 @@ export function serviceDataSourceOptions(
     entities: definition.entities,
     migrations: [
       OutboxTables1763860000000,
+      OutboxWithoutNotify1763860000003,
       ...(definition.consumes.length > 0 ? [InboxTables1763860000001, InboxAttempts1763860000002] : []),
       ...definition.migrations,
     ],

@@ -1,0 +1,147 @@
+import { randomUUID } from 'node:crypto';
+
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+
+import { KafkaPublisher, ensureTopics } from '@switchboard/kafka';
+import {
+  OutboxRelay,
+  OutboxTables1763860000000,
+  OutboxWithoutNotify1763860000003,
+  OutboxWriter,
+  outboxChannel,
+} from '@switchboard/outbox';
+import { eventually } from '@switchboard/testing';
+
+import { databaseUrl, kafkaBrokers, uniqueName } from '../support/stack';
+
+jest.setTimeout(90_000);
+
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/**
+ * The business transaction sends no NOTIFY (that serialised every notifying commit behind one lock
+ * until its flush); the writer wakes the relay after the commit: in memory when the active relay is
+ * in this process, else by a NOTIFY of its own, outside the transaction.
+ */
+describe('outbox wake-up after commit, without a NOTIFY in the transaction', () => {
+  const schema = `relay_wake_${randomUUID().slice(0, 8)}`;
+  const topic = uniqueName('relay-wake');
+  const kafka = { brokers: kafkaBrokers(), clientId: 'relay-wake' };
+  let dataSource: DataSource;
+  let writer: OutboxWriter;
+  let relay: OutboxRelay | undefined;
+
+  const enqueue = () =>
+    dataSource.transaction((manager) =>
+      writer.enqueue(manager, [
+        { id: randomUUID(), topic, key: 'k', type: 'test', payload: '{}', headers: {} },
+      ]),
+    );
+  const pending = async () => {
+    const rows = await dataSource.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM ${schema}.outbox_message WHERE published_at IS NULL`,
+    );
+    return rows[0].n;
+  };
+
+  beforeAll(async () => {
+    const admin = new Client({ connectionString: databaseUrl() });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    await admin.end();
+    dataSource = new DataSource({
+      type: 'postgres',
+      url: databaseUrl(),
+      schema,
+      migrations: [OutboxTables1763860000000, OutboxWithoutNotify1763860000003],
+      migrationsTableName: 'typeorm_migration',
+    });
+    await dataSource.initialize();
+    await dataSource.runMigrations();
+    writer = new OutboxWriter(schema);
+    await ensureTopics(kafka, [{ name: topic, partitions: 1 }]);
+  });
+
+  afterAll(async () => {
+    await relay?.stop();
+    // The scratch schema is this test's own.
+    await dataSource?.query(`DROP SCHEMA ${schema} CASCADE`);
+    await dataSource?.destroy();
+  });
+
+  it('leaves no trigger on the outbox table', async () => {
+    const triggers: unknown[] = await dataSource.query(
+      `SELECT tgname FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal`,
+      [`${schema}.outbox_message`],
+    );
+    expect(triggers).toEqual([]);
+  });
+
+  it('with no active relay in this process, notifies after the commit, never inside it', async () => {
+    const listener = new Client({ connectionString: databaseUrl() });
+    await listener.connect();
+    const notifications: string[] = [];
+    listener.on('notification', (message) => notifications.push(message.channel));
+    await listener.query(`LISTEN ${outboxChannel(schema)}`);
+    try {
+      // A transaction that notified would hold the lock: it is still open while this one waits.
+      let sawNotificationBeforeCommit = false;
+      await dataSource.transaction(async (manager) => {
+        await writer.enqueue(manager, [
+          { id: randomUUID(), topic, key: 'k', type: 'test', payload: '{}', headers: {} },
+        ]);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        sawNotificationBeforeCommit = notifications.length > 0;
+      });
+      expect(sawNotificationBeforeCommit).toBe(false);
+      await eventually(() => expect(notifications).toEqual([outboxChannel(schema)]));
+    } finally {
+      await listener.end();
+    }
+  });
+
+  it('wakes the active relay in this process in memory, far sooner than its poll', async () => {
+    relay = new OutboxRelay({
+      schema,
+      databaseUrl: databaseUrl(),
+      publisher: new KafkaPublisher(kafka),
+      logger: silent,
+      pollIntervalMs: 30_000,
+      standbyRetryMs: 200,
+    });
+    relay.start();
+    await eventually(() => expect(relay!.status).toBe('active'));
+    await eventually(async () => expect(await pending()).toBe(0));
+    for (let round = 0; round < 3; round += 1) {
+      const committedAt = Date.now();
+      await enqueue();
+      await eventually(async () => expect(await pending()).toBe(0), { timeoutMs: 5_000 });
+      expect(Date.now() - committedAt).toBeLessThan(3_000);
+    }
+  });
+
+  it('a rolled-back write wakes nobody', async () => {
+    const listener = new Client({ connectionString: databaseUrl() });
+    await listener.connect();
+    const notifications: string[] = [];
+    listener.on('notification', (message) => notifications.push(message.channel));
+    await listener.query(`LISTEN ${outboxChannel(schema)}`);
+    await relay?.stop();
+    relay = undefined;
+    try {
+      await expect(
+        dataSource.transaction(async (manager) => {
+          await writer.enqueue(manager, [
+            { id: randomUUID(), topic, key: 'k', type: 'test', payload: '{}', headers: {} },
+          ]);
+          throw new Error('rolled back');
+        }),
+      ).rejects.toThrow('rolled back');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(notifications).toEqual([]);
+    } finally {
+      await listener.end();
+    }
+  });
+});
