@@ -113,11 +113,22 @@ describe('outbox wake-up after commit, without a NOTIFY in the transaction', () 
     relay.start();
     await eventually(() => expect(relay!.status).toBe('active'));
     await eventually(async () => expect(await pending()).toBe(0));
-    for (let round = 0; round < 3; round += 1) {
-      const committedAt = Date.now();
-      await enqueue();
-      await eventually(async () => expect(await pending()).toBe(0), { timeoutMs: 5_000 });
-      expect(Date.now() - committedAt).toBeLessThan(3_000);
+    const listener = new Client({ connectionString: databaseUrl() });
+    await listener.connect();
+    const notifications: string[] = [];
+    listener.on('notification', (message) => notifications.push(message.channel));
+    await listener.query(`LISTEN ${outboxChannel(schema)}`);
+    try {
+      for (let round = 0; round < 3; round += 1) {
+        const committedAt = Date.now();
+        await enqueue();
+        await eventually(async () => expect(await pending()).toBe(0), { timeoutMs: 5_000 });
+        expect(Date.now() - committedAt).toBeLessThan(3_000);
+      }
+      // Woken in memory: not one NOTIFY was sent.
+      expect(notifications).toEqual([]);
+    } finally {
+      await listener.end();
     }
   });
 

@@ -93,7 +93,8 @@ describe('ingest: signature before parsing, a rate limit per source, security he
       const deal = JSON.stringify(sampleDeal({ dealId: `D-${randomUUID()}` }));
       const data = deal.replace('"contact":{', `"contact":{"${key}":"x",`);
       const rawBody = `{"id":"${randomUUID()}","type":"deal_won","data":${data}}`;
-      const result = await client.post('crm', event(), { rawBody });
+      // Refused before the publisher check; a source of its own keeps clear of the rate limit.
+      const result = await client.post('ecommerce', event(), { rawBody });
       expect(result.body).toMatchObject({
         error: { code: 'validation_failed', fields: [{ field: `data.contact.${key}` }] },
       });

@@ -30,15 +30,32 @@ export class OutboxWriter {
 
   /** Enqueues CloudEvents on their catalog topic, keyed by their aggregate. Returns the ids actually inserted. */
   async enqueueEvents(manager: EntityManager, events: CloudEvent[]): Promise<string[]> {
-    return this.insert(
-      manager,
-      events.map(toRecord),
-      events.map((event) => ({ 'switchboard.event.type': event.type, ...businessAttributes(event.data) })),
-    );
+    const { inserted } = await this.insert(manager, events.map(toRecord), eventAttributes(events));
+    return inserted;
   }
 
   async enqueue(manager: EntityManager, records: OutboxRecord[]): Promise<string[]> {
-    return this.insert(manager, records, []);
+    const { inserted } = await this.insert(manager, records, []);
+    return inserted;
+  }
+
+  /**
+   * One statement, one round trip, no transaction around it: `guard` (an INSERT ... RETURNING, say a
+   * ledger row) runs first, and the events are enqueued only if it returned a row. Returns whether
+   * it did, and the event ids inserted.
+   */
+  async enqueueEventsIf(
+    manager: EntityManager,
+    guard: GuardStatement,
+    events: CloudEvent[],
+  ): Promise<{ guarded: boolean; inserted: string[] }> {
+    const { inserted, guarded } = await this.insert(
+      manager,
+      events.map(toRecord),
+      eventAttributes(events),
+      guard,
+    );
+    return { inserted, guarded: guarded ?? false };
   }
 
   /**
@@ -49,8 +66,9 @@ export class OutboxWriter {
     manager: EntityManager,
     unspanned: OutboxRecord[],
     attributes: Attributes[],
-  ): Promise<string[]> {
-    if (unspanned.length === 0) return [];
+    guard?: GuardStatement,
+  ): Promise<{ inserted: string[]; guarded?: boolean }> {
+    if (unspanned.length === 0) return { inserted: [] };
     const spans = unspanned.map((record, index) =>
       record.headers.traceparent ? startCreateSpan(record, attributes[index]) : null,
     );
@@ -61,14 +79,20 @@ export class OutboxWriter {
         : record;
     });
     try {
-      return await this.write(manager, records);
+      const written = await this.write(manager, records, guard);
+      if (written.inserted.length > 0) afterOutboxWrite(manager.connection, manager.queryRunner, this.schema);
+      return written;
     } finally {
       for (const created of spans) created?.span.end();
     }
   }
 
-  private async write(manager: EntityManager, records: OutboxRecord[]): Promise<string[]> {
-    const params: unknown[] = [];
+  private async write(
+    manager: EntityManager,
+    records: OutboxRecord[],
+    guard?: GuardStatement,
+  ): Promise<{ inserted: string[]; guarded?: boolean }> {
+    const params: unknown[] = [...(guard?.params ?? [])];
     const values = records.map((record) => {
       const base = params.length;
       params.push(
@@ -81,16 +105,44 @@ export class OutboxWriter {
       );
       return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6}::jsonb)`;
     });
-    const rows: Array<{ id: string }> = await manager.query(
-      `INSERT INTO ${this.table} (id, topic, message_key, event_type, payload, headers)
-       VALUES ${values.join(', ')}
-       ON CONFLICT (id) DO NOTHING
-       RETURNING id`,
+    const columns = 'id, topic, message_key, event_type, payload, headers';
+    if (!guard) {
+      const rows: Array<{ id: string }> = await manager.query(
+        `INSERT INTO ${this.table} (${columns})
+         VALUES ${values.join(', ')}
+         ON CONFLICT (id) DO NOTHING
+         RETURNING id`,
+        params,
+      );
+      return { inserted: rows.map((row) => row.id) };
+    }
+    // Data-modifying CTEs all run, referenced or not; the outbox rows are filtered on the guard's.
+    const [row]: Array<{ guarded: boolean; inserted: string[] }> = await manager.query(
+      `WITH guard AS (${guard.sql}),
+       outbox AS (
+         INSERT INTO ${this.table} (${columns})
+         SELECT v.id::uuid, v.topic, v.message_key, v.event_type, v.payload, v.headers::jsonb
+         FROM (VALUES ${values.join(', ')}) AS v(${columns})
+         WHERE EXISTS (SELECT 1 FROM guard)
+         ON CONFLICT (id) DO NOTHING
+         RETURNING id
+       )
+       SELECT EXISTS (SELECT 1 FROM guard) AS guarded,
+         coalesce((SELECT array_agg(id::text) FROM outbox), '{}') AS inserted`,
       params,
     );
-    if (rows.length > 0) afterOutboxWrite(manager.connection, manager.queryRunner, this.schema);
-    return rows.map((row) => row.id);
+    return { guarded: row.guarded, inserted: row.inserted };
   }
+}
+
+/** A statement that returns rows (INSERT ... RETURNING) with its parameters, $1 upwards. */
+export interface GuardStatement {
+  sql: string;
+  params: unknown[];
+}
+
+function eventAttributes(events: CloudEvent[]): Attributes[] {
+  return events.map((event) => ({ 'switchboard.event.type': event.type, ...businessAttributes(event.data) }));
 }
 
 function toRecord(event: CloudEvent): OutboxRecord {
