@@ -69,6 +69,8 @@ async function templateRecord(): Promise<OutboxRecord> {
       captured = params;
       return Promise.resolve([{ id: ID }]);
     },
+    // The writer wakes the relay after a write; nothing is listening here.
+    dataSource: { subscribers: [], query: () => Promise.resolve([]) },
   } as unknown as EntityManager;
   await new OutboxWriter('ingest').enqueueEvents(manager, [event]);
   const [id, topic, key, type, payload, headers] = captured as string[];

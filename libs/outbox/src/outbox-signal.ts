@@ -66,7 +66,7 @@ class OutboxCommitSubscriber implements EntitySubscriberInterface {
     const schemas = pending.get(event.queryRunner);
     if (!schemas) return;
     pending.delete(event.queryRunner);
-    for (const schema of schemas) outboxCommitted(event.queryRunner.connection, schema);
+    for (const schema of schemas) outboxCommitted(event.queryRunner.dataSource, schema);
   }
 
   afterTransactionRollback(event: { queryRunner: QueryRunner }): void {

@@ -80,7 +80,7 @@ export class OutboxWriter {
     });
     try {
       const written = await this.write(manager, records, guard);
-      if (written.inserted.length > 0) afterOutboxWrite(manager.connection, manager.queryRunner, this.schema);
+      if (written.inserted.length > 0) afterOutboxWrite(manager.dataSource, manager.queryRunner, this.schema);
       return written;
     } finally {
       for (const created of spans) created?.span.end();
