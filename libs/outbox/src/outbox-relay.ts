@@ -173,50 +173,80 @@ export class OutboxRelay {
     }
   }
 
-  /** Publishes every pending row, batch after batch; returns how many were published. */
+  /**
+   * Publishes every pending row, batch after batch; returns how many were published. While Kafka
+   * acknowledges one batch, the connection marks the batch before it and reads the one after it,
+   * so Kafka and PostgreSQL work at the same time. A batch is still published only once the one
+   * before it was acknowledged (per-key order), and marked only after its own acknowledgement.
+   */
   private async drain(): Promise<number> {
     const client = this.client;
     if (!client) return 0;
     let total = 0;
-    for (;;) {
-      if (Date.now() >= this.stopDeadline) return total;
-      this.notified = false;
-      const { rows } = await client.query<OutboxRow>(
-        `SELECT position, topic, message_key, payload, headers FROM ${this.table}
-         WHERE published_at IS NULL ORDER BY position LIMIT $1`,
-        [this.batchSize],
-      );
-      if (rows.length === 0) return total;
-      // One `publish` span per message, in the trace its row carries; Kafka gets that span's context.
-      const spans = rows.map((row) =>
-        startPublishSpan({
-          id: row.headers.ce_id,
-          topic: row.topic,
-          key: row.message_key,
-          headers: row.headers,
-        }),
-      );
-      const messages = rows.map((row, index) => ({
+    this.notified = false;
+    // The connection runs one query at a time: each step starts once the one before it is done.
+    let marking: Promise<void> = Promise.resolve();
+    let rows = await this.read(client, null);
+    while (rows.length > 0 && Date.now() < this.stopDeadline) {
+      const batch = rows;
+      const publishing = this.publish(batch);
+      // Rows after this batch; rows committed meanwhile below it are read by the next drain.
+      const after = batch.length === this.batchSize ? batch[batch.length - 1].position : null;
+      const reading = marking.then(() => (after === null ? [] : this.read(client, after)));
+      // A failed publish ends the drain; what runs beside it must not become an unhandled rejection.
+      reading.catch(() => undefined);
+      const messages = await publishing;
+      rows = await reading;
+      marking = client
+        .query(`UPDATE ${this.table} SET published_at = now() WHERE position = ANY($1::bigint[])`, [
+          batch.map((row) => row.position),
+        ])
+        .then(() => {
+          this.options.onPublished?.(messages);
+          total += batch.length;
+        });
+      marking.catch(() => undefined);
+    }
+    await marking;
+    return total;
+  }
+
+  /** The next pending rows in position order, after `after` when given. */
+  private async read(client: Client, after: string | null): Promise<OutboxRow[]> {
+    const { rows } = await client.query<OutboxRow>(
+      `SELECT position, topic, message_key, payload, headers FROM ${this.table}
+       WHERE published_at IS NULL AND ($2::bigint IS NULL OR position > $2::bigint)
+       ORDER BY position LIMIT $1`,
+      [this.batchSize, after],
+    );
+    return rows;
+  }
+
+  /** One `publish` span per message, in the trace its row carries; Kafka gets that span's context. */
+  private async publish(rows: OutboxRow[]): Promise<OutboundMessage[]> {
+    const spans = rows.map((row) =>
+      startPublishSpan({
+        id: row.headers.ce_id,
         topic: row.topic,
         key: row.message_key,
-        value: row.payload,
-        headers: { ...row.headers, ...spans[index].headers },
-      }));
-      try {
-        await this.options.publisher.publish(messages);
-      } catch (error) {
-        for (const { span } of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
-        throw error;
-      } finally {
-        for (const { span } of spans) span.end();
-      }
-      await client.query(`UPDATE ${this.table} SET published_at = now() WHERE position = ANY($1::bigint[])`, [
-        rows.map((row) => row.position),
-      ]);
-      this.options.onPublished?.(messages);
-      total += rows.length;
-      if (rows.length < this.batchSize) return total;
+        headers: row.headers,
+      }),
+    );
+    const messages = rows.map((row, index) => ({
+      topic: row.topic,
+      key: row.message_key,
+      value: row.payload,
+      headers: { ...row.headers, ...spans[index].headers },
+    }));
+    try {
+      await this.options.publisher.publish(messages);
+    } catch (error) {
+      for (const { span } of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
+      throw error;
+    } finally {
+      for (const { span } of spans) span.end();
     }
+    return messages;
   }
 
   private async sweepIfDue(): Promise<void> {
