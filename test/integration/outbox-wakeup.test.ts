@@ -45,6 +45,16 @@ describe('outbox wake-up after commit, without a NOTIFY in the transaction', () 
     return rows[0].n;
   };
 
+  /** A connection listening on the outbox's channel, as a relay in another process would. */
+  const listen = async () => {
+    const listener = new Client({ connectionString: databaseUrl() });
+    await listener.connect();
+    const notifications: string[] = [];
+    listener.on('notification', (message) => notifications.push(message.channel));
+    await listener.query(`LISTEN ${outboxChannel(schema)}`);
+    return { listener, notifications };
+  };
+
   beforeAll(async () => {
     const admin = new Client({ connectionString: databaseUrl() });
     await admin.connect();
@@ -79,11 +89,7 @@ describe('outbox wake-up after commit, without a NOTIFY in the transaction', () 
   });
 
   it('with no active relay in this process, notifies after the commit, never inside it', async () => {
-    const listener = new Client({ connectionString: databaseUrl() });
-    await listener.connect();
-    const notifications: string[] = [];
-    listener.on('notification', (message) => notifications.push(message.channel));
-    await listener.query(`LISTEN ${outboxChannel(schema)}`);
+    const { listener, notifications } = await listen();
     try {
       // A transaction that notified would hold the lock: it is still open while this one waits.
       let sawNotificationBeforeCommit = false;
@@ -113,11 +119,7 @@ describe('outbox wake-up after commit, without a NOTIFY in the transaction', () 
     relay.start();
     await eventually(() => expect(relay!.status).toBe('active'));
     await eventually(async () => expect(await pending()).toBe(0));
-    const listener = new Client({ connectionString: databaseUrl() });
-    await listener.connect();
-    const notifications: string[] = [];
-    listener.on('notification', (message) => notifications.push(message.channel));
-    await listener.query(`LISTEN ${outboxChannel(schema)}`);
+    const { listener, notifications } = await listen();
     try {
       for (let round = 0; round < 3; round += 1) {
         const committedAt = Date.now();
@@ -133,11 +135,7 @@ describe('outbox wake-up after commit, without a NOTIFY in the transaction', () 
   });
 
   it('a rolled-back write wakes nobody', async () => {
-    const listener = new Client({ connectionString: databaseUrl() });
-    await listener.connect();
-    const notifications: string[] = [];
-    listener.on('notification', (message) => notifications.push(message.channel));
-    await listener.query(`LISTEN ${outboxChannel(schema)}`);
+    const { listener, notifications } = await listen();
     await relay?.stop();
     relay = undefined;
     try {
