@@ -12,7 +12,8 @@
 # DATABASE_URL set   -> that database is used, the local server is not touched.
 # Otherwise Kafka runs from the jars resolved by deploy/kafka/pom.xml, state in .stack/kafka/,
 # on 127.0.0.1:9092 (controller 127.0.0.1:9093); PostgreSQL is the machine's cluster on 127.0.0.1:5432
-# with the databases switchboard and switchboard_test (created when missing, never dropped).
+# with the databases switchboard and switchboard_test (created when missing, never dropped here;
+# `npm test` recreates switchboard_test, its own, at the start of every run).
 # Zipkin runs from the jar resolved by deploy/zipkin/pom.xml (in-memory storage, state in .stack/zipkin/);
 # a Zipkin already answering on 127.0.0.1:9411 is used as it is.
 set -euo pipefail
