@@ -45,6 +45,7 @@ export { ContractViolation, inheritedNameErrors, validatePayload, type FieldErro
 export {
   CloudEventEnvelope,
   buildCloudEvent,
+  composeCloudEvent,
   exampleCloudEvent,
   parseCloudEvent,
   type CloudEvent,

@@ -120,7 +120,7 @@ export function validatePayload<T extends EventType>(type: T, data: unknown): Ev
  * Set in the test suites (CONTRACTS_CROSS_CHECK=true, inherited by the services they start): every
  * value is also validated by class-validator, and a disagreement with the compiled validator throws.
  */
-const CROSS_CHECK = process.env.CONTRACTS_CROSS_CHECK === 'true';
+export const CROSS_CHECK = process.env.CONTRACTS_CROSS_CHECK === 'true';
 
 export class ValidatorDisagreement extends Error {
   override readonly name = 'ValidatorDisagreement';

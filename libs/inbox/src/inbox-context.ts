@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from '@opentelemetry/api';
 import type { EntityManager } from 'typeorm';
 
-import { buildCloudEvent, type CloudEvent, type EventMap, type EventType } from '@switchboard/contracts';
+import { composeCloudEvent, type CloudEvent, type EventMap, type EventType } from '@switchboard/contracts';
 import type { OutboxWriter } from '@switchboard/outbox';
 import { traceHeaders } from '@switchboard/telemetry';
 
@@ -23,7 +23,7 @@ export class InboxContext {
 
   /** Enqueues a result event in the handler's transaction; it is published only if the effect commits. */
   async publish<T extends EventType>(type: T, data: EventMap[T]): Promise<CloudEvent<T>> {
-    const event = buildCloudEvent({
+    const event = composeCloudEvent({
       id: randomUUID(),
       source: this.source,
       type,

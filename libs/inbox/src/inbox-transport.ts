@@ -1,4 +1,4 @@
-import { type CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
 import { SpanStatusCode, context, type Span } from '@opentelemetry/api';
 import { lastValueFrom } from 'rxjs';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -11,6 +11,7 @@ import { businessAttributes, startProcessSpan, startReceiveSpan } from '@switchb
 
 import { REPLAYED_FROM_HEADER, deadLetterRecord, type DeadLetterClass, type Rejection } from './dead-letter';
 import { EventRejected } from './event-rejected';
+import { CHUNK_HANDLER, ChunkContext } from './chunk-context';
 import { InboxContext } from './inbox-context';
 import { inboxMetrics } from './inbox.metrics';
 import { isTransient } from './transient-errors';
@@ -68,7 +69,7 @@ export interface RetryPolicy {
 }
 
 /**
- * A Nest microservice transport that keeps the `@EventPattern` handler model and adds what the
+ * A Nest microservice transport that keeps the Nest handler model and adds what the
  * built-in Kafka transport lacks: batches applied in one transaction with an inbox (exactly-once
  * effects), offsets committed only after that transaction (the client heartbeats on its own during
  * long batches), and a
@@ -78,6 +79,11 @@ export interface RetryPolicy {
  * chunk is rolled back and replayed with a savepoint per event, so only the failing ones are
  * dead-lettered and the others still apply. Transient failures (database or network) roll back and
  * are retried by the consumer, without committing offsets.
+ *
+ * Two handler forms: `@ChunkPattern` (the default for new flows) is called once per chunk with all
+ * its new events and writes each table in one statement; `@EventPattern` is called per event with
+ * an InboxContext, for an event whose effect depends on the one before it in a way one statement
+ * cannot express.
  */
 export class InboxTransport extends Server implements CustomTransportStrategy {
   private readonly inboxTable: string;
@@ -306,6 +312,7 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
       const outcomes = await this.options.dataSource.transaction(async (manager) => {
         const fresh = await this.claim(manager, deliveries);
         const counted: Array<[Delivery, 'applied' | 'duplicate']> = [];
+        const toApply: Delivery[] = [];
         for (const delivery of deliveries) {
           // `delete` also drops a second copy of the same event inside one chunk.
           if (!fresh.delete(delivery.inboxId)) {
@@ -313,13 +320,24 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
             continue;
           }
           if (delivery.rejection) throw new ChunkNeedsIsolation();
-          try {
-            await this.invoke(manager, delivery);
-          } catch (error) {
-            failed = { delivery, error };
-            throw error;
-          }
+          toApply.push(delivery);
           counted.push([delivery, 'applied']);
+        }
+        if (toApply.length > 0) {
+          const handler = this.handlerFor(toApply[0].message.topic);
+          if (isChunkHandler(handler)) {
+            // Which event failed is unknown: the isolated pass calls the handler with each alone.
+            await this.invokeChunk(manager, handler, toApply);
+          } else {
+            for (const delivery of toApply) {
+              try {
+                await this.invokeOne(manager, handler, delivery);
+              } catch (error) {
+                failed = { delivery, error };
+                throw error;
+              }
+            }
+          }
         }
         await this.forgetAttempts(manager, deliveries);
         return counted;
@@ -412,7 +430,9 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
   ): Promise<Rejection | DownstreamError | null> {
     await manager.query('SAVEPOINT inbox_event');
     try {
-      await this.invoke(manager, delivery);
+      const handler = this.handlerFor(delivery.message.topic);
+      if (isChunkHandler(handler)) await this.invokeChunk(manager, handler, [delivery]);
+      else await this.invokeOne(manager, handler, delivery);
       await manager.query('RELEASE SAVEPOINT inbox_event');
       return null;
     } catch (error) {
@@ -490,12 +510,17 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
     return new Set(rows.map((row) => row.id));
   }
 
-  private async invoke(manager: EntityManager, delivery: Delivery): Promise<void> {
+  private handlerFor(topic: string): MessageHandler {
+    const handler = this.getHandlerByPattern(topic);
+    if (!handler) throw new EventRejected('no_handler', `No handler for topic ${topic}`);
+    return handler;
+  }
+
+  /** The `process` span of one event: a child of the trace it carries, linked to its batch. */
+  private startEventSpan(delivery: Delivery) {
     const event = delivery.event!;
     const { message } = delivery;
-    const handler = this.getHandlerByPattern(message.topic);
-    if (!handler) throw new EventRejected('no_handler', `No handler for topic ${message.topic}`);
-    const { span, context: active } = startProcessSpan(
+    return startProcessSpan(
       message,
       {
         'messaging.consumer.group.name': this.options.consumerGroup,
@@ -507,6 +532,16 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
       },
       delivery.batchSpan,
     );
+  }
+
+  private async invokeOne(
+    manager: EntityManager,
+    handler: MessageHandler,
+    delivery: Delivery,
+  ): Promise<void> {
+    const event = delivery.event!;
+    const { message } = delivery;
+    const { span, context: active } = this.startEventSpan(delivery);
     const started = process.hrtime.bigint();
     try {
       await context.with(active, async () => {
@@ -532,6 +567,48 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
         Number(process.hrtime.bigint() - started) / 1e9,
       );
       span.end();
+    }
+  }
+
+  /**
+   * One call of a chunk handler. Each event keeps its own `process` span (its trace goes on into
+   * the result events); the chunk's statements are children of the batch's `receive` span, so a
+   * trace shows one span per statement of the chunk rather than per event.
+   */
+  private async invokeChunk(
+    manager: EntityManager,
+    handler: MessageHandler,
+    deliveries: Delivery[],
+  ): Promise<void> {
+    const spans = deliveries.map((delivery) => this.startEventSpan(delivery));
+    const traces = new Map(deliveries.map((delivery, index) => [delivery.event!.id, spans[index].context]));
+    const started = process.hrtime.bigint();
+    try {
+      const chunk = new ChunkContext(manager, this.options.outbox, this.options.source, traces);
+      const events = deliveries.map((delivery) => delivery.event!);
+      await lastValueFrom(this.transformToObservable(await handler(events, chunk)), {
+        defaultValue: undefined,
+      });
+    } catch (error) {
+      for (const { span } of spans) {
+        if (deliveries.length === 1) {
+          span.recordException(error instanceof Error ? error : String(error));
+          span.setStatus({ code: SpanStatusCode.ERROR });
+        } else {
+          // Not this event's failure (yet): the chunk is retried one event at a time.
+          span.addEvent('chunk rolled back, retried one event at a time');
+        }
+      }
+      throw error;
+    } finally {
+      // The chunk's time, shared: the histogram stays "seconds of handler per event".
+      const share = Number(process.hrtime.bigint() - started) / 1e9 / deliveries.length;
+      for (const delivery of deliveries)
+        inboxMetrics.duration.observe(
+          { group: this.options.consumerGroup, type: delivery.event!.type },
+          share,
+        );
+      for (const { span } of spans) span.end();
     }
   }
 
@@ -561,6 +638,10 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
       return { message, inboxId: id, event: null, rejection: toRejection(error) };
     }
   }
+}
+
+function isChunkHandler(handler: MessageHandler): boolean {
+  return (handler.extras as Record<string, unknown> | undefined)?.[CHUNK_HANDLER] === true;
 }
 
 function toRejection(error: unknown): Rejection {

@@ -5,3 +5,4 @@ export { RethrowRpcErrorsFilter } from './rethrow-rpc-errors.filter';
 export { InboxTables1763860000001 } from './migrations/1763860000001-InboxTables';
 export { InboxAttempts1763860000002 } from './migrations/1763860000002-InboxAttempts';
 export { DeadLetter, REPLAYED_FROM_HEADER } from './dead-letter';
+export { ChunkContext, ChunkPattern, firstOfEach, type ResultOf } from './chunk-context';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { EntityManager } from 'typeorm';
 
-import { buildCloudEvent } from '@switchboard/contracts';
+import { composeCloudEvent } from '@switchboard/contracts';
 import type { OutboxWriter } from '@switchboard/outbox';
 
 import type { SyncSink } from './sync.types';
@@ -13,7 +13,7 @@ export const CUSTOMER_SYNC_SOURCE = 'switchboard/customer-sync';
 export function outboxSink(outbox: OutboxWriter, m: EntityManager): SyncSink {
   return {
     publish: async (type, data) => {
-      const event = buildCloudEvent({ id: randomUUID(), source: CUSTOMER_SYNC_SOURCE, type, data });
+      const event = composeCloudEvent({ id: randomUUID(), source: CUSTOMER_SYNC_SOURCE, type, data });
       await outbox.enqueueEvents(m, [event]);
       return event;
     },

@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 
 import type { CloudEvent, CustomerSyncedV1, DealWonV1 } from '@switchboard/contracts';
 import type { DownstreamConnector } from '@switchboard/connectors';
-import { EventRejected, type InboxContext } from '@switchboard/inbox';
+import { EventRejected, firstOfEach, type InboxContext } from '@switchboard/inbox';
 import { DOWNSTREAM_CONNECTOR } from '@switchboard/platform';
 
 import { customerSyncEvents } from './customer-sync.metrics';
@@ -27,38 +27,69 @@ export class CustomersService {
   }
 
   /**
-   * The ERP customer a deal is sold to. A prospect (or an account the ERP does not know yet) is
-   * created once, keyed by its CRM account id: concurrent deals of the same new account race on
-   * the unique key and all end up on the same customer.
+   * The ERP customer each deal is sold to, by deal id. A prospect (or an account the ERP does not
+   * know yet) is created once, keyed by its CRM account id, by the first deal of it: concurrent
+   * deals of the same new account race on the unique key and all end up on the same customer.
    */
-  async resolveForDeal(
+  async resolveForDeals(
     manager: EntityManager,
-    deal: DealWonV1,
-  ): Promise<{ customerNumber: string; created: boolean }> {
-    const { account } = deal;
+    deals: DealWonV1[],
+  ): Promise<Map<string, { customerNumber: string; created: boolean }>> {
+    const resolved = new Map<string, { customerNumber: string; created: boolean }>();
     // In real mode the sale goes to the party coded with the CRM account id whatever number the CRM
     // holds, so that party is the customer reported.
-    if (!this.partyCodes && !account.isProspect && account.erpCustomerNumber) {
-      return { customerNumber: account.erpCustomerNumber, created: false };
+    const known = (deal: DealWonV1) =>
+      !this.partyCodes && !deal.account.isProspect && deal.account.erpCustomerNumber;
+    for (const deal of deals) {
+      if (known(deal))
+        resolved.set(deal.dealId, { customerNumber: deal.account.erpCustomerNumber!, created: false });
     }
-    const inserted: Array<{ customer_number: string }> = await manager.query(
+    const promoting = firstOfEach(
+      deals.filter((deal) => !known(deal)),
+      (deal) => deal.account.crmAccountId,
+    );
+    if (promoting.length === 0) return resolved;
+    const created: Array<{ crm_account_id: string; customer_number: string }> = await manager.query(
       `INSERT INTO erp_customer (customer_number, crm_account_id, name, email, vat_number, country, promoted_from_deal_id)
-       VALUES (COALESCE($7, 'C' || lpad(nextval('erp_customer_number_seq')::text, 8, '0')), $1, $2, $3, $4, $5, $6)
+       SELECT COALESCE(party_code, 'C' || lpad(nextval('erp_customer_number_seq')::text, 8, '0')),
+         crm_account_id, name, email, vat_number, country, promoted_from_deal_id
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+         AS i(crm_account_id, name, email, vat_number, country, promoted_from_deal_id, party_code)
        ON CONFLICT (crm_account_id) DO NOTHING
-       RETURNING customer_number`,
+       RETURNING crm_account_id, customer_number`,
       [
-        account.crmAccountId,
-        account.name,
-        account.email,
-        account.vatNumber ?? null,
-        account.country ?? null,
-        deal.dealId,
-        this.partyCodes ? account.crmAccountId : null,
+        promoting.map((deal) => deal.account.crmAccountId),
+        promoting.map((deal) => deal.account.name),
+        promoting.map((deal) => deal.account.email),
+        promoting.map((deal) => deal.account.vatNumber ?? null),
+        promoting.map((deal) => deal.account.country ?? null),
+        promoting.map((deal) => deal.dealId),
+        promoting.map((deal) => (this.partyCodes ? deal.account.crmAccountId : null)),
       ],
     );
-    if (inserted[0]) return { customerNumber: inserted[0].customer_number, created: true };
-    const existing = await manager.findOneByOrFail(ErpCustomer, { crmAccountId: account.crmAccountId });
-    return { customerNumber: existing.customerNumber, created: false };
+    const numbers = new Map(created.map((row) => [row.crm_account_id, row.customer_number]));
+    const existing = promoting.filter((deal) => !numbers.has(deal.account.crmAccountId));
+    if (existing.length > 0) {
+      // A statement of its own: an account a concurrent transaction just created is visible only
+      // to a snapshot taken after the insert above waited for that transaction.
+      const rows: Array<{ crm_account_id: string; customer_number: string }> = await manager.query(
+        'SELECT crm_account_id, customer_number FROM erp_customer WHERE crm_account_id = ANY($1::text[])',
+        [existing.map((deal) => deal.account.crmAccountId)],
+      );
+      for (const row of rows) numbers.set(row.crm_account_id, row.customer_number);
+    }
+    const createdAccounts = new Set(created.map((row) => row.crm_account_id));
+    const creators = new Set(
+      promoting.filter((deal) => createdAccounts.has(deal.account.crmAccountId)).map((deal) => deal.dealId),
+    );
+    for (const deal of deals) {
+      if (resolved.has(deal.dealId)) continue;
+      const customerNumber = numbers.get(deal.account.crmAccountId);
+      if (!customerNumber) throw new Error(`No ERP customer for CRM account ${deal.account.crmAccountId}`);
+      // Only the deal that created the customer reports it as created.
+      resolved.set(deal.dealId, { customerNumber, created: creators.has(deal.dealId) });
+    }
+    return resolved;
   }
 
   /**

@@ -7,19 +7,23 @@ import { ItemMapping } from './item-mapping.entity';
 
 @Injectable()
 export class ItemMappingsService {
-  /** Maps every CRM product of a deal, or rejects the whole deal naming the unmapped products. */
+  /**
+   * Maps every CRM product of the deals in one lookup, or rejects the first deal that has an
+   * unmapped product, naming its unmapped lines.
+   */
   async itemCodesFor(
     manager: EntityManager,
-    lines: Array<{ crmProductId: string }>,
+    deals: Array<{ dealId: string; lines: Array<{ crmProductId: string }> }>,
   ): Promise<Map<string, string>> {
-    const productIds = [...new Set(lines.map((line) => line.crmProductId))];
+    const productIds = [...new Set(deals.flatMap((deal) => deal.lines.map((line) => line.crmProductId)))];
     const mappings = await manager.findBy(ItemMapping, { crmProductId: In(productIds) });
     const codes = new Map(mappings.map((mapping) => [mapping.crmProductId, mapping.itemCode]));
-    const unmapped = productIds.filter((id) => !codes.has(id));
-    if (unmapped.length > 0) {
+    for (const { dealId, lines } of deals) {
+      const unmapped = [...new Set(lines.map((line) => line.crmProductId))].filter((id) => !codes.has(id));
+      if (unmapped.length === 0) continue;
       throw new EventRejected(
         'unmapped_product',
-        `CRM product(s) without an ERP item mapping: ${unmapped.join(', ')}`,
+        `CRM product(s) without an ERP item mapping: ${unmapped.join(', ')} (deal ${dealId})`,
         lines.flatMap((line, index) =>
           codes.has(line.crmProductId)
             ? []

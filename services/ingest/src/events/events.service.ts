@@ -11,7 +11,7 @@ import type { DataSource } from 'typeorm';
 import {
   ContractViolation,
   EVENT_CATALOG,
-  buildCloudEvent,
+  composeCloudEvent,
   inheritedNameErrors,
   nameBasedUuid,
   topicOf,
@@ -77,7 +77,7 @@ export class EventsService {
       ...businessAttributes(data),
     });
     const bodySha256 = createHash('sha256').update(rawBody).digest('hex');
-    const event = buildCloudEvent({
+    const event = composeCloudEvent({
       id,
       source,
       type: request.type,

@@ -1,8 +1,8 @@
 import { Controller } from '@nestjs/common';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { Ctx, Payload } from '@nestjs/microservices';
 
 import { Topic, type CloudEvent } from '@switchboard/contracts';
-import type { InboxContext } from '@switchboard/inbox';
+import { ChunkPattern, type ChunkContext } from '@switchboard/inbox';
 
 import { SegmentsService } from './segments.service';
 
@@ -10,8 +10,8 @@ import { SegmentsService } from './segments.service';
 export class DealWonConsumer {
   constructor(private readonly segments: SegmentsService) {}
 
-  @EventPattern<string>(Topic.deal_won)
-  onDealWon(@Payload() event: CloudEvent<'deal_won'>, @Ctx() ctx: InboxContext): Promise<void> {
-    return this.segments.promoteToCustomer(event, ctx);
+  @ChunkPattern(Topic.deal_won)
+  onDealWon(@Payload() events: Array<CloudEvent<'deal_won'>>, @Ctx() chunk: ChunkContext): Promise<void> {
+    return this.segments.promoteToCustomer(events, chunk);
   }
 }

@@ -1,8 +1,8 @@
 import { Controller } from '@nestjs/common';
-import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { Ctx, Payload } from '@nestjs/microservices';
 
 import { Topic, type CloudEvent } from '@switchboard/contracts';
-import type { InboxContext } from '@switchboard/inbox';
+import { ChunkPattern, type ChunkContext } from '@switchboard/inbox';
 
 import { OnboardingTicketsService } from './onboarding-tickets.service';
 
@@ -10,8 +10,8 @@ import { OnboardingTicketsService } from './onboarding-tickets.service';
 export class DealWonConsumer {
   constructor(private readonly tickets: OnboardingTicketsService) {}
 
-  @EventPattern<string>(Topic.deal_won)
-  onDealWon(@Payload() event: CloudEvent<'deal_won'>, @Ctx() ctx: InboxContext): Promise<void> {
-    return this.tickets.openForDeal(event, ctx);
+  @ChunkPattern(Topic.deal_won)
+  onDealWon(@Payload() events: Array<CloudEvent<'deal_won'>>, @Ctx() chunk: ChunkContext): Promise<void> {
+    return this.tickets.openForDeals(events, chunk);
   }
 }
