@@ -175,6 +175,11 @@ describe('tracing: one deal_won is one trace across every service', () => {
       );
       expect(sql.length).toBeGreaterThan(0);
     }
+    // Transaction control (BEGIN, COMMIT, SAVEPOINT) is not traced: it costs a span per statement
+    // and says nothing the statements do not.
+    expect(
+      spans.filter((span) => /^pg\.query:(begin|start|commit|savepoint|release|rollback)\b/i.test(span.name)),
+    ).toEqual([]);
 
     // The trace can be found by the deal id.
     const search = await fetch(

@@ -43,9 +43,26 @@ export class ChunkContext {
     private readonly traces: ReadonlyMap<string, Context>,
   ) {}
 
-  /** Runs `work` on behalf of one event (a downstream call): its spans join that event's trace. */
-  within<R>(event: CloudEvent, work: () => Promise<R>): Promise<R> {
-    return context.with(this.traces.get(event.id) ?? context.active(), work);
+  private failure: { event: CloudEvent; error: unknown } | null = null;
+
+  /**
+   * Runs `work` on behalf of one event (a downstream call): its spans join that event's trace, and
+   * an error it throws is that event's, so the transport parks or dead-letters that event without
+   * calling it again, and replays only the others one at a time.
+   */
+  async within<R>(event: CloudEvent, work: () => Promise<R>): Promise<R> {
+    try {
+      return await context.with(this.traces.get(event.id) ?? context.active(), work);
+    } catch (error) {
+      this.failure ??= { event, error };
+      throw error;
+    }
+  }
+
+  /** The event whose `within` threw `error`, if it came from one. */
+  failedEvent(error: unknown): CloudEvent | null {
+    const { failure } = this;
+    return failure && failure.error === error ? failure.event : null;
   }
 
   /**

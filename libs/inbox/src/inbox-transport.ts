@@ -326,8 +326,11 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
         if (toApply.length > 0) {
           const handler = this.handlerFor(toApply[0].message.topic);
           if (isChunkHandler(handler)) {
-            // Which event failed is unknown: the isolated pass calls the handler with each alone.
-            await this.invokeChunk(manager, handler, toApply);
+            const culprit = await this.invokeChunk(manager, handler, toApply);
+            if (culprit) {
+              failed = culprit;
+              throw culprit.error;
+            }
           } else {
             for (const delivery of toApply) {
               try {
@@ -431,8 +434,12 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
     await manager.query('SAVEPOINT inbox_event');
     try {
       const handler = this.handlerFor(delivery.message.topic);
-      if (isChunkHandler(handler)) await this.invokeChunk(manager, handler, [delivery]);
-      else await this.invokeOne(manager, handler, delivery);
+      if (isChunkHandler(handler)) {
+        const culprit = await this.invokeChunk(manager, handler, [delivery]);
+        if (culprit) throw culprit.error;
+      } else {
+        await this.invokeOne(manager, handler, delivery);
+      }
       await manager.query('RELEASE SAVEPOINT inbox_event');
       return null;
     } catch (error) {
@@ -571,35 +578,44 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
   }
 
   /**
-   * One call of a chunk handler. Each event keeps its own `process` span (its trace goes on into
-   * the result events); the chunk's statements are children of the batch's `receive` span, so a
-   * trace shows one span per statement of the chunk rather than per event.
+   * One call of a chunk handler; a failure it can pin on one event (thrown inside
+   * `ChunkContext.within`) is returned with that event, any other failure is thrown.
+   *
+   * Each event keeps its own `process` span, and its result events continue its trace. The
+   * chunk's statements are recorded once, in the trace of its first event: a trace shows one span
+   * per statement of the chunk, not per event, and a chunk of one event is traced whole.
    */
   private async invokeChunk(
     manager: EntityManager,
     handler: MessageHandler,
     deliveries: Delivery[],
-  ): Promise<void> {
+  ): Promise<{ delivery: Delivery; error: unknown } | null> {
     const spans = deliveries.map((delivery) => this.startEventSpan(delivery));
     const traces = new Map(deliveries.map((delivery, index) => [delivery.event!.id, spans[index].context]));
+    const chunk = new ChunkContext(manager, this.options.outbox, this.options.source, traces);
     const started = process.hrtime.bigint();
     try {
-      const chunk = new ChunkContext(manager, this.options.outbox, this.options.source, traces);
-      const events = deliveries.map((delivery) => delivery.event!);
-      await lastValueFrom(this.transformToObservable(await handler(events, chunk)), {
-        defaultValue: undefined,
+      await context.with(spans[0].context, async () => {
+        const events = deliveries.map((delivery) => delivery.event!);
+        await lastValueFrom(this.transformToObservable(await handler(events, chunk)), {
+          defaultValue: undefined,
+        });
       });
+      return null;
     } catch (error) {
-      for (const { span } of spans) {
-        if (deliveries.length === 1) {
+      const culprit = chunk.failedEvent(error);
+      const index = culprit ? deliveries.findIndex((delivery) => delivery.event!.id === culprit.id) : -1;
+      spans.forEach(({ span }, at) => {
+        if (at === index || deliveries.length === 1) {
           span.recordException(error instanceof Error ? error : String(error));
           span.setStatus({ code: SpanStatusCode.ERROR });
         } else {
-          // Not this event's failure (yet): the chunk is retried one event at a time.
-          span.addEvent('chunk rolled back, retried one event at a time');
+          // Not this event's failure: it is applied again, on its own.
+          span.addEvent('chunk rolled back, applied again on its own');
         }
-      }
-      throw error;
+      });
+      if (index < 0 || isTransient(error)) throw error;
+      return { delivery: deliveries[index], error };
     } finally {
       // The chunk's time, shared: the histogram stays "seconds of handler per event".
       const share = Number(process.hrtime.bigint() - started) / 1e9 / deliveries.length;

@@ -6,6 +6,8 @@ import type * as HttpInstrumentationModule from '@opentelemetry/instrumentation-
 import type * as PgInstrumentationModule from '@opentelemetry/instrumentation-pg';
 import type * as SdkNodeModule from '@opentelemetry/sdk-node';
 
+import type * as SamplerModule from './sampler';
+
 let sdk: SdkNodeModule.NodeSDK | undefined;
 
 /** Probes and scrapes are not business traffic: a trace per health check would bury the real ones. */
@@ -19,7 +21,8 @@ const UNTRACED_PATHS = /^\/(health|metrics)(\/|\?|$)/;
  * endpoint, sampler, resource attributes, batch processor, `OTEL_SDK_DISABLED`): OTLP is the
  * exporter by default, the local stack sets `OTEL_TRACES_EXPORTER=zipkin`. Only the defaults below
  * are ours, each overridable by its variable: the service name, and no OTel metrics or logs
- * pipeline (metrics are served by `/metrics` for Prometheus, logs are pino JSON on stdout).
+ * pipeline (metrics are served by `/metrics` for Prometheus, logs are pino JSON on stdout). The
+ * sampler is the one OTEL_TRACES_SAMPLER names, without transaction-control spans (sampler.ts).
  */
 export function startTelemetry(serviceName: string): void {
   if (sdk || /^true$/i.test(process.env.OTEL_SDK_DISABLED?.trim() ?? '')) return;
@@ -36,7 +39,10 @@ export function startTelemetry(serviceName: string): void {
   const { PgInstrumentation } =
     require('@opentelemetry/instrumentation-pg') as typeof PgInstrumentationModule;
   /* eslint-enable @typescript-eslint/no-require-imports */
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { WithoutTransactionControl, samplerFromEnv } = require('./sampler') as typeof SamplerModule;
   sdk = new NodeSDK({
+    sampler: new WithoutTransactionControl(samplerFromEnv()),
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (request: IncomingMessage) => UNTRACED_PATHS.test(request.url ?? ''),
