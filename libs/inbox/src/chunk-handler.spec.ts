@@ -1,0 +1,253 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+
+import { DownstreamError } from '@switchboard/connectors';
+import { Topic, exampleCloudEvent, type CloudEvent } from '@switchboard/contracts';
+import type { BatchConsumer, BatchHandler, InboundMessage } from '@switchboard/kafka';
+import type { OutboxRecord, OutboxWriter } from '@switchboard/outbox';
+
+import { CHUNK_HANDLER, ChunkContext } from './chunk-context';
+import { EventRejected } from './event-rejected';
+import { InboxTransport } from './inbox-transport';
+
+/**
+ * The chunk contract against an in-memory stand-in for the inbox tables (the transport's own SQL,
+ * matched by statement) with transactions and savepoints; the suites under test/ run the same
+ * against PostgreSQL and Kafka through the real consumers.
+ */
+class FakeDatabase {
+  inbox = new Map<string, string>();
+  attempts = new Map<string, { chunk_attempts: number; solo_attempts: number }>();
+  /** The effect rows the test handler wrote, by event id. */
+  effects = new Set<string>();
+  deadLetters: OutboxRecord[] = [];
+  effectStatements = 0;
+  private savepoints: Array<ReturnType<FakeDatabase['snapshot']>> = [];
+
+  readonly dataSource = {
+    query: (sql: string, params: unknown[] = []) => Promise.resolve(this.run(sql, params)),
+    transaction: async <T>(work: (manager: EntityManager) => Promise<T>): Promise<T> => {
+      const before = this.snapshot();
+      try {
+        return await work({ query: this.dataSource.query } as unknown as EntityManager);
+      } catch (error) {
+        this.restore(before);
+        throw error;
+      }
+    },
+  } as unknown as DataSource;
+
+  readonly outbox = {
+    enqueue: (_: EntityManager, records: OutboxRecord[]) => {
+      this.deadLetters.push(...records);
+      return Promise.resolve(records.map((record) => record.id));
+    },
+  } as unknown as OutboxWriter;
+
+  private snapshot() {
+    return {
+      inbox: new Map(this.inbox),
+      attempts: new Map([...this.attempts].map(([id, row]) => [id, { ...row }])),
+      effects: new Set(this.effects),
+      deadLetters: [...this.deadLetters],
+    };
+  }
+
+  private restore(state: ReturnType<FakeDatabase['snapshot']>): void {
+    Object.assign(this, state);
+  }
+
+  private run(sql: string, params: unknown[]): unknown[] {
+    if (sql === 'SAVEPOINT inbox_event') this.savepoints.push(this.snapshot());
+    else if (sql === 'RELEASE SAVEPOINT inbox_event') this.savepoints.pop();
+    else if (sql === 'ROLLBACK TO SAVEPOINT inbox_event') this.restore(this.savepoints.pop()!);
+    else if (sql.startsWith('INSERT INTO "inbox_test".inbox_attempt')) {
+      const rows = [];
+      for (let at = 0; at < params.length; at += 4) {
+        const id = params[at] as string;
+        const row = this.attempts.get(id) ?? { chunk_attempts: 0, solo_attempts: 0 };
+        row.chunk_attempts += 1;
+        this.attempts.set(id, row);
+        rows.push({ ...row });
+      }
+      return rows;
+    } else if (sql.includes('SET solo_attempts = solo_attempts + 1')) {
+      const row = this.attempts.get(params[0] as string)!;
+      row.solo_attempts += 1;
+      return [{ solo_attempts: row.solo_attempts }];
+    } else if (sql.startsWith('DELETE FROM "inbox_test".inbox_attempt')) {
+      for (const id of params[0] as string[]) this.attempts.delete(id);
+    } else if (sql.startsWith('INSERT INTO "inbox_test".inbox_message')) {
+      const fresh = [];
+      for (let at = 0; at + 1 < params.length; at += 5) {
+        const id = params[at] as string;
+        if (this.inbox.has(id)) continue;
+        this.inbox.set(id, 'applied');
+        fresh.push({ id });
+      }
+      return fresh;
+    } else if (sql.startsWith('DELETE FROM "inbox_test".inbox_message')) {
+      this.inbox.delete(params[0] as string);
+    } else if (sql.startsWith('UPDATE "inbox_test".inbox_message')) {
+      for (const id of params[0] as string[]) this.inbox.set(id, 'dead_lettered');
+    } else if (sql === 'INSERT effect') {
+      this.effectStatements += 1;
+      for (const id of params[0] as string[]) this.effects.add(id);
+    } else {
+      throw new Error(`unexpected statement: ${sql}`);
+    }
+    return [];
+  }
+}
+
+function deal(key: string): CloudEvent<'deal_won'> {
+  const example = exampleCloudEvent('deal_won');
+  return { ...example, id: randomUUID(), data: { ...example.data, dealId: `D-${key}-${randomUUID()}` } };
+}
+
+function messages(events: Array<CloudEvent<'deal_won'>>, keys: string[]): InboundMessage[] {
+  return events.map((event, index) => ({
+    topic: Topic.deal_won,
+    partition: 0,
+    offset: String(index),
+    key: keys[index],
+    value: Buffer.from(JSON.stringify(event)),
+    headers: {},
+    timestamp: String(Date.now()),
+  }));
+}
+
+/** A transport with one chunk handler; returns what to drive it with and what it recorded. */
+async function transportWith(
+  handle: (events: Array<CloudEvent<'deal_won'>>, chunk: ChunkContext) => Promise<void>,
+) {
+  const db = new FakeDatabase();
+  let run: BatchHandler | undefined;
+  const consumer: BatchConsumer = {
+    connect: () => Promise.resolve(),
+    run: (_topics, handler) => {
+      run = handler;
+      return Promise.resolve();
+    },
+    isConnected: () => true,
+    disconnect: () => Promise.resolve(),
+  };
+  const transport = new InboxTransport({
+    consumerGroup: 'inbox-test',
+    deadLetterTopic: 'inbox-test.dlq',
+    source: 'inbox-test',
+    schema: 'inbox_test',
+    dataSource: db.dataSource,
+    consumer,
+    outbox: db.outbox,
+    retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
+  });
+  const calls: string[][] = [];
+  transport.addHandler(
+    Topic.deal_won,
+    (events: Array<CloudEvent<'deal_won'>>, chunk: ChunkContext) => {
+      calls.push(events.map((event) => event.id));
+      return handle(events, chunk);
+    },
+    true,
+    { [CHUNK_HANDLER]: true },
+  );
+  await new Promise<void>((resolve, reject) =>
+    transport.listen((error) => (error ? reject(new Error(String(error))) : resolve())),
+  );
+  const committed: string[] = [];
+  const deliver = (batch: InboundMessage[]) =>
+    run!(
+      { topic: Topic.deal_won, partition: 0, messages: batch },
+      {
+        commit: (message) => {
+          committed.push(message.offset);
+          return Promise.resolve(true);
+        },
+        isActive: () => true,
+      },
+    );
+  return { db, calls, committed, deliver };
+}
+
+/** The handler's one statement for the whole chunk. */
+const writeEffects = async (events: Array<CloudEvent<'deal_won'>>, chunk: ChunkContext) => {
+  await chunk.manager.query('INSERT effect', [events.map((event) => event.id)]);
+};
+
+describe('InboxTransport with a @ChunkPattern handler', () => {
+  it('calls the handler once per chunk with its new events in partition order, and commits the offset after', async () => {
+    const { db, calls, committed, deliver } = await transportWith(writeEffects);
+    const events = ['a', 'b', 'c', 'd'].map(deal);
+    db.inbox.set(events[1].id, 'applied');
+
+    await deliver(messages(events, ['a', 'b', 'c', 'd']));
+
+    expect(calls).toEqual([[events[0].id, events[2].id, events[3].id]]);
+    expect(db.effectStatements).toBe(1);
+    expect([...db.effects]).toEqual([events[0].id, events[2].id, events[3].id]);
+    expect(committed).toEqual(['3']);
+  });
+
+  it('gives a second copy of one event in the chunk to the handler once', async () => {
+    const { calls, deliver } = await transportWith(writeEffects);
+    const event = deal('a');
+
+    await deliver(messages([event, event], ['a', 'a']));
+
+    expect(calls).toEqual([[event.id]]);
+  });
+
+  it('dead-letters a rejected event alone: the chunk is applied again one event at a time', async () => {
+    const events = ['a', 'b', 'c'].map(deal);
+    const { db, calls, committed, deliver } = await transportWith(async (chunk, context) => {
+      if (chunk.some((event) => event.id === events[1].id))
+        throw new EventRejected('unmapped_product', 'SKU-9 has no ERP item mapping');
+      await writeEffects(chunk, context);
+    });
+
+    await deliver(messages(events, ['a', 'b', 'c']));
+
+    expect(calls).toEqual([events.map((event) => event.id), [events[0].id], [events[1].id], [events[2].id]]);
+    expect([...db.effects].sort()).toEqual([events[0].id, events[2].id].sort());
+    expect(db.deadLetters).toHaveLength(1);
+    expect(db.deadLetters[0].headers).toMatchObject({ 'x-dead-letter-code': 'unmapped_product' });
+    expect(db.inbox.get(events[1].id)).toBe('dead_lettered');
+    expect(committed).toEqual(['2']);
+  });
+
+  it('pins a downstream failure inside within() on its event: not called again at once, its key waits, the rest applies', async () => {
+    const events = ['a', 'b', 'c', 'd'].map(deal);
+    const keys = ['a', 'b', 'c', 'b'];
+    const failing = events[1];
+    const downstreamCalls: string[] = [];
+    const { db, calls, committed, deliver } = await transportWith(async (chunk, context) => {
+      for (const event of chunk) {
+        await context.within(event, () => {
+          downstreamCalls.push(event.id);
+          if (event.id === failing.id)
+            return Promise.reject(
+              new DownstreamError('transient', 'erp', 'ERP answered 503', { status: 503 }),
+            );
+          return Promise.resolve();
+        });
+      }
+      await writeEffects(chunk, context);
+    });
+
+    await deliver(messages(events, keys));
+
+    // First pass: the chunk, stopped at the failure. Isolated: a and c again, the failing one not
+    // called, d (same key) parked. Retry: the failing one and d, which fails again and is
+    // dead-lettered (maxAttempts 2), after which d applies.
+    expect(calls[0]).toEqual(events.map((event) => event.id));
+    expect(calls.slice(1, 3)).toEqual([[events[0].id], [events[2].id]]);
+    expect(downstreamCalls.filter((id) => id === failing.id)).toHaveLength(2);
+    expect([...db.effects].sort()).toEqual([events[0].id, events[2].id, events[3].id].sort());
+    expect(db.deadLetters.map((record) => record.headers['x-dead-letter-code'])).toEqual([
+      'retries_exhausted',
+    ]);
+    // The offset waits for the parked key: first up to the event before it, then the whole chunk.
+    expect(committed).toEqual(['0', '3']);
+  });
+});
