@@ -153,7 +153,9 @@ async function transportWith(
     { [CHUNK_HANDLER]: true },
   );
   await new Promise<void>((resolve, reject) =>
-    transport.listen((error) => (error ? reject(new Error(String(error))) : resolve())),
+    transport.listen((error) =>
+      error ? reject(error instanceof Error ? error : new Error('listen failed')) : resolve(),
+    ),
   );
   const committed: string[] = [];
   const deliver = (batch: InboundMessage[]) =>
