@@ -200,6 +200,16 @@ describe('InboxTransport with a @ChunkPattern handler', () => {
     expect(calls).toEqual([[event.id]]);
   });
 
+  it('dead-letters a new poison message at the coordinates of one handled before (the topic was recreated)', async () => {
+    const { db, deliver } = await transportWith(writeEffects);
+    const [poison] = messages([deal('a')], ['a']);
+    await deliver([{ ...poison, value: Buffer.from('{"not json'), timestamp: '1764000000000' }]);
+    await deliver([{ ...poison, value: Buffer.from('{"also not json'), timestamp: '1764700000000' }]);
+
+    expect(db.deadLetters).toHaveLength(2);
+    expect(new Set(db.deadLetters.map((record) => record.id)).size).toBe(2);
+  });
+
   it('dead-letters a rejected event alone: the chunk is applied again one event at a time', async () => {
     const events = ['a', 'b', 'c'].map(deal);
     const { db, calls, committed, deliver } = await transportWith(async (chunk, context) => {

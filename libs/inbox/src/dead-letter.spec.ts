@@ -48,12 +48,26 @@ describe('deadLetterRecord', () => {
     });
   });
 
-  it('derives its id from the message coordinates, so dead-lettering twice publishes once', () => {
+  it('derives its id from the message, so dead-lettering twice publishes once', () => {
     const first = deadLetterRecord('g', 'dlq', message, null, rejection);
     const again = deadLetterRecord('g', 'dlq', message, null, { ...rejection, reason: 'other' });
     const next = deadLetterRecord('g', 'dlq', { ...message, offset: '42' }, null, rejection);
     expect(again.id).toBe(first.id);
     expect(next.id).not.toBe(first.id);
+  });
+
+  it('tells apart another message at the same coordinates (a recreated topic starts at offset 0 again)', () => {
+    const first = deadLetterRecord('g', 'dlq', message, null, rejection);
+    const later = deadLetterRecord('g', 'dlq', { ...message, timestamp: '1764700000000' }, null, rejection);
+    const other = deadLetterRecord(
+      'g',
+      'dlq',
+      { ...message, value: Buffer.from('{"other"') },
+      null,
+      rejection,
+    );
+    expect(later.id).not.toBe(first.id);
+    expect(other.id).not.toBe(first.id);
   });
 
   it('keeps bytes that are not UTF-8 as base64', () => {

@@ -1,10 +1,11 @@
+import { createHash } from 'node:crypto';
+
 import { nameBasedUuid, type FieldError } from '@switchboard/contracts';
 import type { InboundMessage } from '@switchboard/kafka';
 import type { OutboxRecord } from '@switchboard/outbox';
 
 export type DeadLetterClass = 'validation' | 'rejected' | 'transient' | 'unexpected';
 
-/** The body of a dead-letter message: everything needed to understand, fix and replay the original. */
 /**
  * Set on a dead letter published again by an operator (its value: the letter's ref). Only such a
  * message re-runs a dead-lettered event; a plain redelivery of it (a crash, a rewind) is a duplicate,
@@ -12,6 +13,21 @@ export type DeadLetterClass = 'validation' | 'rejected' | 'transient' | 'unexpec
  */
 export const REPLAYED_FROM_HEADER = 'x-replayed-from';
 
+/**
+ * What names one stored Kafka message when its own event id cannot be read: its coordinates, its
+ * timestamp and a hash of its bytes. Coordinates alone repeat: a topic recreated (or a broker
+ * rebuilt) starts its offsets again at 0 while the database keeps the rows of the old ones, and a
+ * new poison message at an old offset would be taken for the one already handled.
+ */
+export function messageIdentity(message: InboundMessage): string {
+  const digest = createHash('sha256')
+    .update(message.value ?? Buffer.alloc(0))
+    .digest('hex')
+    .slice(0, 16);
+  return `${message.topic}/${message.partition}/${message.offset}@${message.timestamp}#${digest}`;
+}
+
+/** The body of a dead-letter message: everything needed to understand, fix and replay the original. */
 export interface DeadLetter {
   consumerGroup: string;
   originalTopic: string;
@@ -42,7 +58,7 @@ export interface Rejection {
 /**
  * Builds the outbox row that carries a dead letter: it commits with the inbox row that marks the
  * event as handled, so a dead letter is never lost nor written twice. Its id is derived from the
- * message coordinates, so dead-lettering the same message again is a no-op.
+ * message's identity, so dead-lettering the same message again is a no-op.
  */
 export function deadLetterRecord(
   consumerGroup: string,
@@ -82,10 +98,7 @@ export function deadLetterRecord(
   };
   if (message.headers.traceparent) headers.traceparent = message.headers.traceparent;
   return {
-    id: nameBasedUuid(
-      'switchboard.dead-letter',
-      `${consumerGroup}/${message.topic}/${message.partition}/${message.offset}`,
-    ),
+    id: nameBasedUuid('switchboard.dead-letter', `${consumerGroup}/${messageIdentity(message)}`),
     topic,
     key: message.key ?? `${message.topic}/${message.partition}`,
     type: 'dead_letter',

@@ -9,7 +9,13 @@ import type { BatchConsumer, BatchControls, InboundMessage, PartitionBatch } fro
 import { quoteIdent, type OutboxWriter } from '@switchboard/outbox';
 import { businessAttributes, startProcessSpan, startReceiveSpan } from '@switchboard/telemetry';
 
-import { REPLAYED_FROM_HEADER, deadLetterRecord, type DeadLetterClass, type Rejection } from './dead-letter';
+import {
+  REPLAYED_FROM_HEADER,
+  deadLetterRecord,
+  messageIdentity,
+  type DeadLetterClass,
+  type Rejection,
+} from './dead-letter';
 import { EventRejected } from './event-rejected';
 import { CHUNK_HANDLER, ChunkContext } from './chunk-context';
 import { InboxContext } from './inbox-context';
@@ -629,7 +635,7 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
   }
 
   private decode(message: InboundMessage): Delivery {
-    const fallbackId = `${message.topic}/${message.partition}/${message.offset}`;
+    const fallbackId = messageIdentity(message);
     let raw: unknown;
     try {
       raw = JSON.parse(message.value?.toString('utf8') ?? '');
