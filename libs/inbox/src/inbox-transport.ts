@@ -34,6 +34,12 @@ export interface InboxTransportOptions {
   /** Events applied per database transaction (and per offset commit). */
   maxTransactionSize?: number;
   retry?: Partial<RetryPolicy>;
+  /**
+   * Inbox rows older than `hours` are deleted every `sweepIntervalMs` (by every replica: the
+   * deletes are idempotent). Keep them longer than any event can come back (topic retention, the
+   * dead-letter replay window): a redelivery after that would apply again.
+   */
+  retention?: { hours: number; sweepIntervalMs?: number };
   /** Called between the database commit and the offset commit (fault-injection tests only). */
   afterCommit?: () => void;
 }
@@ -55,6 +61,9 @@ interface Parked {
 
 /** What became of one delivery, counted once its transaction committed. */
 type Outcome = 'applied' | 'duplicate' | { deadLettered: DeadLetterClass };
+
+/** Rows deleted per statement of the retention sweep. */
+const SWEEP_BATCH = 10_000;
 
 /** Thrown in the one-transaction pass when the chunk holds an event known to be rejected. */
 class ChunkNeedsIsolation extends Error {}
@@ -96,6 +105,8 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
   private readonly attemptTable: string;
   private readonly maxTransactionSize: number;
   private readonly retry: RetryPolicy;
+  private sweeper?: NodeJS.Timeout;
+  private sweeping = false;
 
   constructor(private readonly options: InboxTransportOptions) {
     super();
@@ -114,6 +125,14 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
 
   listen(callback: (error?: unknown) => void): void {
     const topics = [...this.messageHandlers.keys()];
+    const { retention } = this.options;
+    if (retention) {
+      this.sweeper = setInterval(
+        () => void this.sweep(retention.hours),
+        retention.sweepIntervalMs ?? 600_000,
+      );
+      this.sweeper.unref();
+    }
     this.options.consumer
       .connect()
       .then(() => this.options.consumer.run(topics, (batch, controls) => this.handleBatch(batch, controls)))
@@ -121,7 +140,43 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.sweeper);
     await this.options.consumer.disconnect();
+  }
+
+  /**
+   * Deletes inbox rows (and attempt rows left by events that never came back) past retention, in
+   * short transactions of at most SWEEP_BATCH rows, so the sweep never holds locks for long.
+   */
+  async sweep(hours: number): Promise<number> {
+    if (this.sweeping) return 0;
+    this.sweeping = true;
+    let deleted = 0;
+    try {
+      for (const table of [this.inboxTable, this.attemptTable]) {
+        const age = table === this.inboxTable ? 'processed_at' : 'updated_at';
+        const key = table === this.inboxTable ? 'position' : 'id';
+        for (;;) {
+          const rows: Array<{ n: number }> = await this.options.dataSource.query(
+            `WITH gone AS (
+               DELETE FROM ${table} WHERE ${key} IN (
+                 SELECT ${key} FROM ${table} WHERE ${age} < now() - make_interval(hours => $1) LIMIT ${SWEEP_BATCH})
+               RETURNING 1
+             ) SELECT count(*)::int AS n FROM gone`,
+            [hours],
+          );
+          const n = rows[0]?.n ?? 0;
+          deleted += n;
+          if (n < SWEEP_BATCH) break;
+        }
+      }
+      if (deleted > 0) inboxMetrics.swept.inc({ group: this.options.consumerGroup }, deleted);
+    } catch (error) {
+      this.logger.warn?.(`inbox sweep failed (retried at the next interval): ${(error as Error).message}`);
+    } finally {
+      this.sweeping = false;
+    }
+    return deleted;
   }
 
   isConnected(): boolean {

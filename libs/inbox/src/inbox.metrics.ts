@@ -21,6 +21,11 @@ export const inboxMetrics = {
     help: 'Partitions currently waiting on a retry, a rate limit or fixed credentials',
     labelNames: ['group', 'reason'] as const,
   }),
+  swept: new Counter({
+    name: 'switchboard_consumer_inbox_rows_swept_total',
+    help: 'Inbox rows deleted past INBOX_RETENTION_HOURS',
+    labelNames: ['group'] as const,
+  }),
   duration: new Histogram({
     name: 'switchboard_consumer_handler_duration_seconds',
     help: 'Time spent in the handler of one event',

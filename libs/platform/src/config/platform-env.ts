@@ -151,6 +151,22 @@ export class RetryEnv {
   @Min(1)
   @Max(100)
   CONSUMER_MAX_UNFINISHED_ATTEMPTS = 3;
+
+  /**
+   * Inbox rows (the ids of handled events) kept this long, then deleted. It must outlast every way
+   * an event can come back: the longest topic retention (a group reset re-reads it; source topics
+   * keep 14 days) and the dead-letter replay window (dead-letter topics keep 30 days). 31 days.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  INBOX_RETENTION_HOURS = 744;
+
+  /** How often each consumer deletes its inbox rows past INBOX_RETENTION_HOURS. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  INBOX_SWEEP_INTERVAL_MS = 600_000;
 }
 
 /**

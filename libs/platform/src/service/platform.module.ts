@@ -243,6 +243,10 @@ export class PlatformModule {
               dataSource,
               outbox,
               maxTransactionSize: config.getOrThrow<number>('CONSUMER_MAX_TRANSACTION_SIZE'),
+              retention: {
+                hours: config.getOrThrow<number>('INBOX_RETENTION_HOURS'),
+                sweepIntervalMs: config.getOrThrow<number>('INBOX_SWEEP_INTERVAL_MS'),
+              },
               afterCommit: crashAfterCommit(config.get<string>('FAULT_CRASH_AFTER_COMMIT_FILE')),
               retry: {
                 maxAttempts: config.getOrThrow<number>('CONSUMER_RETRY_MAX_ATTEMPTS'),

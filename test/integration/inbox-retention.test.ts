@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+
+import { Admin } from '@platformatic/kafka';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+
+import { buildCloudEvent, type CloudEvent } from '@switchboard/contracts';
+import { InboxAttempts1763860000002, InboxTables1763860000001, InboxTransport } from '@switchboard/inbox';
+import type { InboxContext } from '@switchboard/inbox';
+import { KafkaBatchConsumer, KafkaPublisher, ensureTopics } from '@switchboard/kafka';
+import {
+  OutboxTables1763860000000,
+  OutboxWithoutNotify1763860000003,
+  OutboxWriter,
+} from '@switchboard/outbox';
+import { eventually, sampleDeal } from '@switchboard/testing';
+
+import { databaseUrl, kafkaBrokers, uniqueName } from '../support/stack';
+
+jest.setTimeout(90_000);
+
+/**
+ * Inbox rows go once they are past INBOX_RETENTION_HOURS, and an event redelivered inside the
+ * window is still a duplicate. Real Kafka and PostgreSQL; the transport with a per-event handler.
+ */
+describe('inbox retention', () => {
+  const schema = `inbox_retention_${randomUUID().slice(0, 8)}`;
+  const topic = `test.${uniqueName('inbox-retention')}`;
+  const group = `group-${topic}`;
+  const kafka = { brokers: kafkaBrokers(), clientId: 'inbox-retention' };
+  const producer = new KafkaPublisher(kafka);
+  let dataSource: DataSource;
+  let transport: InboxTransport;
+
+  const publish = (event: CloudEvent) =>
+    producer.publish([{ topic, key: event.subject ?? event.id, value: JSON.stringify(event), headers: {} }]);
+  const count = async (sql: string, params: unknown[] = []) =>
+    (await dataSource.query<Array<{ n: number }>>(sql, params))[0].n;
+  const effectsOf = (eventId: string) =>
+    count(`SELECT count(*)::int AS n FROM ${schema}.effect WHERE event_id = $1`, [eventId]);
+  const deal = (dealId: string) =>
+    buildCloudEvent({ id: randomUUID(), source: 'crm', type: 'deal_won', data: sampleDeal({ dealId }) });
+
+  beforeAll(async () => {
+    const admin = new Client({ connectionString: databaseUrl() });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    await admin.end();
+    dataSource = new DataSource({
+      type: 'postgres',
+      url: databaseUrl(),
+      schema,
+      migrations: [
+        OutboxTables1763860000000,
+        OutboxWithoutNotify1763860000003,
+        InboxTables1763860000001,
+        InboxAttempts1763860000002,
+      ],
+      migrationsTableName: 'typeorm_migration',
+    });
+    await dataSource.initialize();
+    await dataSource.runMigrations();
+    await dataSource.query(`CREATE TABLE ${schema}.effect (event_id uuid NOT NULL)`);
+    await ensureTopics(kafka, [{ name: topic, partitions: 1 }]);
+    await producer.connect();
+
+    transport = new InboxTransport({
+      consumerGroup: group,
+      deadLetterTopic: `${topic}.dlq`,
+      source: 'switchboard/inbox-retention-test',
+      schema,
+      dataSource,
+      outbox: new OutboxWriter(schema),
+      consumer: new KafkaBatchConsumer(kafka, { groupId: group }),
+      retention: { hours: 744, sweepIntervalMs: 200 },
+    });
+    transport.addHandler(
+      topic,
+      async (event: CloudEvent, ctx: InboxContext) => {
+        await ctx.manager.query(`INSERT INTO ${schema}.effect (event_id) VALUES ($1)`, [event.id]);
+      },
+      true,
+    );
+    await new Promise<void>((resolve, reject) =>
+      transport.listen((error) =>
+        error ? reject(error instanceof Error ? error : new Error('listen failed')) : resolve(),
+      ),
+    );
+  });
+
+  afterAll(async () => {
+    await transport?.close();
+    await producer.disconnect();
+    const admin = new Admin({ clientId: 'inbox-retention', bootstrapBrokers: kafkaBrokers() });
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.deleteGroups({ groups: [group] }).catch(() => undefined);
+    await admin.close();
+    // The scratch schema is this test's own.
+    await dataSource?.query(`DROP SCHEMA ${schema} CASCADE`);
+    await dataSource?.destroy();
+  });
+
+  it('deletes rows past retention and still deduplicates an event redelivered inside it', async () => {
+    const recent = deal('D-RET-1');
+    await publish(recent);
+    await eventually(async () => expect(await effectsOf(recent.id)).toBe(1));
+
+    // Rows of an event handled 40 days ago (past the 31 days kept), and an attempt left as old.
+    await dataSource.query(
+      `INSERT INTO ${schema}.inbox_message (id, event_type, topic, kafka_partition, kafka_offset, processed_at)
+       VALUES ('old-event', 'deal_won', $1, 0, 0, now() - interval '40 days'),
+              ('kept-event', 'deal_won', $1, 0, 1, now() - interval '30 days')`,
+      [topic],
+    );
+    await dataSource.query(
+      `INSERT INTO ${schema}.inbox_attempt (id, topic, kafka_partition, kafka_offset, chunk_attempts, updated_at)
+       VALUES ('old-event', $1, 0, 0, 1, now() - interval '40 days')`,
+      [topic],
+    );
+    await eventually(async () => {
+      expect(
+        await count(`SELECT count(*)::int AS n FROM ${schema}.inbox_message WHERE id = 'old-event'`),
+      ).toBe(0);
+      expect(
+        await count(`SELECT count(*)::int AS n FROM ${schema}.inbox_attempt WHERE id = 'old-event'`),
+      ).toBe(0);
+    });
+    expect(
+      await count(`SELECT count(*)::int AS n FROM ${schema}.inbox_message WHERE id = ANY($1::text[])`, [
+        [recent.id, 'kept-event'],
+      ]),
+    ).toBe(2);
+
+    // Redelivered inside the window (the same message published again), then a marker behind it on
+    // the same partition: once the marker is applied, the redelivery has been handled, as a duplicate.
+    await publish(recent);
+    const marker = deal('D-RET-2');
+    await publish(marker);
+    await eventually(async () => expect(await effectsOf(marker.id)).toBe(1));
+    expect(await effectsOf(recent.id)).toBe(1);
+  });
+});
