@@ -179,6 +179,14 @@ export const ALERT_RULES: AlertRule[] = [
         'The downstream answered 401/403; {{ $labels.service }} holds its events until the credentials are fixed (rotate the secret file or send SIGHUP).',
     },
   ),
+  // A message too large for its topic is set aside so the outbox keeps flowing; someone must decide.
+  rule('SwitchboardOutboxMessageSetAside', 'max by (service) (switchboard_outbox_set_aside_messages) > 0', {
+    for: '0m',
+    team: TEAMS.integration,
+    summary: '{{ $labels.service }} set aside outbox messages too large for their topic',
+    description:
+      '{{ $value }} outbox messages of {{ $labels.service }} were refused by Kafka as larger than their topic takes and wait in outbox_set_aside (raise the topic max.message.bytes and re-insert them, or discard them).',
+  }),
   ...SERVICE_JOBS.map(serviceDown),
   rule(
     'SwitchboardIngestErrorRateHigh',

@@ -7,7 +7,7 @@ import {
   type Serializers,
 } from '@platformatic/kafka';
 
-import { kafkaClientOptions, type KafkaConnectionConfig } from './kafka-connection';
+import { kafkaClientOptions, kafkaErrorChain, type KafkaConnectionConfig } from './kafka-connection';
 import type { MessagePublisher, OutboundMessage } from './kafka.types';
 
 type Value = OutboundMessage['value'];
@@ -18,6 +18,14 @@ const serializers: Serializers<string, Value, string, string> = {
   headerKey: stringSerializer,
   headerValue: stringSerializer,
 };
+
+/**
+ * The broker refused a send as larger than its topic's `max.message.bytes` (a record batch) or the
+ * request limit: not retriable as it is; a smaller batch, or without the record, may pass.
+ */
+export class MessageTooLargeError extends Error {
+  override readonly name = 'MessageTooLargeError';
+}
 
 /**
  * Idempotent producer with acks=all: a retried send never duplicates or reorders a message on its
@@ -48,14 +56,26 @@ export class KafkaPublisher implements MessagePublisher {
 
   async publish(messages: OutboundMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    await this.producer.send({
-      messages: messages.map(({ topic, key, value, headers }) => ({
-        topic,
-        key,
-        value,
-        headers: new Map(Object.entries(headers)),
-      })),
-    });
+    try {
+      await this.producer.send({
+        messages: messages.map(({ topic, key, value, headers }) => ({
+          topic,
+          key,
+          value,
+          headers: new Map(Object.entries(headers)),
+        })),
+      });
+    } catch (error) {
+      const tooLarge = kafkaErrorChain(error).find(
+        ({ apiId }) => apiId === 'MESSAGE_TOO_LARGE' || apiId === 'RECORD_LIST_TOO_LARGE',
+      );
+      if (tooLarge)
+        throw new MessageTooLargeError(
+          `Kafka refused the batch as too large for its topic (${String(tooLarge.apiId)})`,
+          { cause: error },
+        );
+      throw error;
+    }
   }
 
   async disconnect(): Promise<void> {

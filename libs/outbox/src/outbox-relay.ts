@@ -1,11 +1,12 @@
-import { SpanStatusCode } from '@opentelemetry/api';
+import { SpanStatusCode, type Span } from '@opentelemetry/api';
 import { Client } from 'pg';
 
-import type { MessagePublisher, OutboundMessage } from '@switchboard/kafka';
+import { MessageTooLargeError, type MessagePublisher, type OutboundMessage } from '@switchboard/kafka';
 import { startPublishSpan } from '@switchboard/telemetry';
 
 import { outboxChannel, outboxLockKey, quoteIdent } from './outbox-naming';
 import { registerLocalRelay } from './outbox-signal';
+import { DEFAULT_MAX_REQUEST_BYTES, recordBytes, splitByBytes } from './publish-batches';
 
 export interface RelayLogger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -29,6 +30,10 @@ export interface OutboxRelayOptions {
   /** How often published rows past their retention are deleted. */
   sweepIntervalMs?: number;
   onPublished?: (messages: OutboundMessage[]) => void;
+  /** A row Kafka refused as too large for its topic was moved to outbox_set_aside. */
+  onSetAside?: (topic: string) => void;
+  /** Bytes per produce request (default DEFAULT_MAX_REQUEST_BYTES, under Kafka's default 1 MiB). */
+  maxRequestBytes?: number;
   /**
    * The longest `stop()` takes: the round in progress and the final flush share it. Past it, the rows
    * not yet published stay in the table for the next active relay (a standby or the next release);
@@ -47,6 +52,17 @@ interface OutboxRow {
 
 type RelayState = 'stopped' | 'standby' | 'active';
 
+interface PublishItem {
+  row: OutboxRow;
+  span: Span;
+  message: OutboundMessage;
+}
+
+interface Published {
+  messages: OutboundMessage[];
+  setAside: Array<{ row: OutboxRow; reason: string }>;
+}
+
 /**
  * Publishes committed outbox rows to Kafka in commit-visible position order.
  *
@@ -57,6 +73,8 @@ type RelayState = 'stopped' | 'standby' | 'active';
  */
 export class OutboxRelay {
   private readonly table: string;
+  private readonly setAsideTable: string;
+  private readonly maxRequestBytes: number;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private readonly standbyRetryMs: number;
@@ -76,6 +94,8 @@ export class OutboxRelay {
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.table = `${quoteIdent(options.schema)}.outbox_message`;
+    this.setAsideTable = `${quoteIdent(options.schema)}.outbox_set_aside`;
+    this.maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
     this.batchSize = options.batchSize ?? 2_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.standbyRetryMs = options.standbyRetryMs ?? 2_000;
@@ -195,16 +215,12 @@ export class OutboxRelay {
       const reading = marking.then(() => (after === null ? [] : this.read(client, after)));
       // A failed publish ends the drain; what runs beside it must not become an unhandled rejection.
       reading.catch(() => undefined);
-      const messages = await publishing;
+      const { messages, setAside } = await publishing;
       rows = await reading;
-      marking = client
-        .query(`UPDATE ${this.table} SET published_at = now() WHERE position = ANY($1::bigint[])`, [
-          batch.map((row) => row.position),
-        ])
-        .then(() => {
-          this.options.onPublished?.(messages);
-          total += batch.length;
-        });
+      marking = this.mark(client, batch, setAside).then(() => {
+        this.options.onPublished?.(messages);
+        total += batch.length;
+      });
       marking.catch(() => undefined);
     }
     await marking;
@@ -222,8 +238,13 @@ export class OutboxRelay {
     return rows;
   }
 
-  /** One `publish` span per message, in the trace its row carries; Kafka gets that span's context. */
-  private async publish(rows: OutboxRow[]): Promise<OutboundMessage[]> {
+  /**
+   * One `publish` span per message, in the trace its row carries; Kafka gets that span's context.
+   * Sent in requests of at most `maxRequestBytes`, one after the other (per-key order). A request
+   * the broker refuses as too large is halved until it passes; a single message too large for its
+   * topic is set aside. Returns the messages sent and the rows set aside.
+   */
+  private async publish(rows: OutboxRow[]): Promise<Published> {
     const spans = rows.map((row) =>
       startPublishSpan({
         id: row.headers.ce_id,
@@ -232,21 +253,73 @@ export class OutboxRelay {
         headers: row.headers,
       }),
     );
-    const messages = rows.map((row, index) => ({
-      topic: row.topic,
-      key: row.message_key,
-      value: row.payload,
-      headers: { ...row.headers, ...spans[index].headers },
+    const items = rows.map((row, index) => ({
+      row,
+      span: spans[index].span,
+      message: {
+        topic: row.topic,
+        key: row.message_key,
+        value: row.payload,
+        headers: { ...row.headers, ...spans[index].headers },
+      },
     }));
+    const published: Published = { messages: [], setAside: [] };
     try {
-      await this.options.publisher.publish(messages);
+      for (const group of splitByBytes(items, (item) => recordBytes(item.message), this.maxRequestBytes))
+        await this.send(group, published);
     } catch (error) {
       for (const { span } of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
       throw error;
     } finally {
       for (const { span } of spans) span.end();
     }
-    return messages;
+    return published;
+  }
+
+  private async send(items: PublishItem[], published: Published): Promise<void> {
+    try {
+      await this.options.publisher.publish(items.map((item) => item.message));
+      published.messages.push(...items.map((item) => item.message));
+    } catch (error) {
+      if (!(error instanceof MessageTooLargeError)) throw error;
+      if (items.length > 1) {
+        // The topic takes less than a request holds (a lower max.message.bytes). What the refused
+        // request wrote to other partitions, if anything, is sent again: consumers drop the copy.
+        const half = Math.ceil(items.length / 2);
+        await this.send(items.slice(0, half), published);
+        await this.send(items.slice(half), published);
+        return;
+      }
+      const [{ row, span }] = items;
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+      published.setAside.push({ row, reason: error.message });
+      this.options.logger.error('outbox message too large for its topic: set aside, the rest flows on', {
+        schema: this.options.schema,
+        topic: row.topic,
+        position: row.position,
+        bytes: recordBytes(items[0].message),
+      });
+    }
+  }
+
+  /** Moves set-aside rows out of the outbox (kept whole in outbox_set_aside) and marks the rest published. */
+  private async mark(client: Client, rows: OutboxRow[], setAside: Published['setAside']): Promise<void> {
+    const aside = new Set(setAside.map(({ row }) => row.position));
+    if (aside.size > 0) {
+      await client.query(
+        `WITH moved AS (
+           DELETE FROM ${this.table} WHERE position = ANY($1::bigint[])
+           RETURNING position, id, topic, message_key, event_type, payload, headers, created_at
+         )
+         INSERT INTO ${this.setAsideTable} (position, id, topic, message_key, event_type, payload, headers, created_at, reason)
+         SELECT moved.*, r.reason FROM moved JOIN unnest($1::bigint[], $2::text[]) AS r(position, reason) USING (position)`,
+        [setAside.map(({ row }) => row.position), setAside.map(({ reason }) => reason)],
+      );
+      for (const { row } of setAside) this.options.onSetAside?.(row.topic);
+    }
+    await client.query(`UPDATE ${this.table} SET published_at = now() WHERE position = ANY($1::bigint[])`, [
+      rows.filter((row) => !aside.has(row.position)).map((row) => row.position),
+    ]);
   }
 
   private async sweepIfDue(): Promise<void> {

@@ -1,7 +1,11 @@
 import type { DataSourceOptions } from 'typeorm';
 
 import { InboxAttempts1763860000002, InboxTables1763860000001 } from '@switchboard/inbox';
-import { OutboxTables1763860000000, OutboxWithoutNotify1763860000003 } from '@switchboard/outbox';
+import {
+  OutboxSetAside1763860000004,
+  OutboxTables1763860000000,
+  OutboxWithoutNotify1763860000003,
+} from '@switchboard/outbox';
 
 import type { ServiceDefinition } from '../service/service-definition';
 
@@ -19,6 +23,7 @@ export function serviceDataSourceOptions(
     migrations: [
       OutboxTables1763860000000,
       OutboxWithoutNotify1763860000003,
+      OutboxSetAside1763860000004,
       ...(definition.consumes.length > 0 ? [InboxTables1763860000001, InboxAttempts1763860000002] : []),
       ...definition.migrations,
     ],

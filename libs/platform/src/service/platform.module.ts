@@ -43,7 +43,7 @@ import { MessagingHealth } from '../health/messaging-health';
 import { loggerModule } from '../logging/logger.module';
 import { registerConsumerLagMetrics } from '../metrics/consumer-lag.metrics';
 import { MetricsController } from '../metrics/metrics.controller';
-import { outboxPublished, registerOutboxBacklogMetrics } from '../metrics/outbox.metrics';
+import { outboxPublished, outboxSetAside, registerOutboxBacklogMetrics } from '../metrics/outbox.metrics';
 import { registerKafkaCaExpiryMetric, registerProcessMetrics } from '../metrics/process.metrics';
 import { API_TOKENS, parseApiTokens } from '../security/api-token.guard';
 import { consumerGroupOf, type ServiceDefinition } from './service-definition';
@@ -220,6 +220,7 @@ export class PlatformModule {
               onPublished: (messages) => {
                 for (const message of messages) outboxPublished.inc({ topic: message.topic });
               },
+              onSetAside: (topic) => outboxSetAside.inc({ topic }),
             });
           },
         },
