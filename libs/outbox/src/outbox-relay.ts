@@ -32,6 +32,11 @@ export interface OutboxRelayOptions {
   onPublished?: (messages: OutboundMessage[]) => void;
   /** A row Kafka refused as too large for its topic was moved to outbox_set_aside. */
   onSetAside?: (topic: string) => void;
+  /**
+   * Longest a query of the relay's own connection may take before the connection is taken for
+   * dead and dropped (its lock with it); also the server's TCP user timeout for that session.
+   */
+  queryTimeoutMs?: number;
   /** Bytes per produce request (default DEFAULT_MAX_REQUEST_BYTES, under Kafka's default 1 MiB). */
   maxRequestBytes?: number;
   /**
@@ -79,6 +84,7 @@ export class OutboxRelay {
   private readonly pollIntervalMs: number;
   private readonly standbyRetryMs: number;
   private readonly retentionMs: number;
+  private readonly queryTimeoutMs: number;
   private client: Client | null = null;
   private state: RelayState = 'stopped';
   private running = false;
@@ -100,6 +106,7 @@ export class OutboxRelay {
     this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.standbyRetryMs = options.standbyRetryMs ?? 2_000;
     this.retentionMs = (options.retentionHours ?? 72) * 3_600_000;
+    this.queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
   }
 
   get status(): RelayState {
@@ -156,10 +163,15 @@ export class OutboxRelay {
   }
 
   /** Whether `work` settled before the stop deadline (it is not cancelled, only no longer awaited). */
-  private async beforeDeadline(work: Promise<unknown>): Promise<boolean> {
+  private beforeDeadline(work: Promise<unknown>): Promise<boolean> {
+    return this.within(Math.max(0, this.stopDeadline - Date.now()), work);
+  }
+
+  /** Whether `work` settled within `ms` (it is not cancelled, only no longer awaited). */
+  private async within(ms: number, work: Promise<unknown>): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), Math.max(0, this.stopDeadline - Date.now()));
+      timer = setTimeout(() => resolve(false), ms);
     });
     try {
       return await Promise.race([work.then(() => true as const), expired]);
@@ -337,9 +349,22 @@ export class OutboxRelay {
   private async ensureActive(): Promise<boolean> {
     if (this.state === 'active' && this.client) return true;
     if (!this.client) {
+      // The leader's lock lives as long as this session. A connection that dies silently (a
+      // half-open socket: no FIN, no RST) must cost seconds, not the OS's hours: every query has a
+      // client-side deadline, TCP keepalive runs on both ends, and the server drops a session whose
+      // client stopped answering, which frees the lock for a standby.
       const client = new Client({
         connectionString: this.options.databaseUrl,
         application_name: 'outbox-relay',
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 2_000,
+        query_timeout: this.queryTimeoutMs,
+        options: [
+          '-c tcp_keepalives_idle=5',
+          '-c tcp_keepalives_interval=2',
+          '-c tcp_keepalives_count=3',
+          `-c tcp_user_timeout=${this.queryTimeoutMs}`,
+        ].join(' '),
       });
       client.on('error', (error) => {
         this.options.logger.warn('outbox relay connection lost', { error: error.message });
@@ -375,7 +400,12 @@ export class OutboxRelay {
     const client = this.client;
     this.client = null;
     this.state = 'stopped';
-    if (client) await client.end().catch(() => undefined);
+    // A half-open socket never answers the goodbye: the session is abandoned, not awaited.
+    if (client)
+      await this.within(
+        1_000,
+        client.end().catch(() => undefined),
+      );
     if (this.publisherConnected && !this.running) {
       this.publisherConnected = false;
       await this.options.publisher.disconnect().catch(() => undefined);
