@@ -187,6 +187,15 @@ export const ALERT_RULES: AlertRule[] = [
     description:
       '{{ $value }} outbox messages of {{ $labels.service }} were refused by Kafka as larger than their topic takes and wait in outbox_set_aside (raise the topic max.message.bytes and re-insert them, or discard them).',
   }),
+  // Its messages wait (the other topics flow on) until the topic is provisioned again.
+  rule('SwitchboardOutboxTopicMissing', 'max by (service, topic) (switchboard_outbox_topic_missing) == 1', {
+    for: '0m',
+    team: TEAMS.integration,
+    severity: 'critical',
+    summary: 'Kafka does not know topic {{ $labels.topic }} that {{ $labels.service }} publishes to',
+    description:
+      'The outbox of {{ $labels.service }} holds messages for {{ $labels.topic }}, which Kafka does not know; they wait, in order, until the topic is provisioned (npm run provision, or its KafkaTopic).',
+  }),
   ...SERVICE_JOBS.map(serviceDown),
   rule(
     'SwitchboardIngestErrorRateHigh',

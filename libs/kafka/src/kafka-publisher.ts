@@ -27,6 +27,24 @@ export class MessageTooLargeError extends Error {
   override readonly name = 'MessageTooLargeError';
 }
 
+/** The broker does not know topics of the send (not provisioned, or deleted); nothing was sent. */
+export class UnknownTopicError extends Error {
+  override readonly name = 'UnknownTopicError';
+
+  constructor(
+    readonly topics: string[],
+    options?: ErrorOptions,
+  ) {
+    super(`Kafka does not know topic(s) ${topics.join(', ')}`, options);
+  }
+}
+
+function isUnknownTopic(error: unknown): boolean {
+  return kafkaErrorChain(error).some(
+    ({ apiId, message }) => apiId === 'UNKNOWN_TOPIC_OR_PARTITION' || /^Unknown topic /.test(String(message)),
+  );
+}
+
 /**
  * Idempotent producer with acks=all: a retried send never duplicates or reorders a message on its
  * partition (the client keeps one request in flight per broker for that guarantee).
@@ -69,6 +87,10 @@ export class KafkaPublisher implements MessagePublisher {
       const tooLarge = kafkaErrorChain(error).find(
         ({ apiId }) => apiId === 'MESSAGE_TOO_LARGE' || apiId === 'RECORD_LIST_TOO_LARGE',
       );
+      if (isUnknownTopic(error)) {
+        const missing = await this.missingTopics([...new Set(messages.map((message) => message.topic))]);
+        if (missing.length > 0) throw new UnknownTopicError(missing, { cause: error });
+      }
       if (tooLarge)
         throw new MessageTooLargeError(
           `Kafka refused the batch as too large for its topic (${String(tooLarge.apiId)})`,
@@ -76,6 +98,22 @@ export class KafkaPublisher implements MessagePublisher {
         );
       throw error;
     }
+  }
+
+  /**
+   * Which of `topics` the broker does not know, asked one topic at a time: the client's refusal
+   * of a send names one topic, and not always the right one.
+   */
+  private async missingTopics(topics: string[]): Promise<string[]> {
+    const missing: string[] = [];
+    for (const topic of topics) {
+      try {
+        await this.producer.metadata({ topics: [topic], forceUpdate: true, retries: 0 });
+      } catch (error) {
+        if (isUnknownTopic(error)) missing.push(topic);
+      }
+    }
+    return missing;
   }
 
   async disconnect(): Promise<void> {

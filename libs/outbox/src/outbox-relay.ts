@@ -1,7 +1,12 @@
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
 import { Client } from 'pg';
 
-import { MessageTooLargeError, type MessagePublisher, type OutboundMessage } from '@switchboard/kafka';
+import {
+  MessageTooLargeError,
+  UnknownTopicError,
+  type MessagePublisher,
+  type OutboundMessage,
+} from '@switchboard/kafka';
 import { startPublishSpan } from '@switchboard/telemetry';
 
 import { outboxChannel, outboxLockKey, quoteIdent } from './outbox-naming';
@@ -30,6 +35,10 @@ export interface OutboxRelayOptions {
   /** How often published rows past their retention are deleted. */
   sweepIntervalMs?: number;
   onPublished?: (messages: OutboundMessage[]) => void;
+  /** A topic Kafka does not know (missing: true), or knows again (false). */
+  onTopicMissing?: (topic: string, missing: boolean) => void;
+  /** How often the rows of a missing topic are tried again. */
+  missingTopicRetryMs?: number;
   /** A row Kafka refused as too large for its topic was moved to outbox_set_aside. */
   onSetAside?: (topic: string) => void;
   /**
@@ -85,6 +94,9 @@ export class OutboxRelay {
   private readonly standbyRetryMs: number;
   private readonly retentionMs: number;
   private readonly queryTimeoutMs: number;
+  private readonly missingTopicRetryMs: number;
+  /** Topics Kafka does not know, and when to try each again. */
+  private readonly missingTopics = new Map<string, number>();
   private client: Client | null = null;
   private state: RelayState = 'stopped';
   private running = false;
@@ -107,15 +119,20 @@ export class OutboxRelay {
     this.standbyRetryMs = options.standbyRetryMs ?? 2_000;
     this.retentionMs = (options.retentionHours ?? 72) * 3_600_000;
     this.queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
+    this.missingTopicRetryMs = options.missingTopicRetryMs ?? 30_000;
   }
 
   get status(): RelayState {
     return this.state;
   }
 
-  /** Healthy when connected and either publishing or waiting as a standby. */
+  /** Healthy when connected and either publishing (to every topic it has rows for) or waiting as a standby. */
   isHealthy(): boolean {
-    return this.running && this.client !== null && (this.state === 'standby' || this.publisherConnected);
+    return (
+      this.running &&
+      this.client !== null &&
+      (this.state === 'standby' || (this.publisherConnected && this.missingTopics.size === 0))
+    );
   }
 
   start(): void {
@@ -193,6 +210,10 @@ export class OutboxRelay {
         failures = 0;
         if (published === 0) await this.sleep(this.pollIntervalMs, true);
       } catch (error) {
+        if (error instanceof UnknownTopicError) {
+          for (const topic of error.topics) this.setTopicMissing(topic);
+          continue;
+        }
         failures += 1;
         this.options.logger.error('outbox relay iteration failed', {
           schema: this.options.schema,
@@ -239,15 +260,46 @@ export class OutboxRelay {
     return total;
   }
 
-  /** The next pending rows in position order, after `after` when given. */
+  /** The next pending rows in position order, after `after` when given, but for missing topics. */
   private async read(client: Client, after: string | null): Promise<OutboxRow[]> {
+    const now = Date.now();
+    const skipped = [...this.missingTopics].filter(([, retryAt]) => retryAt > now).map(([topic]) => topic);
     const { rows } = await client.query<OutboxRow>(
       `SELECT position, topic, message_key, payload, headers FROM ${this.table}
        WHERE published_at IS NULL AND ($2::bigint IS NULL OR position > $2::bigint)
+         AND NOT (topic = ANY($3::text[]))
        ORDER BY position LIMIT $1`,
-      [this.batchSize, after],
+      [this.batchSize, after, skipped],
     );
     return rows;
+  }
+
+  /**
+   * A topic Kafka does not know: its rows wait (in order) and are tried again every
+   * `missingTopicRetryMs`, while every other topic keeps flowing; the relay reports unhealthy and
+   * logs and counts it until the topic exists.
+   */
+  private setTopicMissing(topic: string): void {
+    const known = this.missingTopics.has(topic);
+    this.missingTopics.set(topic, Date.now() + this.missingTopicRetryMs);
+    if (known) return;
+    this.options.logger.error('outbox topic missing in Kafka: its messages wait, the other topics flow on', {
+      schema: this.options.schema,
+      topic,
+    });
+    this.options.onTopicMissing?.(topic, true);
+  }
+
+  private setTopicsFound(messages: OutboundMessage[]): void {
+    if (this.missingTopics.size === 0) return;
+    for (const topic of new Set(messages.map((message) => message.topic))) {
+      if (!this.missingTopics.delete(topic)) continue;
+      this.options.logger.info('outbox topic found again; its messages are published', {
+        schema: this.options.schema,
+        topic,
+      });
+      this.options.onTopicMissing?.(topic, false);
+    }
   }
 
   /**
@@ -290,8 +342,10 @@ export class OutboxRelay {
 
   private async send(items: PublishItem[], published: Published): Promise<void> {
     try {
-      await this.options.publisher.publish(items.map((item) => item.message));
-      published.messages.push(...items.map((item) => item.message));
+      const messages = items.map((item) => item.message);
+      await this.options.publisher.publish(messages);
+      published.messages.push(...messages);
+      this.setTopicsFound(messages);
     } catch (error) {
       if (!(error instanceof MessageTooLargeError)) throw error;
       if (items.length > 1) {

@@ -15,6 +15,12 @@ export const outboxSetAside = new Counter({
   labelNames: ['topic'] as const,
 });
 
+export const outboxTopicMissing = new Gauge({
+  name: 'switchboard_outbox_topic_missing',
+  help: 'Topics the outbox has messages for that Kafka does not know (1 while missing); the others flow on',
+  labelNames: ['topic'] as const,
+});
+
 /** Backlog gauges are read from the table at scrape time, so every replica reports the truth. */
 export function registerOutboxBacklogMetrics(dataSource: DataSource, schema: string): void {
   const table = `${quoteIdent(schema)}.outbox_message`;

@@ -43,7 +43,12 @@ import { MessagingHealth } from '../health/messaging-health';
 import { loggerModule } from '../logging/logger.module';
 import { registerConsumerLagMetrics } from '../metrics/consumer-lag.metrics';
 import { MetricsController } from '../metrics/metrics.controller';
-import { outboxPublished, outboxSetAside, registerOutboxBacklogMetrics } from '../metrics/outbox.metrics';
+import {
+  outboxPublished,
+  outboxSetAside,
+  outboxTopicMissing,
+  registerOutboxBacklogMetrics,
+} from '../metrics/outbox.metrics';
 import { registerKafkaCaExpiryMetric, registerProcessMetrics } from '../metrics/process.metrics';
 import { API_TOKENS, parseApiTokens } from '../security/api-token.guard';
 import { consumerGroupOf, type ServiceDefinition } from './service-definition';
@@ -221,6 +226,7 @@ export class PlatformModule {
                 for (const message of messages) outboxPublished.inc({ topic: message.topic });
               },
               onSetAside: (topic) => outboxSetAside.inc({ topic }),
+              onTopicMissing: (topic, missing) => outboxTopicMissing.set({ topic }, missing ? 1 : 0),
             });
           },
         },
