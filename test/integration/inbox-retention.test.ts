@@ -1,21 +1,22 @@
 import { randomUUID } from 'node:crypto';
 
 import { Admin } from '@platformatic/kafka';
-import { Client } from 'pg';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 
 import { buildCloudEvent, type CloudEvent } from '@switchboard/contracts';
-import { InboxAttempts1763860000002, InboxTables1763860000001, InboxTransport } from '@switchboard/inbox';
+import {
+  InboxAttempts1763860000002,
+  InboxRetryAttempts1763860000005,
+  InboxTables1763860000001,
+  InboxTransport,
+} from '@switchboard/inbox';
 import type { InboxContext } from '@switchboard/inbox';
 import { KafkaBatchConsumer, KafkaPublisher, ensureTopics } from '@switchboard/kafka';
-import {
-  OutboxTables1763860000000,
-  OutboxWithoutNotify1763860000003,
-  OutboxWriter,
-} from '@switchboard/outbox';
+import { OutboxWriter } from '@switchboard/outbox';
 import { eventually, sampleDeal } from '@switchboard/testing';
 
-import { databaseUrl, kafkaBrokers, uniqueName } from '../support/stack';
+import { OUTBOX_MIGRATIONS, dropScratchSchema, scratchSchema } from '../support/db';
+import { kafkaBrokers, uniqueName } from '../support/stack';
 
 jest.setTimeout(90_000);
 
@@ -42,24 +43,12 @@ describe('inbox retention', () => {
     buildCloudEvent({ id: randomUUID(), source: 'crm', type: 'deal_won', data: sampleDeal({ dealId }) });
 
   beforeAll(async () => {
-    const admin = new Client({ connectionString: databaseUrl() });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.end();
-    dataSource = new DataSource({
-      type: 'postgres',
-      url: databaseUrl(),
-      schema,
-      migrations: [
-        OutboxTables1763860000000,
-        OutboxWithoutNotify1763860000003,
-        InboxTables1763860000001,
-        InboxAttempts1763860000002,
-      ],
-      migrationsTableName: 'typeorm_migration',
-    });
-    await dataSource.initialize();
-    await dataSource.runMigrations();
+    dataSource = await scratchSchema(schema, [
+      ...OUTBOX_MIGRATIONS,
+      InboxTables1763860000001,
+      InboxAttempts1763860000002,
+      InboxRetryAttempts1763860000005,
+    ]);
     await dataSource.query(`CREATE TABLE ${schema}.effect (event_id uuid NOT NULL)`);
     await ensureTopics(kafka, [{ name: topic, partitions: 1 }]);
     await producer.connect();
@@ -95,9 +84,7 @@ describe('inbox retention', () => {
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.deleteGroups({ groups: [group] }).catch(() => undefined);
     await admin.close();
-    // The scratch schema is this test's own.
-    await dataSource?.query(`DROP SCHEMA ${schema} CASCADE`);
-    await dataSource?.destroy();
+    await dropScratchSchema(dataSource, schema);
   });
 
   it('deletes rows past retention and still deduplicates an event redelivered inside it', async () => {

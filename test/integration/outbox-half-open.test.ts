@@ -1,19 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
-import { Client } from 'pg';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 
 import { KafkaPublisher, ensureTopics } from '@switchboard/kafka';
-import {
-  OutboxRelay,
-  OutboxSetAside1763860000004,
-  OutboxTables1763860000000,
-  OutboxWithoutNotify1763860000003,
-  OutboxWriter,
-} from '@switchboard/outbox';
+import { OutboxRelay, OutboxWriter } from '@switchboard/outbox';
 import { eventually } from '@switchboard/testing';
 
+import { OUTBOX_MIGRATIONS, dropScratchSchema, scratchSchema } from '../support/db';
 import { databaseUrl, kafkaBrokers, uniqueName } from '../support/stack';
 
 jest.setTimeout(90_000);
@@ -89,19 +83,7 @@ describe('outbox relay on a connection that dies silently', () => {
     );
 
   beforeAll(async () => {
-    const admin = new Client({ connectionString: databaseUrl() });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.end();
-    dataSource = new DataSource({
-      type: 'postgres',
-      url: databaseUrl(),
-      schema,
-      migrations: [OutboxTables1763860000000, OutboxWithoutNotify1763860000003, OutboxSetAside1763860000004],
-      migrationsTableName: 'typeorm_migration',
-    });
-    await dataSource.initialize();
-    await dataSource.runMigrations();
+    dataSource = await scratchSchema(schema, OUTBOX_MIGRATIONS);
     await ensureTopics(kafka, [{ name: topic, partitions: 1 }]);
     proxy = await halfOpenProxy(new URL(databaseUrl()));
   });
@@ -109,9 +91,7 @@ describe('outbox relay on a connection that dies silently', () => {
   afterAll(async () => {
     await relay?.stop();
     proxy?.close();
-    // The scratch schema is this test's own.
-    await dataSource?.query(`DROP SCHEMA ${schema} CASCADE`);
-    await dataSource?.destroy();
+    await dropScratchSchema(dataSource, schema);
   });
 
   it('notices within seconds, reports it in its health, and publishes again on a new connection', async () => {

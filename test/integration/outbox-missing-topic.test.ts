@@ -1,19 +1,13 @@
 import { randomUUID } from 'node:crypto';
 
 import { Admin } from '@platformatic/kafka';
-import { Client } from 'pg';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 
 import { KafkaPublisher, ensureTopics, readTopic } from '@switchboard/kafka';
-import {
-  OutboxRelay,
-  OutboxSetAside1763860000004,
-  OutboxTables1763860000000,
-  OutboxWithoutNotify1763860000003,
-  OutboxWriter,
-} from '@switchboard/outbox';
+import { OutboxRelay, OutboxWriter } from '@switchboard/outbox';
 import { eventually } from '@switchboard/testing';
 
+import { OUTBOX_MIGRATIONS, dropScratchSchema, scratchSchema } from '../support/db';
 import { databaseUrl, kafkaBrokers, uniqueName } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -56,19 +50,7 @@ describe('outbox relay with messages for a topic Kafka does not know', () => {
     );
 
   beforeAll(async () => {
-    const admin = new Client({ connectionString: databaseUrl() });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.end();
-    dataSource = new DataSource({
-      type: 'postgres',
-      url: databaseUrl(),
-      schema,
-      migrations: [OutboxTables1763860000000, OutboxWithoutNotify1763860000003, OutboxSetAside1763860000004],
-      migrationsTableName: 'typeorm_migration',
-    });
-    await dataSource.initialize();
-    await dataSource.runMigrations();
+    dataSource = await scratchSchema(schema, OUTBOX_MIGRATIONS);
     await ensureTopics(kafka, [{ name: present, partitions: 1 }]);
   });
 
@@ -77,9 +59,7 @@ describe('outbox relay with messages for a topic Kafka does not know', () => {
     const admin = new Admin({ clientId: 'relay-missing', bootstrapBrokers: kafkaBrokers() });
     await admin.deleteTopics({ topics: [present, missing] }).catch(() => undefined);
     await admin.close();
-    // The scratch schema is this test's own.
-    await dataSource?.query(`DROP SCHEMA ${schema} CASCADE`);
-    await dataSource?.destroy();
+    await dropScratchSchema(dataSource, schema);
   });
 
   it('keeps the other topics flowing, reports the missing one within 30 s, and publishes it once it exists', async () => {

@@ -1,19 +1,13 @@
 import { randomUUID } from 'node:crypto';
 
 import { Admin } from '@platformatic/kafka';
-import { Client } from 'pg';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 
 import { KafkaPublisher, readTopic } from '@switchboard/kafka';
-import {
-  OutboxRelay,
-  OutboxSetAside1763860000004,
-  OutboxTables1763860000000,
-  OutboxWithoutNotify1763860000003,
-  OutboxWriter,
-} from '@switchboard/outbox';
+import { OutboxRelay, OutboxWriter } from '@switchboard/outbox';
 import { eventually } from '@switchboard/testing';
 
+import { OUTBOX_MIGRATIONS, dropScratchSchema, scratchSchema } from '../support/db';
 import { databaseUrl, kafkaBrokers, uniqueName } from '../support/stack';
 
 jest.setTimeout(90_000);
@@ -35,19 +29,7 @@ describe('outbox relay and a topic with a small max.message.bytes', () => {
   const setAside: string[] = [];
 
   beforeAll(async () => {
-    const admin = new Client({ connectionString: databaseUrl() });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.end();
-    dataSource = new DataSource({
-      type: 'postgres',
-      url: databaseUrl(),
-      schema,
-      migrations: [OutboxTables1763860000000, OutboxWithoutNotify1763860000003, OutboxSetAside1763860000004],
-      migrationsTableName: 'typeorm_migration',
-    });
-    await dataSource.initialize();
-    await dataSource.runMigrations();
+    dataSource = await scratchSchema(schema, OUTBOX_MIGRATIONS);
     const kafkaAdmin = new Admin({ clientId: 'relay-oversize', bootstrapBrokers: kafkaBrokers() });
     await kafkaAdmin.createTopics({
       topics: [topic],
@@ -63,9 +45,7 @@ describe('outbox relay and a topic with a small max.message.bytes', () => {
     const kafkaAdmin = new Admin({ clientId: 'relay-oversize', bootstrapBrokers: kafkaBrokers() });
     await kafkaAdmin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await kafkaAdmin.close();
-    // The scratch schema is this test's own.
-    await dataSource?.query(`DROP SCHEMA ${schema} CASCADE`);
-    await dataSource?.destroy();
+    await dropScratchSchema(dataSource, schema);
   });
 
   it('publishes every message that fits, in order per key, and sets aside the one that does not', async () => {

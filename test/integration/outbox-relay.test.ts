@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 
-import { Client } from 'pg';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 
 import { KafkaBatchConsumer, KafkaPublisher, ensureTopics, type InboundMessage } from '@switchboard/kafka';
 import { OutboxRelay, OutboxTables1763860000000, OutboxWriter } from '@switchboard/outbox';
 import { eventually } from '@switchboard/testing';
 
+import { dropScratchSchema, scratchSchema } from '../support/db';
 import { databaseUrl, kafkaBrokers, uniqueName } from '../support/stack';
 
 jest.setTimeout(90_000);
@@ -56,19 +56,7 @@ describe('OutboxRelay', () => {
     );
 
   beforeAll(async () => {
-    const admin = new Client({ connectionString: databaseUrl() });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.end();
-    dataSource = new DataSource({
-      type: 'postgres',
-      url: databaseUrl(),
-      schema,
-      migrations: [OutboxTables1763860000000],
-      migrationsTableName: 'typeorm_migration',
-    });
-    await dataSource.initialize();
-    await dataSource.runMigrations();
+    dataSource = await scratchSchema(schema, [OutboxTables1763860000000]);
     writer = new OutboxWriter(schema);
     await ensureTopics(kafka, [{ name: topic, partitions: 3 }]);
     consumer = new KafkaBatchConsumer(kafka, { groupId: uniqueName('relay-it') });
@@ -82,9 +70,7 @@ describe('OutboxRelay', () => {
   afterAll(async () => {
     await Promise.all(relays.map((relay) => relay.stop()));
     await consumer?.disconnect();
-    // The scratch schema is this test's own.
-    await dataSource?.query(`DROP SCHEMA ${schema} CASCADE`);
-    await dataSource?.destroy();
+    await dropScratchSchema(dataSource, schema);
   });
 
   it('has one active relay whatever the replica count, and publishes in order per key', async () => {

@@ -1,18 +1,13 @@
 import { randomUUID } from 'node:crypto';
 
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 
 import { KafkaPublisher, ensureTopics } from '@switchboard/kafka';
-import {
-  OutboxRelay,
-  OutboxTables1763860000000,
-  OutboxWithoutNotify1763860000003,
-  OutboxWriter,
-  outboxChannel,
-} from '@switchboard/outbox';
+import { OutboxRelay, OutboxWriter, outboxChannel } from '@switchboard/outbox';
 import { eventually } from '@switchboard/testing';
 
+import { OUTBOX_MIGRATIONS, dropScratchSchema, scratchSchema } from '../support/db';
 import { databaseUrl, kafkaBrokers, uniqueName } from '../support/stack';
 
 jest.setTimeout(90_000);
@@ -56,28 +51,14 @@ describe('outbox wake-up after commit, without a NOTIFY in the transaction', () 
   };
 
   beforeAll(async () => {
-    const admin = new Client({ connectionString: databaseUrl() });
-    await admin.connect();
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    await admin.end();
-    dataSource = new DataSource({
-      type: 'postgres',
-      url: databaseUrl(),
-      schema,
-      migrations: [OutboxTables1763860000000, OutboxWithoutNotify1763860000003],
-      migrationsTableName: 'typeorm_migration',
-    });
-    await dataSource.initialize();
-    await dataSource.runMigrations();
+    dataSource = await scratchSchema(schema, OUTBOX_MIGRATIONS);
     writer = new OutboxWriter(schema);
     await ensureTopics(kafka, [{ name: topic, partitions: 1 }]);
   });
 
   afterAll(async () => {
     await relay?.stop();
-    // The scratch schema is this test's own.
-    await dataSource?.query(`DROP SCHEMA ${schema} CASCADE`);
-    await dataSource?.destroy();
+    await dropScratchSchema(dataSource, schema);
   });
 
   it('leaves no trigger on the outbox table', async () => {

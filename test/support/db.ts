@@ -1,4 +1,11 @@
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
+import { DataSource, type MigrationInterface } from 'typeorm';
+
+import {
+  OutboxSetAside1763860000004,
+  OutboxTables1763860000000,
+  OutboxWithoutNotify1763860000003,
+} from '@switchboard/outbox';
 
 import { databaseUrl } from './stack';
 
@@ -34,3 +41,39 @@ export const CONSUMER_SCHEMAS = {
   'support-onboarding': 'support_onboarding',
   'marketing-segments': 'marketing_segments',
 } as const;
+
+/** The outbox tables as every service has them today. */
+export const OUTBOX_MIGRATIONS = [
+  OutboxTables1763860000000,
+  OutboxWithoutNotify1763860000003,
+  OutboxSetAside1763860000004,
+];
+
+/**
+ * A schema of the test's own in the suites' database, migrated with `migrations`: the outbox and
+ * inbox suites run on one each, beside the services' schemas. `dropScratchSchema` removes it.
+ */
+export async function scratchSchema(
+  schema: string,
+  migrations: Array<new () => MigrationInterface>,
+): Promise<DataSource> {
+  const admin = new Client({ connectionString: databaseUrl() });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.end();
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url: databaseUrl(),
+    schema,
+    migrations,
+    migrationsTableName: 'typeorm_migration',
+  });
+  await dataSource.initialize();
+  await dataSource.runMigrations();
+  return dataSource;
+}
+
+export async function dropScratchSchema(dataSource: DataSource | undefined, schema: string): Promise<void> {
+  await dataSource?.query(`DROP SCHEMA ${schema} CASCADE`);
+  await dataSource?.destroy();
+}

@@ -17,7 +17,7 @@ import { InboxTransport } from './inbox-transport';
  */
 class FakeDatabase {
   inbox = new Map<string, string>();
-  attempts = new Map<string, { chunk_attempts: number; solo_attempts: number }>();
+  attempts = new Map<string, { chunk_attempts: number; solo_attempts: number; retry_attempts: number }>();
   /** The effect rows the test handler wrote, by event id. */
   effects = new Set<string>();
   deadLetters: OutboxRecord[] = [];
@@ -65,16 +65,25 @@ class FakeDatabase {
       const rows = [];
       for (let at = 0; at < params.length; at += 4) {
         const id = params[at] as string;
-        const row = this.attempts.get(id) ?? { chunk_attempts: 0, solo_attempts: 0 };
+        const row = this.attempts.get(id) ?? { chunk_attempts: 0, solo_attempts: 0, retry_attempts: 0 };
         row.chunk_attempts += 1;
         this.attempts.set(id, row);
-        rows.push({ ...row });
+        rows.push({ id, ...row });
       }
       return rows;
     } else if (sql.includes('SET solo_attempts = solo_attempts + 1')) {
       const row = this.attempts.get(params[0] as string)!;
       row.solo_attempts += 1;
       return [{ solo_attempts: row.solo_attempts }];
+    } else if (sql.includes('SET chunk_attempts = chunk_attempts + 1')) {
+      for (const id of params[0] as string[]) this.attempts.get(id)!.chunk_attempts += 1;
+    } else if (sql.includes('SET chunk_attempts = 0, solo_attempts = 0')) {
+      const [parked, failing] = params as [string[], string[]];
+      for (const id of parked) {
+        const row = this.attempts.get(id)!;
+        Object.assign(row, { chunk_attempts: 0, solo_attempts: 0 });
+        if (failing.includes(id)) row.retry_attempts += 1;
+      }
     } else if (sql.startsWith('DELETE FROM "inbox_test".inbox_attempt')) {
       for (const id of params[0] as string[]) this.attempts.delete(id);
     } else if (sql.startsWith('INSERT INTO "inbox_test".inbox_message')) {
@@ -120,6 +129,7 @@ function messages(events: Array<CloudEvent<'deal_won'>>, keys: string[]): Inboun
 /** A transport with one chunk handler; returns what to drive it with and what it recorded. */
 async function transportWith(
   handle: (events: Array<CloudEvent<'deal_won'>>, chunk: ChunkContext) => Promise<void>,
+  retry: { maxAttempts?: number } = {},
 ) {
   const db = new FakeDatabase();
   let run: BatchHandler | undefined;
@@ -140,7 +150,7 @@ async function transportWith(
     dataSource: db.dataSource,
     consumer,
     outbox: db.outbox,
-    retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
+    retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1, ...retry },
   });
   const calls: string[][] = [];
   transport.addHandler(
@@ -158,7 +168,8 @@ async function transportWith(
     ),
   );
   const committed: string[] = [];
-  const deliver = (batch: InboundMessage[]) =>
+  /** One owner's handling of the batch; `isActive` false is a rebalance taking the partition away. */
+  const deliver = (batch: InboundMessage[], isActive: () => boolean = () => true) =>
     run!(
       { topic: Topic.deal_won, partition: 0, messages: batch },
       {
@@ -166,7 +177,7 @@ async function transportWith(
           committed.push(message.offset);
           return Promise.resolve(true);
         },
-        isActive: () => true,
+        isActive,
       },
     );
   return { db, calls, committed, deliver };
@@ -261,5 +272,35 @@ describe('InboxTransport with a @ChunkPattern handler', () => {
     ]);
     // The offset waits for the parked key: first up to the event before it, then the whole chunk.
     expect(committed).toEqual(['0', '3']);
+  });
+
+  it('counts the retries of a failing event across rebalances, so its budget ends in a dead letter', async () => {
+    const event = deal('a');
+    let calls = 0;
+    const { db, deliver } = await transportWith(
+      async (chunk, context) => {
+        for (const each of chunk)
+          await context.within(each, () => {
+            calls += 1;
+            return Promise.reject(
+              new DownstreamError('transient', 'erp', 'ERP answered 503', { status: 503 }),
+            );
+          });
+      },
+      { maxAttempts: 3 },
+    );
+    const batch = messages([event], ['a']);
+
+    // Each owner tries once, then loses the partition while waiting for the retry.
+    for (let owner = 1; owner <= 3; owner += 1) {
+      const before = calls;
+      await deliver(batch, () => calls === before);
+    }
+
+    expect(calls).toBe(3);
+    expect(db.deadLetters.map((record) => record.headers['x-dead-letter-code'])).toEqual([
+      'retries_exhausted',
+    ]);
+    expect(db.inbox.get(event.id)).toBe('dead_lettered');
   });
 });

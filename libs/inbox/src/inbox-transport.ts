@@ -217,11 +217,11 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
       if (!controls.isActive()) return;
       const chunk = batch.messages.slice(start, start + this.maxTransactionSize);
       const deliveries = chunk.map((message) => ({ ...this.decode(message), batchSpan }));
-      const unfinished = await this.recordChunkStart(deliveries);
+      const { unfinished, retried } = await this.recordChunkStart(deliveries);
       if (unfinished) {
-        if (!(await this.applyOneByOne(deliveries, controls))) return;
+        if (!(await this.applyOneByOne(deliveries, controls, retried))) return;
       } else {
-        const completed = await this.applyWithRetries(deliveries, controls);
+        const completed = await this.applyWithRetries(deliveries, controls, retried);
         if (!completed) return;
         this.options.afterCommit?.();
         if (!(await controls.commit(chunk[chunk.length - 1]))) return;
@@ -233,9 +233,12 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
    * Written (and committed) before the chunk is handled: +1 for every event of it. The transaction
    * that finishes an event deletes its row, so a row left from before means a handling of this
    * chunk started and never finished: the consumer crashed, stalled past its session or lost the
-   * partition. Returns whether that is so for any event of the chunk.
+   * partition. Returns whether that is so for any event of the chunk, and the retries each event
+   * had already used (a retrying event's count survives a rebalance and a restart).
    */
-  private async recordChunkStart(deliveries: Delivery[]): Promise<boolean> {
+  private async recordChunkStart(
+    deliveries: Delivery[],
+  ): Promise<{ unfinished: boolean; retried: Map<string, number> }> {
     const unique = [...new Map(deliveries.map((delivery) => [delivery.inboxId, delivery])).values()];
     const params: unknown[] = [];
     const values = unique.map(({ inboxId, message }) => {
@@ -243,15 +246,20 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
       params.push(inboxId, message.topic, message.partition, message.offset);
       return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, 1)`;
     });
-    const rows: Array<{ chunk_attempts: number; solo_attempts: number }> =
+    const rows: Array<{ id: string; chunk_attempts: number; solo_attempts: number; retry_attempts: number }> =
       await this.options.dataSource.query(
         `INSERT INTO ${this.attemptTable} (id, topic, kafka_partition, kafka_offset, chunk_attempts)
        VALUES ${values.join(', ')}
        ON CONFLICT (id) DO UPDATE SET chunk_attempts = ${this.attemptTable}.chunk_attempts + 1, updated_at = now()
-       RETURNING chunk_attempts, solo_attempts`,
+       RETURNING id, chunk_attempts, solo_attempts, retry_attempts`,
         params,
       );
-    return rows.some((row) => row.chunk_attempts > 1 || row.solo_attempts > 0);
+    return {
+      unfinished: rows.some((row) => row.chunk_attempts > 1 || row.solo_attempts > 0),
+      retried: new Map(
+        rows.filter((row) => row.retry_attempts > 0).map((row) => [row.id, row.retry_attempts]),
+      ),
+    };
   }
 
   /**
@@ -260,7 +268,11 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
    * and the culprit alone accumulates attempts. Past `maxUnfinishedAttempts` it is dead-lettered
    * (`delivery_attempts_exhausted`) without being handled again, and its partition moves on.
    */
-  private async applyOneByOne(deliveries: Delivery[], controls: BatchControls): Promise<boolean> {
+  private async applyOneByOne(
+    deliveries: Delivery[],
+    controls: BatchControls,
+    retried: Map<string, number>,
+  ): Promise<boolean> {
     for (const delivery of deliveries) {
       if (!controls.isActive()) return false;
       const [row]: Array<{ solo_attempts: number }> = await this.options.dataSource.query(
@@ -283,11 +295,36 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
           `${delivery.message.topic}/${delivery.message.partition}@${delivery.message.offset}: ${unfinished} unfinished attempts, dead-lettering it`,
         );
       }
-      if (!(await this.applyWithRetries([delivery], controls))) return false;
+      if (!(await this.applyWithRetries([delivery], controls, retried))) return false;
       this.options.afterCommit?.();
       if (!(await controls.commit(delivery.message))) return false;
     }
     return true;
+  }
+
+  private async recordRetryStart(deliveries: Delivery[]): Promise<void> {
+    await this.options.dataSource.query(
+      `UPDATE ${this.attemptTable} SET chunk_attempts = chunk_attempts + 1, updated_at = now() WHERE id = ANY($1::text[])`,
+      [deliveries.map((delivery) => delivery.inboxId)],
+    );
+  }
+
+  /**
+   * Parked events stopped cleanly (nothing unfinished about them), and the failing ones used one
+   * more retry: written in the transaction that parks them, so a rebalance or a restart neither
+   * resets the retry budget nor takes the wait for a crash.
+   */
+  private async recordParked(manager: EntityManager, parked: Parked[]): Promise<void> {
+    if (parked.length === 0) return;
+    await manager.query(
+      `UPDATE ${this.attemptTable} SET chunk_attempts = 0, solo_attempts = 0,
+         retry_attempts = retry_attempts + CASE WHEN id = ANY($2::text[]) THEN 1 ELSE 0 END, updated_at = now()
+       WHERE id = ANY($1::text[])`,
+      [
+        parked.map(({ delivery }) => delivery.inboxId),
+        parked.filter(({ error }) => error !== null).map(({ delivery }) => delivery.inboxId),
+      ],
+    );
   }
 
   /** The finished events' attempt rows go in the transaction that finished them. */
@@ -305,10 +342,21 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
    * the first parked event: after a crash the redelivered later events are no-ops (inbox).
    * Returns false when the consumer stopped while waiting.
    */
-  private async applyWithRetries(deliveries: Delivery[], controls: BatchControls): Promise<boolean> {
+  private async applyWithRetries(
+    deliveries: Delivery[],
+    controls: BatchControls,
+    retried: Map<string, number>,
+  ): Promise<boolean> {
+    // The attempt number of each event's next try: its retries so far, counted in the database.
     const attempts = new Map<Delivery, number>();
+    for (const delivery of deliveries) {
+      const used = retried.get(delivery.inboxId);
+      if (used) attempts.set(delivery, used + 1);
+    }
     let pending = deliveries;
-    for (;;) {
+    for (let round = 0; ; round += 1) {
+      // A retry round is a handling like the first: a crash inside it must be seen as unfinished.
+      if (round > 0) await this.recordRetryStart(pending);
       const parked = await this.applyChunk(pending, attempts);
       if (parked.length === 0) return true;
       const firstParked = deliveries.indexOf(parked[0].delivery);
@@ -479,6 +527,7 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
         [deadLettered],
       );
     }
+    await this.recordParked(manager, parked);
     const parkedSet = new Set(parked.map((entry) => entry.delivery));
     await this.forgetAttempts(
       manager,

@@ -1,6 +1,10 @@
 import type { DataSourceOptions } from 'typeorm';
 
-import { InboxAttempts1763860000002, InboxTables1763860000001 } from '@switchboard/inbox';
+import {
+  InboxAttempts1763860000002,
+  InboxRetryAttempts1763860000005,
+  InboxTables1763860000001,
+} from '@switchboard/inbox';
 import {
   OutboxSetAside1763860000004,
   OutboxTables1763860000000,
@@ -24,7 +28,9 @@ export function serviceDataSourceOptions(
       OutboxTables1763860000000,
       OutboxWithoutNotify1763860000003,
       OutboxSetAside1763860000004,
-      ...(definition.consumes.length > 0 ? [InboxTables1763860000001, InboxAttempts1763860000002] : []),
+      ...(definition.consumes.length > 0
+        ? [InboxTables1763860000001, InboxAttempts1763860000002, InboxRetryAttempts1763860000005]
+        : []),
       ...definition.migrations,
     ],
     migrationsTableName: 'typeorm_migration',
