@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { buildCloudEvent, Topic, type CloudEvent } from '@switchboard/contracts';
+import {
+  buildCloudEvent,
+  exampleCloudEvent,
+  Topic,
+  type CloudEvent,
+  type CustomerSyncedV1,
+} from '@switchboard/contracts';
 import { KafkaPublisher, kafkaConnectionFromEnv } from '@switchboard/kafka';
 import { ServiceProcess, eventually, sampleDeal } from '@switchboard/testing';
 
@@ -249,5 +255,83 @@ describe('downstream failures (erp-orders -> a real HTTP ERP)', () => {
     for (const event of refused) {
       expect(erp.requests.filter((r) => r.idempotencyKey === event.id && r.status === 201)).toHaveLength(1);
     }
+  });
+
+  it('a customer_synced dead-lettered and overtaken by a later version applies, on replay, what the later one did not change', async () => {
+    const customerId = uniqueName('CUST');
+    const crmAccountId = `ACC-${customerId}`;
+    const synced = (version: number, fields: CustomerSyncedV1['fields']): CloudEvent<'customer_synced'> =>
+      buildCloudEvent({
+        id: randomUUID(),
+        source: 'switchboard/customer-sync',
+        type: 'customer_synced',
+        data: {
+          ...exampleCloudEvent('customer_synced').data,
+          customerId,
+          target: 'erp',
+          targetExternalId: null,
+          version,
+          fields,
+          crossReferences: [{ system: 'crm', externalId: crmAccountId }],
+        },
+      });
+    const v1 = synced(1, { name: `First ${customerId}`, email: 'v1@example.com', phone: '+49 30 1111' });
+    const v2 = synced(2, { name: `Second ${customerId}`, email: 'v2@example.com' });
+    const publishSynced = (event: CloudEvent<'customer_synced'>) =>
+      publisher.publish([
+        { topic: Topic.customer_synced, key: customerId, value: JSON.stringify(event), headers: {} },
+      ]);
+    const customers = erp.effectsOf.bind(erp, 'customers');
+
+    // The ERP refuses v1 (dead-lettered); v2 applies behind it.
+    erp.refuse([`First ${customerId}`]);
+    await publishSynced(v1);
+    await eventually(async () => expect(await deadLetters([v1])).toHaveLength(1), { timeoutMs: 30_000 });
+    await publishSynced(v2);
+    await eventually(() => expect(customers().get(v2.id)).toBeDefined(), { timeoutMs: 30_000 });
+    erp.acceptAll();
+
+    // The operator replays v1: its phone reaches the ERP; its name and e-mail, which v2 changed, do not.
+    await eventually(async () => {
+      const published = await db.count(
+        `SELECT count(*) FROM erp_orders.outbox_message WHERE topic = 'switchboard.dlq.erp-orders'
+         AND payload::jsonb->>'eventId' = $1 AND published_at IS NOT NULL`,
+        [v1.id],
+      );
+      expect(published).toBe(1);
+    });
+    const cli = await promisify(execFile)(
+      process.execPath,
+      [join(ROOT, 'dist/scripts/switchboard.js'), 'dlq', 'list', '--consumer', 'erp-orders', '--json'],
+      { env, maxBuffer: 512 * 1024 * 1024 },
+    );
+    const refs = cli.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { ref: string; eventId: string })
+      .filter((entry) => entry.eventId === v1.id)
+      .map((entry) => entry.ref);
+    expect(refs).toHaveLength(1);
+    await promisify(execFile)(
+      process.execPath,
+      [join(ROOT, 'dist/scripts/switchboard.js'), 'dlq', 'replay', ...refs],
+      {
+        env,
+      },
+    );
+    const applied = await eventually(
+      () => {
+        const effect = customers().get(v1.id);
+        expect(effect).toBeDefined();
+        return effect!.body as { fields: Record<string, unknown> };
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(applied.fields).toEqual({ phone: '+49 30 1111' });
+    expect(
+      await db.rows('SELECT name, email, phone FROM erp_orders.erp_customer WHERE crm_account_id = $1', [
+        crmAccountId,
+      ]),
+    ).toEqual([{ name: `Second ${customerId}`, email: 'v2@example.com', phone: '+49 30 1111' }]);
   });
 });

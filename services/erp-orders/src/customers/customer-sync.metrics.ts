@@ -1,8 +1,8 @@
 import { Counter } from 'prom-client';
 
 /**
- * customer_synced events by what erp-orders did with them: `applied`, `stale` (a version already
- * applied: a replay or an out-of-order delivery), `skipped_other_target` (addressed to another
+ * customer_synced events by what erp-orders did with them: `applied` (some field was news), `stale`
+ * (every field already written by a newer or the same version: a duplicate or an out-of-order delivery), `skipped_other_target` (addressed to another
  * system), `skipped_contact` (the ERP keeps accounts only). Counted when handled; a batch rolled
  * back and retried counts its events again.
  */

@@ -8,6 +8,7 @@ import { EventRejected, firstOfEach, type InboxContext } from '@switchboard/inbo
 import { DOWNSTREAM_CONNECTOR } from '@switchboard/platform';
 
 import { customerSyncEvents } from './customer-sync.metrics';
+import { afterApplying, freshFields } from './field-versions';
 import { ErpCustomer } from './erp-customer.entity';
 
 @Injectable()
@@ -95,7 +96,8 @@ export class CustomersService {
   /**
    * `customer_synced` for the ERP: the CRM-owned fields (name, e-mail, phone, address) applied to the
    * ERP customer, through the connector (the Tryton party in real mode) and to erp-orders' own
-   * record, only when the event's version is newer than the one applied for the customer. Events
+   * record: each field only when the event's version is newer than the one that last wrote it
+   * (freshFields), so an older version replayed late applies what no later version changed. Events
    * for other systems and contacts (the ERP keeps accounts only) are skipped, not errors.
    */
   async applySynced(event: CloudEvent<'customer_synced'>, ctx: InboxContext): Promise<void> {
@@ -105,34 +107,42 @@ export class CustomersService {
     const { manager } = ctx;
     // A replay or a dead letter re-sent may race the customer's next event: one at a time per customer.
     await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`customer_synced:${sync.customerId}`]);
-    const [state]: Array<{ applied_version: number; erp_customer_number: string | null }> =
-      await manager.query(
-        'SELECT applied_version, erp_customer_number FROM customer_sync_state WHERE customer_id = $1',
-        [sync.customerId],
-      );
-    if (state && state.applied_version >= sync.version) return this.count('stale');
+    const [state]: Array<{
+      applied_version: number;
+      field_versions: Record<string, number> | null;
+      erp_customer_number: string | null;
+    }> = await manager.query(
+      'SELECT applied_version, field_versions, erp_customer_number FROM customer_sync_state WHERE customer_id = $1',
+      [sync.customerId],
+    );
+    const known = state ? { applied: state.applied_version, fields: state.field_versions } : null;
+    const fields = freshFields(sync, known);
+    if (!fields) return this.count('stale');
+    const news = { ...sync, fields };
 
     const receipt = await this.erp.deliver({
       operation: 'customers',
       idempotencyKey: event.id,
-      body: sync,
-      event: { id: event.id, type: 'customer_synced', data: sync },
+      body: news,
+      event: { id: event.id, type: 'customer_synced', data: news },
     });
     const customerNumber = await this.applyToOwnRecord(
       manager,
-      sync,
+      news,
       state?.erp_customer_number ?? null,
       receipt.externalId,
     );
+    const after = afterApplying(sync, fields, known);
     await manager.query(
-      `INSERT INTO customer_sync_state (customer_id, applied_version, erp_customer_number, event_id)
-       VALUES ($1, $2, $3, $4)
+      `INSERT INTO customer_sync_state (customer_id, applied_version, field_versions, erp_customer_number, event_id)
+       VALUES ($1, $2, $3::jsonb, $4, $5)
        ON CONFLICT (customer_id) DO UPDATE SET
          applied_version = EXCLUDED.applied_version,
+         field_versions = EXCLUDED.field_versions,
          erp_customer_number = COALESCE(EXCLUDED.erp_customer_number, customer_sync_state.erp_customer_number),
          event_id = EXCLUDED.event_id,
          applied_at = now()`,
-      [sync.customerId, sync.version, customerNumber, event.id],
+      [sync.customerId, after.applied, JSON.stringify(after.fields), customerNumber, event.id],
     );
     this.count('applied');
   }
