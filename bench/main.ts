@@ -6,9 +6,24 @@ import { join } from 'node:path';
 
 import { consumerPhase, type ConsumerResult } from './phases/consumer';
 import { ingestPhase, type IngestResult } from './phases/ingest';
-import { latencyPhase, type LatencyResult } from './phases/latency';
+import { ingestSqlPhase, type IngestSqlResult } from './phases/ingest-sql';
+import {
+  latencyPhase,
+  untracedPhase,
+  untracedSeconds,
+  type LatencyPhaseResult,
+  type LatencyResult,
+  type UntracedResult,
+} from './phases/latency';
+import { rawConsumerPhase, type RawConsumerResult } from './phases/raw-consumer';
 import { relayPhase, type RelayResult } from './phases/relay';
-import { Bench, DEAL_WON_CONSUMERS, isDealWonConsumer, log } from './support/bench-context';
+import {
+  Bench,
+  DEAL_WON_CONSUMERS,
+  isDealWonConsumer,
+  log,
+  type InboxConsumer,
+} from './support/bench-context';
 import { EVERYTHING_ELSE, type CpuReport } from './support/cpu';
 
 /** Phases 1-2 are run by bench/run.sh (pgbench, ProducerPerformance) and handed over as JSON. */
@@ -29,9 +44,12 @@ interface Results {
   env: Record<string, string>;
   shell: ShellResults | null;
   ingest?: IngestResult;
+  ingestSql?: IngestSqlResult;
   relay?: RelayResult;
   consumers: ConsumerResult[];
-  latency?: { target: LatencyResult; floor?: LatencyResult; idle: CpuReport };
+  rawConsumer?: RawConsumerResult;
+  latency?: LatencyPhaseResult;
+  untraced?: UntracedResult;
   failures: Record<string, string>;
 }
 
@@ -39,9 +57,17 @@ interface Results {
 const TARGETS = {
   ingest: 1_500,
   relay: 25_000,
-  consumer: { 'marketing-segments': 6_000, 'erp-orders': 4_000 } as Record<string, number>,
+  consumer: {
+    'marketing-segments': 6_000,
+    'erp-orders': 4_000,
+    'null-consumer': 15_000,
+  } as Record<string, number>,
   p99Ms: 100,
   cpuMsPerDeal: 6,
+  /** Peak RSS of each service at the target rate. */
+  rssMb: 250,
+  /** Extra CPU per deal with tracing on, percent of the CPU with tracing off. */
+  tracingPercent: 10,
 };
 
 /** Settings that change the numbers, echoed in the report. */
@@ -118,13 +144,16 @@ function report(results: Results, wants: (phase: number) => boolean): string {
     const value = systemMs(perEvent);
     return value === null ? '' : n(value, 2);
   };
-  type Row = [string, string, string, string, string, string];
+  const mb = (value: number | null | undefined) =>
+    value === null || value === undefined ? '' : `${n(value)} MB`;
+  type Row = [string, string, string, string, string, string, string];
   const rows: Row[] = [];
-  const { shell, ingest, relay, consumers, latency } = results;
+  const { shell, ingest, ingestSql, relay, consumers, rawConsumer, latency, untraced } = results;
   if (wants(1)) {
     rows.push([
       `1 PostgreSQL 1-row INSERT tx (pgbench, ${shell?.pg.clients ?? '?'} clients, ${shell?.pg.seconds ?? '?'} s)`,
       shell?.pg.tps ? `${n(shell.pg.tps)} tx/s (avg ${n(shell.pg.latencyMs, 2)} ms)` : 'n/a',
+      '',
       '',
       '',
       '',
@@ -141,6 +170,7 @@ function report(results: Results, wants: (phase: number) => boolean): string {
       '',
       '',
       '',
+      '',
     ]);
   }
   if (wants(3)) {
@@ -152,7 +182,19 @@ function report(results: Results, wants: (phase: number) => boolean): string {
       `>= ${n(TARGETS.ingest)}/s`,
       verdict(ingest ? ingest.acceptedPerSecond >= TARGETS.ingest : null),
       ms(ingest?.cpuMsPerEvent),
+      mb(ingest?.peakRssMb),
       others(ingest?.cpu),
+    ]);
+    rows.push([
+      `  3b pgbench of ingest's own SQL at ingest's concurrency (${ingestSql?.clients ?? '?'} clients, ${ingestSql?.seconds ?? '?'} s)`,
+      ingestSql
+        ? `${n(ingestSql.transactionsPerSecond)} tx/s (avg ${n(ingestSql.latencyMs, 2)} ms)`
+        : failed('3b ingest SQL (pgbench)'),
+      '',
+      '',
+      ms(ingestSql?.cpuMsPerEvent),
+      '',
+      others(ingestSql?.cpu),
     ]);
   }
   if (wants(4)) {
@@ -162,6 +204,7 @@ function report(results: Results, wants: (phase: number) => boolean): string {
       `>= ${n(TARGETS.relay)}/s`,
       verdict(relay ? relay.eventsPerSecond >= TARGETS.relay : null),
       ms(relay?.cpuMsPerEvent),
+      '',
       others(relay?.cpu),
     ]);
     if (relay) {
@@ -171,37 +214,53 @@ function report(results: Results, wants: (phase: number) => boolean): string {
         '',
         '',
         '',
+        '',
         others(relay.publisherOnly.cpu),
       ]);
     }
   }
   if (wants(5)) {
-    for (const consumer of consumers) {
-      const target = TARGETS.consumer[consumer.service];
+    // In the order they ran, the null consumer (the ceiling of the real ones) after them.
+    const inbox: Array<{ name: string; result?: ConsumerResult; failure?: string }> = [
+      ...consumers.map((result) => ({ name: result.service, result })),
+      ...Object.entries(results.failures)
+        .filter(([key]) => key.startsWith('5 consumer'))
+        .map(([key, message]) => ({ name: key.slice(11) || '?', failure: `FAILED: ${message}` })),
+    ].sort((a, b) => Number(a.name === 'null-consumer') - Number(b.name === 'null-consumer'));
+    for (const { name, result, failure } of inbox) {
+      const target = TARGETS.consumer[name];
       rows.push([
-        `5 one consumer + inbox: ${consumer.service}`,
-        `${n(consumer.eventsPerSecond)} events/s`,
+        name === 'null-consumer'
+          ? "  5b one consumer with inbox, null handler (the transport's own ceiling)"
+          : `5 one consumer + inbox: ${name}`,
+        result ? `${n(result.eventsPerSecond)} events/s` : (failure ?? ''),
         target ? `>= ${n(target)}/s` : '',
-        target ? verdict(consumer.eventsPerSecond >= target) : '',
-        ms(consumer.cpuMsPerEvent),
-        others(consumer.cpu),
+        target && result ? verdict(result.eventsPerSecond >= target) : '',
+        ms(result?.cpuMsPerEvent),
+        mb(result?.peakRssMb),
+        others(result?.cpu),
       ]);
     }
-    for (const [key, message] of Object.entries(results.failures)) {
-      if (key.startsWith('5 consumer')) {
-        rows.push([`5 one consumer + inbox: ${key.slice(11) || '?'}`, `FAILED: ${message}`, '', '', '', '']);
-      }
-    }
+    rows.push([
+      '  5c a raw consumer with no database on the same events',
+      rawConsumer ? `${n(rawConsumer.eventsPerSecond)} events/s` : failed('5 raw consumer'),
+      '',
+      '',
+      ms(rawConsumer?.cpuMsPerEvent),
+      mb(rawConsumer?.peakRssMb),
+      others(rawConsumer?.cpu),
+    ]);
   }
   if (wants(6)) {
     const target = latency?.target;
+    const rate = target?.rate ?? 200;
     const describe = (run: LatencyResult) =>
       `p50 ${n(run.fourthEffect.p50)} / p95 ${n(run.fourthEffect.p95)} / p99 ${n(run.fourthEffect.p99)} ms` +
       (run.accepted < 0.98 * run.rate * run.seconds
         ? ` (only ${n(run.accepted / run.seconds)} deals/s accepted)`
         : '');
     rows.push([
-      `6 ingest commit -> 4th effect @ ${target?.rate ?? 200}/s, ${target?.seconds ?? 30} s`,
+      `6 ingest commit -> 4th effect @ ${rate}/s, ${target?.seconds ?? 30} s`,
       target ? describe(target) : failed('6 latency'),
       `p99 < ${TARGETS.p99Ms} ms, <= ${TARGETS.cpuMsPerDeal} ms CPU`,
       verdict(
@@ -212,6 +271,7 @@ function report(results: Results, wants: (phase: number) => boolean): string {
           : null,
       ),
       ms(target?.cpuMsPerEvent),
+      '',
       others(target?.cpu),
     ]);
     const floor = latency?.floor;
@@ -222,11 +282,41 @@ function report(results: Results, wants: (phase: number) => boolean): string {
         '',
         '',
         ms(floor.cpuMsPerEvent),
+        '',
         others(floor.cpu),
       ]);
     }
+    const off = untraced?.run;
+    const onMs = systemMs(target?.cpuMsPerEvent);
+    const offMs = systemMs(off?.cpuMsPerEvent);
+    const extra = onMs !== null && offMs ? (100 * (onMs - offMs)) / offMs : null;
+    rows.push([
+      `  6c tracing on vs off at ${rate} deals/s${off ? ` (off: ${off.seconds} s)` : ''}`,
+      extra !== null
+        ? `on ${n(onMs, 2)} / off ${n(offMs, 2)} ms CPU per deal: ${extra >= 0 ? '+' : ''}${n(extra, 1)} %`
+        : failed(latency ? '6c latency, tracing off' : '6 latency'),
+      `<= ${TARGETS.tracingPercent} % more CPU per deal`,
+      verdict(extra === null ? null : extra <= TARGETS.tracingPercent),
+      ms(off?.cpuMsPerEvent),
+      '',
+      others(off?.cpu),
+    ]);
+    const peaks = latency ? Object.entries(latency.peakRssMb) : [];
+    const values = peaks.map(([, value]) => value);
+    const highest = values.length === 0 || values.includes(null) ? null : Math.max(...(values as number[]));
+    rows.push([
+      `  6d peak RSS per service @ ${rate}/s`,
+      latency
+        ? `${peaks.map(([service, value]) => `${service.split('-')[0]} ${n(value)}`).join(', ')} MB`
+        : failed('6 latency'),
+      `<= ${TARGETS.rssMb} MB each`,
+      verdict(highest === null ? null : highest <= TARGETS.rssMb),
+      '',
+      highest === null ? '' : `max ${mb(highest)}`,
+      '',
+    ]);
   }
-  const header: Row = ['measurement', 'result', 'target', '', 'CPU ms/event', 'others used'];
+  const header: Row = ['measurement', 'result', 'target', '', 'CPU ms/event', 'peak RSS', 'others used'];
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) =>
     cells
@@ -246,6 +336,7 @@ function report(results: Results, wants: (phase: number) => boolean): string {
     '',
     'CPU ms/event: CPU time of the services, PostgreSQL and Kafka per event (the bench itself excluded); it depends',
     'far less than a rate on what else runs. others used: CPU of unrelated processes during the phase, % of one core.',
+    'peak RSS: VmHWM of the service process just before it was stopped (its whole run), MB = 10^6 bytes.',
   ].join('\n');
 }
 
@@ -283,15 +374,18 @@ async function main(): Promise<void> {
     log(`no results of phases 1-2 (${String(error)})`);
   }
 
-  if (bench.wants(3))
+  if (bench.wants(3)) {
     results.ingest = await phase(results, '3 ingest acceptance', () => ingestPhase(bench), bench);
+    results.ingestSql = await phase(results, '3b ingest SQL (pgbench)', () => ingestSqlPhase(bench), bench);
+  }
   if (bench.wants(4) || bench.wants(5))
     results.relay = await phase(results, '4 relay drain', () => relayPhase(bench), bench);
   const relay = results.relay;
   if (!bench.wants(5)) {
     // not selected
   } else if (relay) {
-    for (const name of consumers) {
+    // The real consumers, then their ceilings: the inbox transport alone, the Kafka client alone.
+    for (const name of [...consumers, 'null-consumer'] satisfies InboxConsumer[]) {
       const result = await phase(
         results,
         `5 consumer ${name}`,
@@ -300,10 +394,20 @@ async function main(): Promise<void> {
       );
       if (result) results.consumers.push(result);
     }
+    results.rawConsumer = await phase(
+      results,
+      '5 raw consumer',
+      () => rawConsumerPhase(bench, relay.fromOffsets, relay.appendedToTopic),
+      bench,
+    );
   } else {
     results.failures['5 consumer'] = 'skipped: it reads the events of the relay phase';
   }
-  if (bench.wants(6)) results.latency = await phase(results, '6 latency', () => latencyPhase(bench), bench);
+  if (bench.wants(6)) {
+    results.latency = await phase(results, '6 latency', () => latencyPhase(bench), bench);
+    if (untracedSeconds(bench) > 0)
+      results.untraced = await phase(results, '6c latency, tracing off', () => untracedPhase(bench), bench);
+  }
 
   await bench.close();
   writeFileSync(join(bench.runDir, 'results.json'), JSON.stringify(results, null, 2));

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # On-demand end-to-end benchmark of Switchboard on this machine (see BENCHMARKS.md). One run prints,
 # side by side: raw PostgreSQL insert-commit rate (pgbench), raw Kafka produce rate (Kafka's own
-# ProducerPerformance, acks=all), ingest acceptance rate, outbox relay drain rate (100k rows), the
-# apply rate of one consumer with its inbox, and ingest-commit -> fourth-effect latency at 200 deals/s.
+# ProducerPerformance, acks=all), ingest acceptance rate and pgbench of ingest's own statement at the
+# same concurrency, outbox relay drain rate (100k rows), the apply rate of one consumer with its
+# inbox beside its ceilings (a null handler on the same inbox transport, bench/null-consumer, and a
+# plain Kafka consumer without database, bench/raw-consumer), ingest-commit -> fourth-effect latency
+# at 200 deals/s, the same rate again with tracing off (CPU per deal), and each service's peak RSS.
 #
 #   bash bench/run.sh                 # ~5-6 minutes of measuring, plus waits for a quiet machine
 #   BENCH_PHASES="4 5" CONSUMERS=erp-orders bash bench/run.sh     # some phases only (5 reads 4's events)
@@ -17,7 +20,9 @@
 #   (deleted afterwards). The dev/test broker on :9092 and the consumer groups of running services
 #   never see the benchmark's events. BENCH_KAFKA_BROKERS=host:port uses an existing cluster
 #   instead (it then receives the benchmark's topics and events).
-# - Services run from dist/ on ports 4300-4304 with LOG_LEVEL=warn and fresh consumer groups.
+# - Services run from dist/ on ports 4300-4304 with LOG_LEVEL=warn and fresh consumer groups; the
+#   benchmark's own apps (null and raw consumer) on 4306-4307. The null consumer has its own schema,
+#   bench_null_consumer, provisioned with the services'.
 #
 # - The machine may be shared: each phase first waits (BENCH_QUIET_WAIT=120 s at most) until less than
 #   BENCH_QUIET_BUSY=25 % of the cores are busy, and reports the CPU other processes used meanwhile.
@@ -25,7 +30,8 @@
 # Knobs (environment): BENCH_PHASES="1 2 3 4 5 6" PG_SECONDS=10 PG_CLIENTS=4 KAFKA_RECORDS=200000
 # INGEST_WORKERS=32 INGEST_SECONDS=10 RELAY_ROWS=100000 CONSUMER_EVENTS=50000 CONSUMER_MAX_SECONDS=25
 # CONSUMERS="marketing-segments erp-orders" LATENCY_RATE=200 LATENCY_SECONDS=30 LATENCY_FLOOR_RATE=50
-# LATENCY_FLOOR_SECONDS=15 BENCH_PORT_BASE=4300 BENCH_CPU_PROFILE=1 (V8 profile summary per service).
+# LATENCY_FLOOR_SECONDS=15 LATENCY_UNTRACED_SECONDS=LATENCY_SECONDS/2 (the tracing-off run at
+# LATENCY_RATE; 0 skips it) BENCH_PORT_BASE=4300 BENCH_CPU_PROFILE=1 (V8 profile summary per service).
 # Service tuning passes through: OUTBOX_BATCH_SIZE, CONSUMER_MAX_TRANSACTION_SIZE,
 # CONSUMER_PARTITION_CONCURRENCY, DATABASE_POOL_SIZE, ... (libs/platform/src/config/platform-env.ts).
 # Everything printed is also kept in .stack/bench/run-<timestamp>/ (output.log, results.json, logs/).
@@ -183,11 +189,11 @@ done <deploy/local.env
 export DATABASE_URL="$BENCH_DATABASE_URL" KAFKA_BROKERS="$BROKERS" LOG_LEVEL="${BENCH_LOG_LEVEL:-warn}"
 export KAFKAJS_NO_PARTITIONER_WARNING=1
 
-step "migrations and topics (dist/scripts/provision-all.js)"
+step "migrations and topics (dist/scripts/provision-all.js, dist/bench/null-consumer/provision.js)"
 # Idempotent; retried because creating topics on a broker that started seconds ago can fail with
 # "This server does not host this topic-partition" (see BENCHMARKS.md, findings).
 for attempt in 1 2 3; do
-  if node dist/scripts/provision-all.js; then break; fi
+  if node dist/scripts/provision-all.js && node dist/bench/null-consumer/provision.js; then break; fi
   ((attempt < 3)) || die "provisioning failed 3 times"
   echo "bench: provisioning failed (attempt $attempt), retrying in 2 s"
   sleep 2

@@ -1,11 +1,11 @@
 import { Topic } from '@switchboard/contracts';
 
-import { Bench, SCHEMA_OF, log, sleep, type DealWonConsumer } from '../support/bench-context';
+import { Bench, SCHEMA_OF, log, sleep, type InboxConsumer } from '../support/bench-context';
 import { cpuPerEvent, formatCpu, formatPerEvent, type CpuReport } from '../support/cpu';
 import { positionGroup, type PartitionOffset } from '../support/kafka-groups';
 
 export interface ConsumerResult {
-  service: DealWonConsumer;
+  service: InboxConsumer;
   target: number;
   applied: number;
   deadLettered: number;
@@ -22,6 +22,12 @@ export interface ConsumerResult {
   eventsPerTransaction: number;
   cpu: CpuReport;
   cpuMsPerEvent: Record<string, number>;
+  peakRssMb: number | null;
+}
+
+/** How many of the relay phase's `available` events a consumer of phase 5 reads (CONSUMER_EVENTS at most). */
+export function consumerTarget(bench: Bench, available: number): number {
+  return Math.min(bench.number('CONSUMER_EVENTS', 50_000), available);
 }
 
 /** Sum and count of a Prometheus histogram for one consumer group, from the service's /metrics. */
@@ -44,17 +50,18 @@ async function histogram(
 }
 
 /**
- * One consumer service alone, with a new consumer group positioned at the start of the relay
- * phase's deal_won events (so it reads exactly those, none older), applying them through its inbox.
- * Measured from its inbox table until CONSUMER_EVENTS rows are applied or CONSUMER_MAX_SECONDS pass.
+ * One consumer service (or the null consumer) alone, with a new consumer group positioned at the
+ * start of the relay phase's deal_won events (so it reads exactly those, none older), applying them
+ * through its inbox. Measured from its inbox table until CONSUMER_EVENTS rows are applied or
+ * CONSUMER_MAX_SECONDS pass.
  */
 export async function consumerPhase(
   bench: Bench,
-  name: DealWonConsumer,
+  name: InboxConsumer,
   from: PartitionOffset[],
   available: number,
 ): Promise<ConsumerResult> {
-  const target = Math.min(bench.number('CONSUMER_EVENTS', 50_000), available);
+  const target = consumerTarget(bench, available);
   const maxSeconds = bench.number('CONSUMER_MAX_SECONDS', 25);
   const schema = SCHEMA_OF[name];
   const prefix = `bench-${bench.runId}-single`;
@@ -92,7 +99,7 @@ export async function consumerPhase(
   }
   const handlerAfter = await histogram(service.url, 'switchboard_consumer_handler_duration_seconds', group);
   const cpu = cpuWindow.stop();
-  await bench.stop(service);
+  const peakRssMb = await bench.stop(service);
 
   const [stats] = await bench.query<{
     applied: string;
@@ -133,6 +140,7 @@ export async function consumerPhase(
     cpu,
     // CPU over the whole window (polls included) per event applied in it.
     cpuMsPerEvent: cpuPerEvent(cpu, last.n / cpu.seconds),
+    peakRssMb,
   };
   log(
     `${name}: ${result.eventsPerSecond.toFixed(0)} events/s steady state (${last.n - first.n} events in ${measuredSeconds.toFixed(1)} s; ` +

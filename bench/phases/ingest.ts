@@ -13,6 +13,7 @@ export interface IngestResult {
   pendingAtEnd: number;
   cpu: CpuReport;
   cpuMsPerEvent: Record<string, number>;
+  peakRssMb: number | null;
 }
 
 /**
@@ -70,7 +71,7 @@ export async function ingestPhase(bench: Bench): Promise<IngestResult> {
   const [pending] = await bench.query<{ n: string }>(
     'SELECT count(*) AS n FROM ingest.outbox_message WHERE published_at IS NULL',
   );
-  await bench.stop(ingest); // a graceful stop flushes the rest of the outbox to Kafka
+  const peakRssMb = await bench.stop(ingest); // a graceful stop flushes the rest of the outbox to Kafka
   latencies.sort((a, b) => a - b);
   const result: IngestResult = {
     workers,
@@ -85,6 +86,7 @@ export async function ingestPhase(bench: Bench): Promise<IngestResult> {
     pendingAtEnd: Number(pending?.n ?? 0),
     cpu,
     cpuMsPerEvent: cpuPerEvent(cpu, (statuses['202'] ?? 0) / seconds),
+    peakRssMb,
   };
   log(
     `ingest: ${result.acceptedPerSecond.toFixed(0)} accepted/s (statuses ${JSON.stringify(statuses)}), response ` +

@@ -259,6 +259,54 @@ async function measureAt(
   return result;
 }
 
+export interface LatencyPhaseResult {
+  target: LatencyResult;
+  floor?: LatencyResult;
+  idle: CpuReport;
+  /** Peak RSS of each of the five services over the phase (warm-up, target and floor run), MB. */
+  peakRssMb: Record<string, number | null>;
+}
+
+/** The target rate again, with tracing off (OTEL_SDK_DISABLED=true) in all five services. */
+export interface UntracedResult {
+  run: LatencyResult;
+  peakRssMb: Record<string, number | null>;
+}
+
+/**
+ * Runs `measure` while the five services are up (started with `env`, new consumer groups under
+ * `prefix` positioned at the end of the deal_won topic, so only the deals sent from now on are
+ * read), then stops them; returns its result and each service's peak RSS.
+ */
+async function withFiveServices<T>(
+  bench: Bench,
+  prefix: string,
+  env: NodeJS.ProcessEnv,
+  measure: (client: IngestClient, services: ServiceProcess[]) => Promise<T>,
+): Promise<{ result: T; peakRssMb: Record<string, number | null> }> {
+  const offsets = await endOffsets(bench.brokers, Topic.deal_won);
+  for (const name of DEAL_WON_CONSUMERS) {
+    await positionGroup(bench.brokers, `${prefix}.${name}`, Topic.deal_won, offsets);
+  }
+  const services: ServiceProcess[] = [bench.start('ingest', env)];
+  for (const name of DEAL_WON_CONSUMERS)
+    services.push(bench.start(name, { ...env, KAFKA_GROUP_PREFIX: prefix }));
+  // A failure leaves them running: the phase runner stops every service then.
+  await Promise.all(services.map((service) => service.waitReady()));
+  const result = await measure(IngestClient.fromEnv(services[0].url, bench.env), services);
+  return { result, peakRssMb: await bench.stopEach(services) };
+}
+
+const latencyRate = (bench: Bench) => bench.number('LATENCY_RATE', 200);
+const latencySeconds = (bench: Bench) => bench.number('LATENCY_SECONDS', 30);
+
+/** The 3 s at up to 100 deals/s that precede a measurement: connections opened, code compiled. */
+function warmUp(bench: Bench, client: IngestClient, services: ServiceProcess[], tag: string, label: string) {
+  const rate = Math.min(latencyRate(bench), 100);
+  log(`latency: all five services ready; 3 s warm-up at ${rate}/s`);
+  return measureAt(bench, client, services, tag, rate, 3, label);
+}
+
 /**
  * Ingest commit -> fourth effect with all five services running (new consumer groups positioned at
  * the end of the deal_won topic, so only these deals are read): LATENCY_RATE deals/s for
@@ -268,37 +316,52 @@ async function measureAt(
  * erp_orders.sales_order.created_at, finance_invoicing.invoice.issued_at,
  * support_onboarding.onboarding_ticket.created_at, marketing_segments.segment_membership.valid_from.
  */
-export async function latencyPhase(
-  bench: Bench,
-): Promise<{ target: LatencyResult; floor?: LatencyResult; idle: CpuReport }> {
-  const rate = bench.number('LATENCY_RATE', 200);
-  const seconds = bench.number('LATENCY_SECONDS', 30);
+export async function latencyPhase(bench: Bench): Promise<LatencyPhaseResult> {
+  const rate = latencyRate(bench);
+  const seconds = latencySeconds(bench);
   const floorRate = Number(bench.env.LATENCY_FLOOR_RATE ?? 50);
   const floorSeconds = Number(bench.env.LATENCY_FLOOR_SECONDS ?? 15);
-  const prefix = `bench-${bench.runId}-all`;
-  const offsets = await endOffsets(bench.brokers, Topic.deal_won);
-  for (const name of DEAL_WON_CONSUMERS) {
-    await positionGroup(bench.brokers, `${prefix}.${name}`, Topic.deal_won, offsets);
-  }
+  const { result, peakRssMb } = await withFiveServices(
+    bench,
+    `bench-${bench.runId}-all`,
+    {},
+    async (client, services) => {
+      const idleWindow = bench.cpu(services, 'bench').start();
+      await sleep(5_000);
+      const idle = idleWindow.stop();
+      log(`latency: the five services idle for 5 s: ${formatCpu(idle)}`);
+      await warmUp(bench, client, services, `W${bench.tag}`, 'warm-up');
+      const target = await measureAt(bench, client, services, `L${bench.tag}`, rate, seconds, 'target');
+      const floor =
+        floorRate > 0 && floorSeconds > 0
+          ? await measureAt(bench, client, services, `F${bench.tag}`, floorRate, floorSeconds, 'floor')
+          : undefined;
+      return { target, floor, idle };
+    },
+  );
+  return { ...result, peakRssMb };
+}
 
-  const services: ServiceProcess[] = [bench.start('ingest')];
-  for (const name of DEAL_WON_CONSUMERS) services.push(bench.start(name, { KAFKA_GROUP_PREFIX: prefix }));
-  try {
-    await Promise.all(services.map((service) => service.waitReady()));
-    const client = IngestClient.fromEnv(services[0].url, bench.env);
-    const idleWindow = bench.cpu(services, 'bench').start();
-    await sleep(5_000);
-    const idle = idleWindow.stop();
-    log(`latency: the five services idle for 5 s: ${formatCpu(idle)}`);
-    log(`latency: all five services ready; 3 s warm-up at ${Math.min(rate, 100)}/s`);
-    await measureAt(bench, client, services, `W${bench.tag}`, Math.min(rate, 100), 3, 'warm-up');
-    const target = await measureAt(bench, client, services, `L${bench.tag}`, rate, seconds, 'target');
-    const floor =
-      floorRate > 0 && floorSeconds > 0
-        ? await measureAt(bench, client, services, `F${bench.tag}`, floorRate, floorSeconds, 'floor')
-        : undefined;
-    return { target, floor, idle };
-  } finally {
-    await Promise.all(services.map((service) => bench.stop(service)));
-  }
+/** LATENCY_UNTRACED_SECONDS, by default half of LATENCY_SECONDS; 0 skips the tracing-off run. */
+export function untracedSeconds(bench: Bench): number {
+  return Number(bench.env.LATENCY_UNTRACED_SECONDS ?? latencySeconds(bench) / 2);
+}
+
+/**
+ * The target run of the latency phase again, for untracedSeconds, with the five services started
+ * anew with OTEL_SDK_DISABLED=true: beside the target run, what tracing costs in CPU per deal.
+ */
+export async function untracedPhase(bench: Bench): Promise<UntracedResult> {
+  const { result, peakRssMb } = await withFiveServices(
+    bench,
+    `bench-${bench.runId}-untraced`,
+    { OTEL_SDK_DISABLED: 'true' },
+    async (client, services) => {
+      log('latency: the five services started with OTEL_SDK_DISABLED=true');
+      await warmUp(bench, client, services, `X${bench.tag}`, 'warm-up, tracing off');
+      const seconds = untracedSeconds(bench);
+      return measureAt(bench, client, services, `U${bench.tag}`, latencyRate(bench), seconds, 'tracing off');
+    },
+  );
+  return { run: result, peakRssMb };
 }

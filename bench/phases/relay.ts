@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
 import { Client } from 'pg';
-import type { EntityManager } from 'typeorm';
 
 import { Topic, buildCloudEvent } from '@switchboard/contracts';
 import {
@@ -17,6 +16,7 @@ import { sampleDeal } from '@switchboard/testing';
 import { Bench, log, sleep } from '../support/bench-context';
 import { cpuPerEvent, formatCpu, formatPerEvent, type CpuReport } from '../support/cpu';
 import { countSince, endOffsets, type PartitionOffset } from '../support/kafka-groups';
+import { recordingManager } from '../support/recording-manager';
 
 const ID = '00000000-0000-4000-8000-000000000000';
 const DEAL = 'D-PLACEHOLDER';
@@ -63,17 +63,9 @@ async function templateRecord(): Promise<OutboxRecord> {
     traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01`,
   });
   // OutboxWriter decides topic, key and headers; capture the row it would insert.
-  let captured: unknown[] = [];
-  const manager = {
-    query: (_sql: string, params: unknown[]) => {
-      captured = params;
-      return Promise.resolve([{ id: ID }]);
-    },
-    // The writer wakes the relay after a write; nothing is listening here.
-    dataSource: { subscribers: [], query: () => Promise.resolve([]) },
-  } as unknown as EntityManager;
+  const { manager, statements } = recordingManager(() => [{ id: ID }]);
   await new OutboxWriter('ingest').enqueueEvents(manager, [event]);
-  const [id, topic, key, type, payload, headers] = captured as string[];
+  const [id, topic, key, type, payload, headers] = statements[0].params as string[];
   return {
     id: id,
     topic: topic,

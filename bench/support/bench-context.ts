@@ -1,11 +1,14 @@
-import { join } from 'node:path';
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 import { Pool } from 'pg';
 
 import { ALL_SERVICE_NAMES, ServiceProcess, loadLocalEnv, type ServiceName } from '@switchboard/testing';
 
+import { nullConsumerService } from '../null-consumer/service.definition';
 import { CpuWindow, machineBusy, pidsByCmdline, postgresPids } from './cpu';
 import { formatProfile, newestProfile, summarizeProfile } from './cpu-profile';
+import { peakRssMb } from './memory';
 
 /** The four consumers of the deal_won fan-out (each applies one effect per deal). */
 export const DEAL_WON_CONSUMERS = [
@@ -16,17 +19,32 @@ export const DEAL_WON_CONSUMERS = [
 ] as const;
 export type DealWonConsumer = (typeof DEAL_WON_CONSUMERS)[number];
 
+/**
+ * Node apps of the benchmark itself (bench/<name>/main.ts, built to dist/bench/<name>/main.js),
+ * started, measured and stopped like the services.
+ */
+export const BENCH_APPS = ['null-consumer', 'raw-consumer'] as const;
+export type BenchApp = (typeof BENCH_APPS)[number];
+
+/** What the consumer phase measures through an inbox: a deal_won consumer or the null consumer. */
+export type InboxConsumer = DealWonConsumer | 'null-consumer';
+
 /** The schema each service owns (its ServiceDefinition), where its inbox and effects live. */
-export const SCHEMA_OF: Record<'ingest' | DealWonConsumer, string> = {
+export const SCHEMA_OF: Record<'ingest' | InboxConsumer, string> = {
   ingest: 'ingest',
   'erp-orders': 'erp_orders',
   'finance-invoicing': 'finance_invoicing',
   'support-onboarding': 'support_onboarding',
   'marketing-segments': 'marketing_segments',
+  'null-consumer': nullConsumerService.schema,
 };
 
 export function isDealWonConsumer(name: string): name is DealWonConsumer {
   return (DEAL_WON_CONSUMERS as readonly string[]).includes(name);
+}
+
+function isBenchApp(name: string): name is BenchApp {
+  return (BENCH_APPS as readonly string[]).includes(name);
 }
 
 /** Everything the phases share: environment, database pool, the services they start. */
@@ -84,11 +102,19 @@ export class Bench {
     return this.runId.replace(/\D/g, '').slice(2);
   }
 
-  /** Starts one service from dist/ on its benchmark port (ingest 4300, then ALL_SERVICE_NAMES order). */
-  start(name: ServiceName, extraEnv: NodeJS.ProcessEnv = {}): ServiceProcess {
-    const port = this.basePort + ALL_SERVICE_NAMES.indexOf(name);
-    const service = new ServiceProcess(name, port, {
-      root: this.root,
+  /**
+   * Starts one service from dist/ on its benchmark port (ingest 4300, then ALL_SERVICE_NAMES order,
+   * then the BENCH_APPS).
+   */
+  start(name: ServiceName | BenchApp, extraEnv: NodeJS.ProcessEnv = {}): ServiceProcess {
+    const port =
+      this.basePort +
+      (isBenchApp(name)
+        ? ALL_SERVICE_NAMES.length + BENCH_APPS.indexOf(name)
+        : ALL_SERVICE_NAMES.indexOf(name));
+    // A bench app is not a ServiceName, but ServiceProcess only uses the name for its script and log.
+    const service = new ServiceProcess(name as ServiceName, port, {
+      root: isBenchApp(name) ? this.appRoot(name) : this.root,
       env: this.env,
       basePort: this.basePort,
       logs: { dir: join(this.runDir, 'logs') },
@@ -98,33 +124,61 @@ export class Bench {
       // V8 CPU profile of the service, written when it exits; summarized by stop().
       env.NODE_OPTIONS =
         `${this.env.NODE_OPTIONS ?? ''} --require ${join(__dirname, 'profile-hook.js')}`.trim();
-      env.BENCH_PROFILE_DIR = this.profileDir(name);
+      env.BENCH_PROFILE_DIR = this.profileDir(service.name);
     }
     service.start(env);
     this.running.add(service);
     return service;
   }
 
+  /**
+   * ServiceProcess runs <root>/dist/services/<name>/src/main.js. A bench app gets that layout in the
+   * run directory, a symlink to its build, rather than a second process runner; node resolves the
+   * symlink, so the app loads its imports from dist/ like any service.
+   */
+  private appRoot(name: BenchApp): string {
+    const root = join(this.runDir, 'apps');
+    const script = join(root, 'dist/services', name, 'src/main.js');
+    if (!existsSync(script)) {
+      mkdirSync(dirname(script), { recursive: true });
+      symlinkSync(join(this.root, 'dist/bench', name, 'main.js'), script);
+    }
+    return root;
+  }
+
   profileDir(name: ServiceName): string {
     return join(this.runDir, 'profiles', name);
   }
 
-  async stop(service: ServiceProcess): Promise<void> {
+  /** Stops a service; returns (and logs) its peak RSS in MB, read just before the stop. */
+  async stop(service: ServiceProcess): Promise<number | null> {
+    const peak = service.pid ? peakRssMb(service.pid) : null;
     await service.stop();
     this.running.delete(service);
+    if (peak !== null) log(`${service.name}: peak RSS ${peak.toFixed(0)} MB (VmHWM before the stop)`);
     if (this.env.BENCH_CPU_PROFILE) {
       const file = newestProfile(this.profileDir(service.name));
       if (file) console.log(formatProfile(summarizeProfile(file)));
     }
+    return peak;
+  }
+
+  /** Stops the services, each one's peak RSS in MB by name. */
+  async stopEach(services: ServiceProcess[]): Promise<Record<string, number | null>> {
+    const peaks = await Promise.all(services.map((service) => this.stop(service)));
+    return Object.fromEntries(services.map((service, index) => [service.name, peaks[index]]));
   }
 
   async stopAll(): Promise<void> {
-    await Promise.all([...this.running].map((service) => this.stop(service)));
+    await this.stopEach([...this.running]);
   }
 
-  /** CPU of the given services, of every PostgreSQL process and of the Kafka broker over a window. */
-  cpu(services: ServiceProcess[], selfLabel: string): CpuWindow {
-    const groups: Record<string, () => number[]> = {};
+  /**
+   * CPU of the given services, of every PostgreSQL process and of the Kafka broker over a window,
+   * plus `extra` groups (a load generator the benchmark runs as its own process).
+   */
+  cpu(services: ServiceProcess[], selfLabel: string, extra: Record<string, () => number[]> = {}): CpuWindow {
+    const groups: Record<string, () => number[]> = { ...extra };
     for (const service of services) groups[`node ${service.name}`] = () => (service.pid ? [service.pid] : []);
     const database = new URL(this.databaseUrl).pathname.slice(1);
     groups[`postgres (${database} backends)`] = () =>
