@@ -102,6 +102,20 @@ describe('downstream failures (erp-orders -> a real HTTP ERP)', () => {
        AND payload::jsonb->>'eventId' = ANY($1)`,
       [events.map((event) => event.id)],
     );
+  const cli = (...args: string[]) =>
+    promisify(execFile)(process.execPath, [join(ROOT, 'dist/scripts/switchboard.js'), ...args], {
+      env,
+      // The broker is shared: the topic holds every earlier run's letters too, well over 1 MB listed.
+      maxBuffer: 512 * 1024 * 1024,
+    });
+  /** The operator's refs of erp-orders' dead letters of these events, from `dlq list`. */
+  const letterRefs = async (events: CloudEvent[]) =>
+    (await cli('dlq', 'list', '--consumer', 'erp-orders', '--json')).stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { ref: string; eventId: string })
+      .filter((entry) => events.some((event) => event.id === entry.eventId))
+      .map((entry) => entry.ref);
   /** The invariant every scenario ends with: one order per event here, one effect in the ERP. */
   const expectExactlyOnce = async (events: CloudEvent<'deal_won'>[]) => {
     for (const event of events) {
@@ -223,33 +237,14 @@ describe('downstream failures (erp-orders -> a real HTTP ERP)', () => {
       );
       expect(published).toBe(7);
     });
-    const cli = await promisify(execFile)(
-      process.execPath,
-      [join(ROOT, 'dist/scripts/switchboard.js'), 'dlq', 'list', '--consumer', 'erp-orders', '--json'],
-      // The broker is shared: the topic holds every earlier run's letters too, well over 1 MB listed.
-      { env, maxBuffer: 512 * 1024 * 1024 },
-    );
-    const refs = cli.stdout
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as { ref: string; eventId: string })
-      .filter((entry) => refused.some((event) => event.id === entry.eventId))
-      .map((entry) => entry.ref);
+    const refs = await letterRefs(refused);
     expect(refs).toHaveLength(7);
-    const replayed = await promisify(execFile)(
-      process.execPath,
-      [join(ROOT, 'dist/scripts/switchboard.js'), 'dlq', 'replay', ...refs],
-      { env },
-    );
+    const replayed = await cli('dlq', 'replay', ...refs);
     expect(replayed.stdout).toContain('replayed 7 message(s)');
     await eventually(allCreated(events), { timeoutMs: 60_000, intervalMs: 500 });
     await expectExactlyOnce(events);
     // Replaying again changes nothing: the inbox knows them now.
-    await promisify(execFile)(
-      process.execPath,
-      [join(ROOT, 'dist/scripts/switchboard.js'), 'dlq', 'replay', ...refs],
-      { env },
-    );
+    await cli('dlq', 'replay', ...refs);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     await expectExactlyOnce(events);
     for (const event of refused) {
@@ -300,25 +295,9 @@ describe('downstream failures (erp-orders -> a real HTTP ERP)', () => {
       );
       expect(published).toBe(1);
     });
-    const cli = await promisify(execFile)(
-      process.execPath,
-      [join(ROOT, 'dist/scripts/switchboard.js'), 'dlq', 'list', '--consumer', 'erp-orders', '--json'],
-      { env, maxBuffer: 512 * 1024 * 1024 },
-    );
-    const refs = cli.stdout
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as { ref: string; eventId: string })
-      .filter((entry) => entry.eventId === v1.id)
-      .map((entry) => entry.ref);
+    const refs = await letterRefs([v1]);
     expect(refs).toHaveLength(1);
-    await promisify(execFile)(
-      process.execPath,
-      [join(ROOT, 'dist/scripts/switchboard.js'), 'dlq', 'replay', ...refs],
-      {
-        env,
-      },
-    );
+    await cli('dlq', 'replay', ...refs);
     const applied = await eventually(
       () => {
         const effect = customers().get(v1.id);
