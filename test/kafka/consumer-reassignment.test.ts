@@ -35,19 +35,22 @@ describe('KafkaBatchConsumer while its assignment grows and shrinks', () => {
   });
 
   it('hands over every message, none skipped, through members joining and leaving', async () => {
-    /** Offsets handed over per partition, in the order they came, across both members. */
+    /** Offsets applied per partition, in the order they came, across both members. */
     const handled = new Map<number, number[]>();
     let lastHandledAt = Date.now();
     // A slow handler keeps fetched messages waiting behind the running batch, as a database does.
+    // The batch counts as applied once its work is done while the member is active, as a database
+    // transaction commits before the offset does: `commit` answering false only says to stop, and a
+    // member that is leaving gets false after its commit landed, so counting only on true would
+    // report a batch as skipped that was applied and committed.
     const handler: BatchHandler = async (batch, controls) => {
       await sleep(80);
       if (!controls.isActive()) return;
-      const last = batch.messages[batch.messages.length - 1];
-      if (!(await controls.commit(last))) return;
       const seen = handled.get(batch.partition) ?? [];
       seen.push(...batch.messages.map((message) => Number(message.offset)));
       handled.set(batch.partition, seen);
       lastHandledAt = Date.now();
+      await controls.commit(batch.messages[batch.messages.length - 1]);
     };
     const join = async () => {
       const member = new KafkaBatchConsumer(connection, { groupId });
