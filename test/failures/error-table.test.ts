@@ -12,7 +12,9 @@ import {
   type CloudEvent,
   type CustomerSyncedV1,
 } from '@switchboard/contracts';
-import { KafkaPublisher, kafkaConnectionFromEnv } from '@switchboard/kafka';
+import { murmur2 } from '@platformatic/kafka';
+
+import { KafkaPublisher, kafkaConnectionFromEnv, topicEndOffsets } from '@switchboard/kafka';
 import { ServiceProcess, eventually, sampleDeal } from '@switchboard/testing';
 
 import { ROOT, startGroupsAtEnd, testCluster, testEnv } from '../support/cluster';
@@ -160,6 +162,46 @@ describe('downstream failures (erp-orders -> a real HTTP ERP)', () => {
     expect(times).toEqual([...times].sort((x, y) => x - y));
     expect(await deadLetters([...sameKey, ...others])).toEqual([]);
     await expectExactlyOnce([...sameKey, ...others]);
+  });
+
+  it('7: a key waiting on its downstream holds up no other key, of its partition or of another', async () => {
+    const run = uniqueName('K');
+    const partitions = (await topicEndOffsets(kafkaConnectionFromEnv('failures-test', env), Topic.deal_won))
+      .length;
+    // The publisher's partitioner (Kafka's Java client's): murmur2 of the key, positive, modulo.
+    const partitionOf = (key: string) => (murmur2(Buffer.from(key)) & 0x7fffffff) % partitions;
+    const keyOn = (prefix: string, wanted: (partition: number) => boolean) => {
+      for (let n = 0; ; n += 1) if (wanted(partitionOf(`${prefix}${n}`))) return `${prefix}${n}`;
+    };
+    const keyA = `${run}-A`;
+    const keyB = keyOn(`${run}-B`, (partition) => partition === partitionOf(keyA));
+    const keyC = keyOn(`${run}-C`, (partition) => partition !== partitionOf(keyA));
+    const a = [deal(`${run}-a1`), deal(`${run}-a2`)];
+    const [b, c] = [deal(`${run}-b`), deal(`${run}-c`)];
+    const parkedRows = async () =>
+      db.count('SELECT count(*) FROM erp_orders.inbox_parked WHERE id = ANY($1)', [a.map(({ id }) => id)]);
+
+    // Key A's ERP requests get 503 for 8 s; B (same partition) and C (another) are produced after.
+    erp.answerFor(a[0].id, 503, 8_000);
+    await publish(a, keyA);
+    await eventually(() =>
+      expect(erp.requests.some((r) => r.idempotencyKey === a[0].id && r.status === 503)).toBe(true),
+    );
+    const producedAt = Date.now();
+    await publish([b], keyB);
+    await publish([c], keyC);
+    await eventually(allCreated([b, c]), { timeoutMs: 10_000, intervalMs: 50 });
+    expect(created(b)!.at - producedAt).toBeLessThan(2_000);
+    expect(created(c)!.at - producedAt).toBeLessThan(2_000);
+    // Meanwhile A's two events wait, parked in the table, the second behind the first.
+    expect(created(a[0])).toBeUndefined();
+    expect(await parkedRows()).toBe(2);
+
+    await eventually(allCreated(a), { timeoutMs: 60_000, intervalMs: 200 });
+    expect(created(a[1])!.at).toBeGreaterThanOrEqual(created(a[0])!.at);
+    expect(await parkedRows()).toBe(0);
+    expect(await deadLetters([...a, b, c])).toEqual([]);
+    await expectExactlyOnce([...a, b, c]);
   });
 
   it('2: a 429 storm pauses and resumes without dead-lettering anything', async () => {

@@ -4,12 +4,7 @@ import { Admin } from '@platformatic/kafka';
 import type { DataSource } from 'typeorm';
 
 import { buildCloudEvent, type CloudEvent } from '@switchboard/contracts';
-import {
-  InboxAttempts1763860000002,
-  InboxRetryAttempts1763860000005,
-  InboxTables1763860000001,
-  InboxTransport,
-} from '@switchboard/inbox';
+import { INBOX_MIGRATIONS, InboxTransport } from '@switchboard/inbox';
 import type { InboxContext } from '@switchboard/inbox';
 import { KafkaBatchConsumer, KafkaPublisher, ensureTopics } from '@switchboard/kafka';
 import { OutboxWriter } from '@switchboard/outbox';
@@ -43,12 +38,7 @@ describe('inbox retention', () => {
     buildCloudEvent({ id: randomUUID(), source: 'crm', type: 'deal_won', data: sampleDeal({ dealId }) });
 
   beforeAll(async () => {
-    dataSource = await scratchSchema(schema, [
-      ...OUTBOX_MIGRATIONS,
-      InboxTables1763860000001,
-      InboxAttempts1763860000002,
-      InboxRetryAttempts1763860000005,
-    ]);
+    dataSource = await scratchSchema(schema, [...OUTBOX_MIGRATIONS, ...INBOX_MIGRATIONS]);
     await dataSource.query(`CREATE TABLE ${schema}.effect (event_id uuid NOT NULL)`);
     await ensureTopics(kafka, [{ name: topic, partitions: 1 }]);
     await producer.connect();

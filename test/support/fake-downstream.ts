@@ -25,6 +25,8 @@ export class FakeDownstream {
   readonly effects = new Map<string, Map<string, { body: unknown; at: number }>>();
   private behaviour: Behaviour = { kind: 'ok' };
   private readonly refusedKeys = new Set<string>();
+  /** Idempotency key -> the status every request of it gets, until when. */
+  private readonly failingKeys = new Map<string, { status: number; untilMs: number }>();
   private expectedToken: string | null = null;
   private server: Server | null = null;
 
@@ -46,6 +48,11 @@ export class FakeDownstream {
 
   answer(status: number, forMs: number, retryAfter?: string): void {
     this.behaviour = { kind: 'status', status, retryAfter, untilMs: Date.now() + forMs };
+  }
+
+  /** Requests with the idempotency key `key` get `status` for `forMs`; the others are served. */
+  answerFor(key: string, status: number, forMs: number): void {
+    this.failingKeys.set(key, { status, untilMs: Date.now() + forMs });
   }
 
   healthy(): void {
@@ -87,6 +94,12 @@ export class FakeDownstream {
     ) {
       record(0);
       return; // never answers: the client's timeout fires
+    }
+    const failing = this.failingKeys.get(idempotencyKey);
+    if (failing && now < failing.untilMs) {
+      record(failing.status);
+      response.writeHead(failing.status).end(JSON.stringify({ error: 'injected' }));
+      return;
     }
     if (behaviour.kind === 'status' && now < behaviour.untilMs) {
       record(behaviour.status);

@@ -16,6 +16,8 @@ export class DownstreamError extends Error {
       retryAfterMs?: number;
       /** authentication: true once the connector's credentials differ from those that failed. */
       credentialsChanged?: () => boolean;
+      /** transient: the connector's circuit is open, so no call was made (every key fails now). */
+      circuitOpen?: boolean;
     } = {},
   ) {
     super(message);

@@ -84,6 +84,7 @@ export class HttpConnector implements DownstreamConnector {
           'transient',
           this.name,
           `${this.name}: circuit open after repeated failures`,
+          { circuitOpen: true },
         );
       }
       throw error;

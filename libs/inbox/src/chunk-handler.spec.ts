@@ -18,6 +18,8 @@ import { InboxTransport } from './inbox-transport';
 class FakeDatabase {
   inbox = new Map<string, string>();
   attempts = new Map<string, { chunk_attempts: number; solo_attempts: number; retry_attempts: number }>();
+  /** inbox_parked: events waiting for the retry of their key, by inbox id, in parking order. */
+  parked = new Map<string, { message: InboundMessage; failure: string | null; dueAt: number }>();
   /** The effect rows the test handler wrote, by event id. */
   effects = new Set<string>();
   deadLetters: OutboxRecord[] = [];
@@ -48,6 +50,7 @@ class FakeDatabase {
     return {
       inbox: new Map(this.inbox),
       attempts: new Map([...this.attempts].map(([id, row]) => [id, { ...row }])),
+      parked: new Map([...this.parked].map(([id, row]) => [id, { ...row }])),
       effects: new Set(this.effects),
       deadLetters: [...this.deadLetters],
     };
@@ -80,7 +83,8 @@ class FakeDatabase {
     } else if (sql.includes('SET chunk_attempts = 0, solo_attempts = 0')) {
       const [parked, failing] = params as [string[], string[]];
       for (const id of parked) {
-        const row = this.attempts.get(id)!;
+        const row = this.attempts.get(id);
+        if (!row) continue; // parked unhandled: never counted
         Object.assign(row, { chunk_attempts: 0, solo_attempts: 0 });
         if (failing.includes(id)) row.retry_attempts += 1;
       }
@@ -99,6 +103,70 @@ class FakeDatabase {
       this.inbox.delete(params[0] as string);
     } else if (sql.startsWith('UPDATE "inbox_test".inbox_message')) {
       for (const id of params[0] as string[]) this.inbox.set(id, 'dead_lettered');
+    } else if (sql.startsWith('SELECT DISTINCT message_key FROM "inbox_test".inbox_parked')) {
+      const keys = params[1] as string[];
+      return [...new Set([...this.parked.values()].map(({ message }) => message.key ?? ''))]
+        .filter((key) => keys.includes(key))
+        .map((key) => ({ message_key: key }));
+    } else if (sql.startsWith('INSERT INTO "inbox_test".inbox_parked')) {
+      const [ids, , partitions, offsets, keys, values, headers, timestamps, failures, dues] = params as [
+        string[],
+        string[],
+        number[],
+        string[],
+        string[],
+        Array<Buffer | null>,
+        string[],
+        string[],
+        Array<string | null>,
+        string[],
+      ];
+      ids.forEach((id, at) => {
+        const row = this.parked.get(id);
+        if (row && failures[at] === null) return;
+        const message: InboundMessage = {
+          topic: Topic.deal_won,
+          partition: partitions[at],
+          offset: offsets[at],
+          key: keys[at] === '' ? null : keys[at],
+          value: values[at],
+          headers: JSON.parse(headers[at]) as Record<string, string>,
+          timestamp: timestamps[at],
+        };
+        this.parked.set(id, {
+          message: row?.message ?? message,
+          failure: failures[at],
+          dueAt: Date.parse(dues[at]),
+        });
+      });
+    } else if (sql.startsWith('DELETE FROM "inbox_test".inbox_parked')) {
+      for (const id of params[0] as string[]) this.parked.delete(id);
+    } else if (sql.startsWith('WITH heads AS')) {
+      // Parked in offset order, so the first of a key in the map is its oldest.
+      const byKey = new Map<string, Array<[string, { message: InboundMessage; dueAt: number }]>>();
+      for (const entry of this.parked) {
+        const key = entry[1].message.key ?? '';
+        byKey.set(key, [...(byKey.get(key) ?? []), entry]);
+      }
+      const taken = [...byKey.values()].filter((queue) => queue[0][1].dueAt <= Date.now());
+      return taken
+        .slice(0, params[0] as number)
+        .flatMap((queue) => {
+          queue[0][1].dueAt = Date.now() + 120_000;
+          return queue.slice(0, params[1] as number);
+        })
+        .map(([id, { message }]) => ({
+          id,
+          topic: message.topic,
+          kafka_partition: message.partition,
+          kafka_offset: message.offset,
+          message_key: message.key ?? '',
+          message_value: message.value,
+          headers: message.headers,
+          message_timestamp: message.timestamp,
+        }));
+    } else if (sql.startsWith('SELECT count(*)::int AS events')) {
+      return [{ events: this.parked.size, oldest_seconds: 0 }];
     } else if (sql === 'INSERT effect') {
       this.effectStatements += 1;
       for (const id of params[0] as string[]) this.effects.add(id);
@@ -129,7 +197,7 @@ function messages(events: Array<CloudEvent<'deal_won'>>, keys: string[]): Inboun
 /** A transport with one chunk handler; returns what to drive it with and what it recorded. */
 async function transportWith(
   handle: (events: Array<CloudEvent<'deal_won'>>, chunk: ChunkContext) => Promise<void>,
-  retry: { maxAttempts?: number } = {},
+  retry: { maxAttempts?: number; baseDelayMs?: number; maxDelayMs?: number } = {},
 ) {
   const db = new FakeDatabase();
   let run: BatchHandler | undefined;
@@ -180,8 +248,23 @@ async function transportWith(
         isActive,
       },
     );
-  return { db, calls, committed, deliver };
+  /** Resolves once the transport's retries (on its own timer) have emptied inbox_parked. */
+  const retriesDone = async () => {
+    for (let waited = 0; db.parked.size > 0; waited += 20) {
+      if (waited > 5_000) throw new Error(`${db.parked.size} events still parked after 5 s`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  transports.push(transport);
+  return { db, calls, committed, deliver, retriesDone };
 }
+
+const transports: InboxTransport[] = [];
+afterEach(async () => {
+  await Promise.all(transports.splice(0).map((transport) => transport.close()));
+});
+
+const unavailable = () => new DownstreamError('transient', 'erp', 'ERP answered 503', { status: 503 });
 
 /** The handler's one statement for the whole chunk. */
 const writeEffects = async (events: Array<CloudEvent<'deal_won'>>, chunk: ChunkContext) => {
@@ -239,20 +322,16 @@ describe('InboxTransport with a @ChunkPattern handler', () => {
     expect(committed).toEqual(['2']);
   });
 
-  it('pins a downstream failure inside within() on its event: not called again at once, its key waits, the rest applies', async () => {
+  it('pins a downstream failure inside within() on its event: its key is parked, the partition goes on', async () => {
     const events = ['a', 'b', 'c', 'd'].map(deal);
     const keys = ['a', 'b', 'c', 'b'];
     const failing = events[1];
     const downstreamCalls: string[] = [];
-    const { db, calls, committed, deliver } = await transportWith(async (chunk, context) => {
+    const { db, calls, committed, deliver, retriesDone } = await transportWith(async (chunk, context) => {
       for (const event of chunk) {
         await context.within(event, () => {
           downstreamCalls.push(event.id);
-          if (event.id === failing.id)
-            return Promise.reject(
-              new DownstreamError('transient', 'erp', 'ERP answered 503', { status: 503 }),
-            );
-          return Promise.resolve();
+          return event.id === failing.id ? Promise.reject(unavailable()) : Promise.resolve();
         });
       }
       await writeEffects(chunk, context);
@@ -261,20 +340,58 @@ describe('InboxTransport with a @ChunkPattern handler', () => {
     await deliver(messages(events, keys));
 
     // First pass: the chunk, stopped at the failure. Isolated: a and c again, the failing one not
-    // called, d (same key) parked. Retry: the failing one and d, which fails again and is
-    // dead-lettered (maxAttempts 2), after which d applies.
-    expect(calls[0]).toEqual(events.map((event) => event.id));
-    expect(calls.slice(1, 3)).toEqual([[events[0].id], [events[2].id]]);
+    // called, d (same key) parked behind it. The whole chunk's offset is committed at once.
+    expect(calls).toEqual([events.map((event) => event.id), [events[0].id], [events[2].id]]);
+    expect(committed).toEqual(['3']);
+    expect([...db.parked.keys()]).toEqual([failing.id, events[3].id]);
+    expect(db.parked.get(failing.id)?.failure).toBe('ERP answered 503');
+
+    // The retry of key b: the failing one fails again and is dead-lettered (maxAttempts 2), after
+    // which d applies.
+    await retriesDone();
+    expect(calls.slice(3)).toEqual([[failing.id, events[3].id], [events[3].id]]);
     expect(downstreamCalls.filter((id) => id === failing.id)).toHaveLength(2);
     expect([...db.effects].sort()).toEqual([events[0].id, events[2].id, events[3].id].sort());
     expect(db.deadLetters.map((record) => record.headers['x-dead-letter-code'])).toEqual([
       'retries_exhausted',
     ]);
-    // The offset waits for the parked key: first up to the event before it, then the whole chunk.
-    expect(committed).toEqual(['0', '3']);
   });
 
-  it('counts the retries of a failing event across rebalances, so its budget ends in a dead letter', async () => {
+  it('parks an event of a parked key from a later chunk behind it, unhandled, and applies it after', async () => {
+    const [first, later, other] = ['a', 'a', 'b'].map(deal);
+    let down = true;
+    const { db, calls, committed, deliver, retriesDone } = await transportWith(
+      async (chunk, context) => {
+        for (const event of chunk)
+          await context.within(event, () =>
+            down && event.id === first.id ? Promise.reject(unavailable()) : Promise.resolve(),
+          );
+        await writeEffects(chunk, context);
+      },
+      { maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 60_000 },
+    );
+
+    await deliver(messages([first], ['a']));
+    const [laterMessage, otherMessage] = messages([later, other], ['a', 'b']).map((message, index) => ({
+      ...message,
+      offset: String(index + 1),
+    }));
+    await deliver([laterMessage, otherMessage]);
+
+    // `later` is not handed to the handler while `first` waits; `other` is, and both offsets move.
+    expect(calls).toEqual([[first.id], [other.id]]);
+    expect(committed).toEqual(['0', '2']);
+    expect([...db.parked.keys()]).toEqual([first.id, later.id]);
+
+    // The backoff is over and the ERP is back: the key applies in order.
+    down = false;
+    db.parked.get(first.id)!.dueAt = 0;
+    await retriesDone();
+    expect(calls.slice(2)).toEqual([[first.id, later.id]]);
+    expect([...db.effects]).toEqual([other.id, first.id, later.id]);
+  });
+
+  it('holds the partition while the whole connector is down, and counts the retries across rebalances', async () => {
     const event = deal('a');
     let calls = 0;
     const { db, deliver } = await transportWith(
@@ -283,7 +400,7 @@ describe('InboxTransport with a @ChunkPattern handler', () => {
           await context.within(each, () => {
             calls += 1;
             return Promise.reject(
-              new DownstreamError('transient', 'erp', 'ERP answered 503', { status: 503 }),
+              new DownstreamError('transient', 'erp', 'erp: circuit open', { circuitOpen: true }),
             );
           });
       },
@@ -295,6 +412,7 @@ describe('InboxTransport with a @ChunkPattern handler', () => {
     for (let owner = 1; owner <= 3; owner += 1) {
       const before = calls;
       await deliver(batch, () => calls === before);
+      if (owner < 3) expect(db.parked.size).toBe(0);
     }
 
     expect(calls).toBe(3);

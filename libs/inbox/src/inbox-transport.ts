@@ -20,6 +20,7 @@ import { EventRejected } from './event-rejected';
 import { CHUNK_HANDLER, ChunkContext } from './chunk-context';
 import { InboxContext } from './inbox-context';
 import { inboxMetrics } from './inbox.metrics';
+import { ParkedEvents, parkingKey } from './parked-events';
 import { isTransient } from './transient-errors';
 
 export interface InboxTransportOptions {
@@ -64,6 +65,15 @@ type Outcome = 'applied' | 'duplicate' | { deadLettered: DeadLetterClass };
 
 /** Rows deleted per statement of the retention sweep. */
 const SWEEP_BATCH = 10_000;
+/** How often each consumer looks for parked keys whose retry is due, when it found none. */
+const PARKED_POLL_MS = 250;
+/** How often the parked backlog is measured for the gauges. */
+const PARKED_BACKLOG_EVERY_MS = 5_000;
+/** Keys, and events per key, one retry pass takes. */
+const PARKED_KEYS_PER_PASS = 50;
+const PARKED_EVENTS_PER_KEY = 20;
+/** The pause after a retry pass that failed (the database is away, say). */
+const RETRY_PASS_PAUSE_MS = 1_000;
 
 /** Thrown in the one-transaction pass when the chunk holds an event known to be rejected. */
 class ChunkNeedsIsolation extends Error {}
@@ -105,8 +115,19 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
   private readonly attemptTable: string;
   private readonly maxTransactionSize: number;
   private readonly retry: RetryPolicy;
+  private readonly parking: ParkedEvents;
   private sweeper?: NodeJS.Timeout;
   private sweeping = false;
+  private retrier?: NodeJS.Timeout;
+  /** The retry pass in progress, which `close` waits for. */
+  private retrying: Promise<void> | null = null;
+  private closing = false;
+  private backlogMeasuredAt = 0;
+  /** A retry pass has no Kafka batch: the offsets are past its events already. */
+  private readonly retrierControls: BatchControls = {
+    isActive: () => !this.closing,
+    commit: () => Promise.resolve(!this.closing),
+  };
 
   constructor(private readonly options: InboxTransportOptions) {
     super();
@@ -121,6 +142,7 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
     this.inboxTable = `${quoteIdent(options.schema)}.inbox_message`;
     this.attemptTable = `${quoteIdent(options.schema)}.inbox_attempt`;
     this.maxTransactionSize = options.maxTransactionSize ?? 500;
+    this.parking = new ParkedEvents(options.schema, options.dataSource);
   }
 
   listen(callback: (error?: unknown) => void): void {
@@ -136,11 +158,17 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
     this.options.consumer
       .connect()
       .then(() => this.options.consumer.run(topics, (batch, controls) => this.handleBatch(batch, controls)))
-      .then(() => callback(), callback);
+      .then(() => {
+        this.scheduleRetries(0);
+        callback();
+      }, callback);
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     clearInterval(this.sweeper);
+    clearTimeout(this.retrier);
+    await this.retrying;
     await this.options.consumer.disconnect();
   }
 
@@ -216,17 +244,80 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
       // A revoked partition or a shutdown stops here; the rest is redelivered to the next owner.
       if (!controls.isActive()) return;
       const chunk = batch.messages.slice(start, start + this.maxTransactionSize);
-      const deliveries = chunk.map((message) => ({ ...this.decode(message), batchSpan }));
-      const { unfinished, retried } = await this.recordChunkStart(deliveries);
-      if (unfinished) {
-        if (!(await this.applyOneByOne(deliveries, controls, retried))) return;
-      } else {
-        const completed = await this.applyWithRetries(deliveries, controls, retried);
-        if (!completed) return;
-        this.options.afterCommit?.();
-        if (!(await controls.commit(chunk[chunk.length - 1]))) return;
+      const deliveries = await this.parkBehindWaitingKeys(
+        chunk.map((message) => ({ ...this.decode(message), batchSpan })),
+      );
+      if (deliveries.length > 0) {
+        const { unfinished, retried } = await this.recordChunkStart(deliveries);
+        if (unfinished) {
+          if (!(await this.applyOneByOne(deliveries, controls, retried, false))) return;
+          continue;
+        }
+        if (!(await this.applyWithRetries(deliveries, controls, retried, false)).completed) return;
       }
+      this.options.afterCommit?.();
+      if (!(await controls.commit(chunk[chunk.length - 1]))) return;
     }
+  }
+
+  /**
+   * The events of keys that have parked events join them at the back, unhandled: a key's events
+   * apply in order. Returns the others, which go on now.
+   */
+  private async parkBehindWaitingKeys(deliveries: Delivery[]): Promise<Delivery[]> {
+    const keys = [...new Set(deliveries.map((delivery) => parkingKey(delivery.message)))];
+    const waiting = await this.parking.keysWaiting(deliveries[0].message.topic, keys);
+    if (waiting.size === 0) return deliveries;
+    await this.parkBehind(deliveries.filter((delivery) => waiting.has(parkingKey(delivery.message))));
+    return deliveries.filter((delivery) => !waiting.has(parkingKey(delivery.message)));
+  }
+
+  /** Parks events, unhandled, behind the parked events of their keys. */
+  private async parkBehind(deliveries: Delivery[]): Promise<void> {
+    await this.options.dataSource.transaction(async (manager) => {
+      await this.parking.park(
+        manager,
+        deliveries.map(({ inboxId, message }) => ({ inboxId, message, failure: null, dueAt: new Date() })),
+      );
+      await this.recordParked(
+        manager,
+        deliveries.map((delivery) => ({ delivery, error: null })),
+      );
+    });
+  }
+
+  private scheduleRetries(delayMs: number): void {
+    if (this.closing) return;
+    this.retrier = setTimeout(() => {
+      this.retrying = this.retryDueKeys().finally(() => (this.retrying = null));
+    }, delayMs);
+    this.retrier.unref();
+  }
+
+  /** One retry pass of the parked keys that are due; the next one follows at once if it found any. */
+  private async retryDueKeys(): Promise<void> {
+    let next = PARKED_POLL_MS;
+    try {
+      const taken = await this.parking.claimDue(PARKED_KEYS_PER_PASS, PARKED_EVENTS_PER_KEY);
+      if (taken.length > 0) {
+        next = 0;
+        const deliveries = taken.map(({ message }) => this.decode(message));
+        const { unfinished, retried } = await this.recordChunkStart(deliveries);
+        if (unfinished) await this.applyOneByOne(deliveries, this.retrierControls, retried, true);
+        else await this.applyWithRetries(deliveries, this.retrierControls, retried, true);
+      }
+      if (Date.now() - this.backlogMeasuredAt >= PARKED_BACKLOG_EVERY_MS) {
+        this.backlogMeasuredAt = Date.now();
+        const { events, oldestSeconds } = await this.parking.backlog();
+        inboxMetrics.parked.set({ group: this.options.consumerGroup }, events);
+        inboxMetrics.parkedOldest.set({ group: this.options.consumerGroup }, oldestSeconds);
+      }
+    } catch (error) {
+      // The claimed keys come back when their lease runs out.
+      this.logger.warn?.(`retry of parked events failed (tried again shortly): ${(error as Error).message}`);
+      next = RETRY_PASS_PAUSE_MS;
+    }
+    this.scheduleRetries(next);
   }
 
   /**
@@ -272,9 +363,17 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
     deliveries: Delivery[],
     controls: BatchControls,
     retried: Map<string, number>,
+    fromParking: boolean,
   ): Promise<boolean> {
+    /** Keys parked by this pass: their later events wait behind, unhandled. */
+    const parkedKeys = new Set<string>();
     for (const delivery of deliveries) {
       if (!controls.isActive()) return false;
+      if (parkedKeys.has(parkingKey(delivery.message))) {
+        await this.parkBehind([delivery]);
+        if (!(await controls.commit(delivery.message))) return false;
+        continue;
+      }
       const [row]: Array<{ solo_attempts: number }> = await this.options.dataSource.query(
         // (As a CTE: TypeORM answers a bare UPDATE with [rows, count], a SELECT with rows.)
         `WITH counted AS (
@@ -295,7 +394,9 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
           `${delivery.message.topic}/${delivery.message.partition}@${delivery.message.offset}: ${unfinished} unfinished attempts, dead-lettering it`,
         );
       }
-      if (!(await this.applyWithRetries([delivery], controls, retried))) return false;
+      const { completed, parked } = await this.applyWithRetries([delivery], controls, retried, fromParking);
+      if (!completed) return false;
+      if (parked) parkedKeys.add(parkingKey(delivery.message));
       this.options.afterCommit?.();
       if (!(await controls.commit(delivery.message))) return false;
     }
@@ -338,15 +439,23 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
   /**
    * Applies a chunk. Events whose downstream failed in a retryable way are parked together with
    * every later event of the same key, so per-key order holds; the rest of the chunk is applied and
-   * committed (a partial batch failure retries only the failures). The offset advances only up to
-   * the first parked event: after a crash the redelivered later events are no-ops (inbox).
-   * Returns false when the consumer stopped while waiting.
+   * committed (a partial batch failure retries only the failures).
+   *
+   * A failure of one key (a timeout, a 5xx) parks the key in `inbox_parked`, in the transaction
+   * that applies the rest: the partition's offset moves on, its later events flow, and the key is
+   * retried from there after its backoff (`fromParking`: this is that retry). A failure of the
+   * whole connector (refused credentials, a rate limit, an open circuit) holds the partition here
+   * instead: every other key would fail the same way. Then the offset advances only up to the
+   * first parked event: after a crash the redelivered later events are no-ops (inbox).
+   * Returns whether it completed (false: the consumer stopped while waiting) and whether anything
+   * of it was parked in the table.
    */
   private async applyWithRetries(
     deliveries: Delivery[],
     controls: BatchControls,
     retried: Map<string, number>,
-  ): Promise<boolean> {
+    fromParking: boolean,
+  ): Promise<{ completed: boolean; parked: boolean }> {
     // The attempt number of each event's next try: its retries so far, counted in the database.
     const attempts = new Map<Delivery, number>();
     for (const delivery of deliveries) {
@@ -357,16 +466,17 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
     for (let round = 0; ; round += 1) {
       // A retry round is a handling like the first: a crash inside it must be seen as unfinished.
       if (round > 0) await this.recordRetryStart(pending);
-      const parked = await this.applyChunk(pending, attempts);
-      if (parked.length === 0) return true;
+      const { parked, held } = await this.applyChunk(pending, attempts, fromParking);
+      if (!held) return { completed: true, parked: parked.length > 0 };
       const firstParked = deliveries.indexOf(parked[0].delivery);
-      if (firstParked > 0 && !(await controls.commit(deliveries[firstParked - 1].message))) return false;
+      if (firstParked > 0 && !(await controls.commit(deliveries[firstParked - 1].message)))
+        return { completed: false, parked: true };
       const failures = parked.filter(
         (entry): entry is Parked & { error: DownstreamError } => entry.error !== null,
       );
       for (const { delivery } of failures) attempts.set(delivery, (attempts.get(delivery) ?? 1) + 1);
       const resumed = await this.hold(failures, attempts, controls);
-      if (!resumed) return false;
+      if (!resumed) return { completed: false, parked: true };
       pending = parked.map((entry) => entry.delivery);
     }
   }
@@ -377,27 +487,13 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
     attempts: Map<Delivery, number>,
     controls: BatchControls,
   ): Promise<boolean> {
-    const { retry } = this;
-    const waits = failures.map(({ delivery, error }) => {
-      switch (error.failureClass) {
-        case 'rate_limited':
-          return Math.max(100, error.details.retryAfterMs ?? retry.baseDelayMs);
-        case 'authentication':
-          return retry.authProbeIntervalMs;
-        case 'transient':
-        case 'validation': {
-          const attempt = (attempts.get(delivery) ?? 2) - 1;
-          const exponential = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
-          return exponential * (0.8 + Math.random() * 0.4);
-        }
-      }
-    });
+    const waits = failures.map(({ delivery, error }) =>
+      this.backoffMs(error, (attempts.get(delivery) ?? 2) - 1),
+    );
     const reason = failures[0]?.error.failureClass ?? 'transient';
     const authWaits = failures.filter(({ error }) => error.failureClass === 'authentication');
     const deadline = Date.now() + Math.max(...waits);
     inboxMetrics.held.inc({ group: this.options.consumerGroup, reason });
-    for (const { error } of failures)
-      inboxMetrics.retries.inc({ group: this.options.consumerGroup, class: error.failureClass });
     try {
       while (Date.now() < deadline) {
         if (!controls.isActive()) return false;
@@ -414,8 +510,32 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
     }
   }
 
-  /** One transaction for the chunk; on a failure, again with a savepoint per event. */
-  private async applyChunk(deliveries: Delivery[], attempts: Map<Delivery, number>): Promise<Parked[]> {
+  /** The wait before the next try of an event whose attempt `attempt` failed with `error`. */
+  private backoffMs(error: DownstreamError, attempt: number): number {
+    const { retry } = this;
+    switch (error.failureClass) {
+      case 'rate_limited':
+        return Math.max(100, error.details.retryAfterMs ?? retry.baseDelayMs);
+      case 'authentication':
+        return retry.authProbeIntervalMs;
+      case 'transient':
+      case 'validation': {
+        const exponential = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
+        return exponential * (0.8 + Math.random() * 0.4);
+      }
+    }
+  }
+
+  /**
+   * One transaction for the chunk; on a failure, again with a savepoint per event. Returns the
+   * parked events, and whether they are held here (the whole connector failed) rather than parked
+   * in the table.
+   */
+  private async applyChunk(
+    deliveries: Delivery[],
+    attempts: Map<Delivery, number>,
+    fromParking: boolean,
+  ): Promise<{ parked: Parked[]; held: boolean }> {
     let failed: { delivery: Delivery; error: unknown } | null = null;
     try {
       const outcomes = await this.options.dataSource.transaction(async (manager) => {
@@ -452,19 +572,22 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
           }
         }
         await this.forgetAttempts(manager, deliveries);
+        if (fromParking) await this.parking.release(manager, unique(deliveries));
         return counted;
       });
       for (const [delivery, outcome] of outcomes) this.countOutcome(delivery, outcome);
-      return [];
+      return { parked: [], held: false };
     } catch (error) {
       if (isTransient(error)) throw error;
     }
     const isolated = await this.options.dataSource.transaction((manager) =>
-      this.applyIsolated(manager, deliveries, attempts, failed),
+      this.applyIsolated(manager, deliveries, attempts, failed, fromParking),
     );
     // Counted once committed: a transaction that fails and is retried must not count twice.
     for (const [delivery, outcome] of isolated.outcomes) this.countOutcome(delivery, outcome);
-    return isolated.parked;
+    for (const { error } of isolated.parked)
+      if (error) inboxMetrics.retries.inc({ group: this.options.consumerGroup, class: error.failureClass });
+    return { parked: isolated.parked, held: isolated.held };
   }
 
   private async applyIsolated(
@@ -472,7 +595,8 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
     deliveries: Delivery[],
     attempts: Map<Delivery, number>,
     known: { delivery: Delivery; error: unknown } | null,
-  ): Promise<{ parked: Parked[]; outcomes: Array<[Delivery, Outcome]> }> {
+    fromParking: boolean,
+  ): Promise<{ parked: Parked[]; held: boolean; outcomes: Array<[Delivery, Outcome]> }> {
     const fresh = await this.claim(manager, deliveries);
     const parked: Parked[] = [];
     const outcomes: Array<[Delivery, Outcome]> = [];
@@ -528,12 +652,23 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
       );
     }
     await this.recordParked(manager, parked);
+    const held = !fromParking && parked.some(({ error }) => error !== null && holdsConnector(error));
+    if (!held) {
+      await this.parking.park(
+        manager,
+        parked.map(({ delivery, error }) => ({
+          inboxId: delivery.inboxId,
+          message: delivery.message,
+          failure: error?.message ?? null,
+          dueAt: new Date(Date.now() + (error ? this.backoffMs(error, attempts.get(delivery) ?? 1) : 0)),
+        })),
+      );
+    }
     const parkedSet = new Set(parked.map((entry) => entry.delivery));
-    await this.forgetAttempts(
-      manager,
-      deliveries.filter((delivery) => !parkedSet.has(delivery)),
-    );
-    return { parked, outcomes };
+    const finished = deliveries.filter((delivery) => !parkedSet.has(delivery));
+    await this.forgetAttempts(manager, finished);
+    if (fromParking) await this.parking.release(manager, unique(finished));
+    return { parked, held, outcomes };
   }
 
   private async applyInSavepoint(
@@ -764,6 +899,23 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
       return { message, inboxId: id, event: null, rejection: toRejection(error) };
     }
   }
+}
+
+/**
+ * Failures of the whole connector rather than of one event: every other key would fail the same
+ * way, so the partition waits instead of parking each of its keys.
+ */
+function holdsConnector(error: DownstreamError): boolean {
+  return (
+    error.failureClass === 'authentication' ||
+    error.failureClass === 'rate_limited' ||
+    error.details.circuitOpen === true
+  );
+}
+
+/** The inbox ids of the deliveries, once each. */
+function unique(deliveries: Delivery[]): string[] {
+  return [...new Set(deliveries.map((delivery) => delivery.inboxId))];
 }
 
 function isChunkHandler(handler: MessageHandler): boolean {

@@ -18,8 +18,18 @@ export const inboxMetrics = {
   }),
   held: new Gauge({
     name: 'switchboard_consumer_held_partitions',
-    help: 'Partitions currently waiting on a retry, a rate limit or fixed credentials',
+    help: 'Partitions currently waiting on a rate limit, fixed credentials or a closed circuit',
     labelNames: ['group', 'reason'] as const,
+  }),
+  parked: new Gauge({
+    name: 'switchboard_consumer_parked_events',
+    help: 'Events parked in inbox_parked: keys waiting on a retry, with their later events (not in the Kafka lag)',
+    labelNames: ['group'] as const,
+  }),
+  parkedOldest: new Gauge({
+    name: 'switchboard_consumer_parked_oldest_seconds',
+    help: 'Age of the oldest event parked in inbox_parked (0 when none waits)',
+    labelNames: ['group'] as const,
   }),
   swept: new Counter({
     name: 'switchboard_consumer_inbox_rows_swept_total',

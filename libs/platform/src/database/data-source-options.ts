@@ -1,10 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
 
-import {
-  InboxAttempts1763860000002,
-  InboxRetryAttempts1763860000005,
-  InboxTables1763860000001,
-} from '@switchboard/inbox';
+import { INBOX_MIGRATIONS } from '@switchboard/inbox';
 import {
   OutboxSetAside1763860000004,
   OutboxTables1763860000000,
@@ -28,9 +24,7 @@ export function serviceDataSourceOptions(
       OutboxTables1763860000000,
       OutboxWithoutNotify1763860000003,
       OutboxSetAside1763860000004,
-      ...(definition.consumes.length > 0
-        ? [InboxTables1763860000001, InboxAttempts1763860000002, InboxRetryAttempts1763860000005]
-        : []),
+      ...(definition.consumes.length > 0 ? INBOX_MIGRATIONS : []),
       ...definition.migrations,
     ],
     migrationsTableName: 'typeorm_migration',
