@@ -187,6 +187,19 @@ export const ALERT_RULES: AlertRule[] = [
     description:
       '{{ $value }} outbox messages of {{ $labels.service }} were refused by Kafka as larger than their topic takes and wait in outbox_set_aside (raise the topic max.message.bytes and re-insert them, or discard them).',
   }),
+  // The retry budget dead-letters a failing key within minutes (8 tries, backoff up to 60 s): an
+  // event parked for 15 min is kept by something else (a connector held on its retry, retries failing).
+  rule(
+    'SwitchboardConsumerParkedTooLong',
+    'max by (service, group) (switchboard_consumer_parked_oldest_seconds) > 900',
+    {
+      for: '5m',
+      team: TEAMS.integration,
+      summary: '{{ $labels.group }} has events parked for a retry for over 15 min',
+      description:
+        'The oldest event {{ $labels.group }} parked in inbox_parked waits for {{ $value | humanizeDuration }}; its key applies nothing meanwhile (see the consumer logs and switchboard_consumer_retries_total).',
+    },
+  ),
   // Its messages wait (the other topics flow on) until the topic is provisioned again.
   rule('SwitchboardOutboxTopicMissing', 'max by (service, topic) (switchboard_outbox_topic_missing) == 1', {
     for: '0m',
