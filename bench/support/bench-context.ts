@@ -5,6 +5,7 @@ import { Pool } from 'pg';
 
 import { ALL_SERVICE_NAMES, ServiceProcess, loadLocalEnv, type ServiceName } from '@switchboard/testing';
 
+import { SERVICE_NODE_OPTIONS } from '../../scripts/service-runtime';
 import { nullConsumerService } from '../null-consumer/service.definition';
 import { CpuWindow, machineBusy, pidsByCmdline, postgresPids } from './cpu';
 import { formatProfile, newestProfile, summarizeProfile } from './cpu-profile';
@@ -119,13 +120,15 @@ export class Bench {
       basePort: this.basePort,
       logs: { dir: join(this.runDir, 'logs') },
     });
-    const env = { ...extraEnv };
+    // Node.js flags as in production, so peak RSS is what a pod would have.
+    const flags = [SERVICE_NODE_OPTIONS, this.env.NODE_OPTIONS ?? ''];
+    const env: NodeJS.ProcessEnv = { ...extraEnv };
     if (this.env.BENCH_CPU_PROFILE) {
       // V8 CPU profile of the service, written when it exits; summarized by stop().
-      env.NODE_OPTIONS =
-        `${this.env.NODE_OPTIONS ?? ''} --require ${join(__dirname, 'profile-hook.js')}`.trim();
+      flags.push(`--require ${join(__dirname, 'profile-hook.js')}`);
       env.BENCH_PROFILE_DIR = this.profileDir(service.name);
     }
+    env.NODE_OPTIONS = flags.join(' ').trim();
     service.start(env);
     this.running.add(service);
     return service;

@@ -190,12 +190,16 @@ const parents = new WeakMap<object, object>();
 
 export function linkParents(node: unknown, parent?: object): void {
   if (node === null || typeof node !== 'object') return;
+  // Plain loops: this runs on every event a consumer validates, over every object in it.
   if (Array.isArray(node)) {
-    node.forEach((item) => linkParents(item, parent));
+    for (const item of node as unknown[]) linkParents(item, parent);
     return;
   }
   if (parent) parents.set(node, parent);
-  Object.values(node).forEach((child) => linkParents(child, node));
+  for (const key of Object.keys(node)) {
+    const child = (node as Record<string, unknown>)[key];
+    if (child !== null && typeof child === 'object') linkParents(child, node);
+  }
 }
 
 function lookUp(object: object, property: string): unknown {

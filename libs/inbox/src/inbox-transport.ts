@@ -874,14 +874,14 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
   }
 
   private decode(message: InboundMessage): Delivery {
-    const fallbackId = messageIdentity(message);
     let raw: unknown;
     try {
       raw = JSON.parse(message.value?.toString('utf8') ?? '');
     } catch {
       return {
         message,
-        inboxId: fallbackId,
+        // Hashed only here: an event with an id (nearly all) costs no digest.
+        inboxId: messageIdentity(message),
         event: null,
         rejection: {
           errorClass: 'validation',
@@ -895,7 +895,10 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
       const event = parseCloudEvent(raw);
       return { message, inboxId: event.id, event, rejection: null };
     } catch (error) {
-      const id = typeof (raw as { id?: unknown })?.id === 'string' ? (raw as { id: string }).id : fallbackId;
+      const id =
+        typeof (raw as { id?: unknown })?.id === 'string'
+          ? (raw as { id: string }).id
+          : messageIdentity(message);
       return { message, inboxId: id, event: null, rejection: toRejection(error) };
     }
   }

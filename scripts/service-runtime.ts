@@ -1,0 +1,7 @@
+/**
+ * How a service's Node.js runs in production (the generated ConfigMap), and so in the benchmark,
+ * whose peak RSS must be the one a pod would have: the V8 heap below the container's memory limit
+ * (512Mi), leaving room for buffers and the runtime. Without it V8 sizes the heap from the host's
+ * memory and lets garbage pile up far past what the service needs.
+ */
+export const SERVICE_NODE_OPTIONS = '--max-old-space-size=384';
