@@ -234,6 +234,12 @@ cat >"$RUN_DIR/shell-results.json" <<JSON
 }
 JSON
 
+if wants 6; then
+  # The services send their spans to the local Zipkin (deploy/local.env). With nothing answering
+  # there, the exporter's failing sends would be measured as what tracing costs (6c).
+  bash deploy/stack.sh zipkin
+fi
+
 step "3-6/6 services (ingest, relay, consumers, latency; phases: $BENCH_PHASES)"
 BENCH_RUN_ID="$RUN_ID" BENCH_RUN_DIR="$RUN_DIR" BENCH_KAFKA_PID="$(bash bench/scratch-kafka.sh pid || true)" BENCH_STARTED_AT="$started" \
   node --enable-source-maps dist/bench/main.js &

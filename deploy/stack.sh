@@ -6,6 +6,7 @@
 #   bash deploy/stack.sh down     stop the Kafka broker and Zipkin this checkout started (PostgreSQL is left running)
 #   bash deploy/stack.sh status   one line per service
 #   bash deploy/stack.sh env      print the exports to use: eval "$(bash deploy/stack.sh env)"
+#   bash deploy/stack.sh zipkin   start only Zipkin (bench/ measures tracing against it)
 #   bash deploy/stack.sh jars     make sure deploy/kafka/target/lib is complete (used by bench/)
 #
 # KAFKA_BROKERS set  -> that cluster is used, no broker is started.
@@ -423,13 +424,14 @@ case "${1:-}" in
     zipkin_status
     ;;
   env) print_env ;;
+  zipkin) zipkin_up ;;
   jars)
     require_java
     ensure_jars
     ensure_zipkin_jar
     ;;
   *)
-    echo "usage: bash deploy/stack.sh up|down|status|env|jars" >&2
+    echo "usage: bash deploy/stack.sh up|down|status|env|zipkin|jars" >&2
     exit 2
     ;;
 esac
