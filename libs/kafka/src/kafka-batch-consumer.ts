@@ -62,8 +62,12 @@ interface PartitionWork {
   receivedUpTo: bigint;
 }
 
-/** Fetched messages held per process before the stream pauses fetching. */
-const MAX_BUFFERED_MESSAGES = 20_000;
+/**
+ * Fetched messages held per process before the stream pauses fetching: a few chunks per partition
+ * in flight. Each held value is a slice that keeps its whole fetch response alive, outside the V8
+ * heap limit, so a larger buffer costs resident memory and buys no throughput.
+ */
+const MAX_BUFFERED_MESSAGES = 5_000;
 const RETRY_DELAY_MS = 1_000;
 
 /**
