@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+
+import { Admin } from '@platformatic/kafka';
+import type { DataSource } from 'typeorm';
+
+import { DownstreamError } from '@switchboard/connectors';
+import { buildCloudEvent, type CloudEvent } from '@switchboard/contracts';
+import { INBOX_MIGRATIONS, InboxTransport, type InboxContext } from '@switchboard/inbox';
+import { KafkaBatchConsumer, KafkaPublisher, ensureTopics } from '@switchboard/kafka';
+import { OutboxWriter } from '@switchboard/outbox';
+import { eventually, sampleDeal } from '@switchboard/testing';
+
+import { OUTBOX_MIGRATIONS, dropScratchSchema, scratchSchema } from '../support/db';
+import { kafkaBrokers, uniqueName } from '../support/stack';
+
+jest.setTimeout(120_000);
+
+const KEYS = 12;
+const EVENTS_PER_KEY = 5;
+
+/**
+ * Parked keys retried from inbox_parked by two replicas of one group at once (each owns one of the
+ * topic's two partitions, both retry whatever is due): every event applies once, each key in its
+ * order, and the table ends empty. Real Kafka and PostgreSQL; the transport with a per-event handler
+ * whose downstream refuses the first event of every other key twice.
+ */
+describe('inbox parking with two replicas', () => {
+  const schema = `inbox_parking_${randomUUID().slice(0, 8)}`;
+  const topic = `test.${uniqueName('inbox-parking')}`;
+  const group = `group-${topic}`;
+  const kafka = { brokers: kafkaBrokers(), clientId: 'inbox-parking' };
+  const producer = new KafkaPublisher(kafka);
+  const transports: InboxTransport[] = [];
+  /** Refusals left per event id (the downstream answers 503 until none is left). */
+  const refusals = new Map<string, number>();
+  let dataSource: DataSource;
+
+  const start = async () => {
+    const transport = new InboxTransport({
+      consumerGroup: group,
+      deadLetterTopic: `${topic}.dlq`,
+      source: 'switchboard/inbox-parking-test',
+      schema,
+      dataSource,
+      outbox: new OutboxWriter(schema),
+      consumer: new KafkaBatchConsumer(kafka, { groupId: group }),
+      retry: { baseDelayMs: 100, maxDelayMs: 200, maxAttempts: 8 },
+    });
+    transport.addHandler(
+      topic,
+      async (event: CloudEvent<'deal_won'>, ctx: InboxContext) => {
+        const left = refusals.get(event.id) ?? 0;
+        if (left > 0) {
+          refusals.set(event.id, left - 1);
+          throw new DownstreamError('transient', 'erp', 'erp: 503', { status: 503 });
+        }
+        await ctx.manager.query(
+          `INSERT INTO ${schema}.effect (event_id, customer, seq) VALUES ($1, $2, $3)`,
+          [event.id, event.data.account.crmAccountId, Number(event.data.dealId.split('-').pop())],
+        );
+      },
+      true,
+    );
+    await new Promise<void>((resolve, reject) =>
+      transport.listen((error) =>
+        error ? reject(error instanceof Error ? error : new Error('listen failed')) : resolve(),
+      ),
+    );
+    transports.push(transport);
+  };
+
+  beforeAll(async () => {
+    dataSource = await scratchSchema(schema, [...OUTBOX_MIGRATIONS, ...INBOX_MIGRATIONS]);
+    await dataSource.query(
+      `CREATE TABLE ${schema}.effect (position bigserial, event_id uuid NOT NULL, customer text NOT NULL, seq int NOT NULL)`,
+    );
+    await ensureTopics(kafka, [{ name: topic, partitions: 2 }]);
+    await producer.connect();
+    await start();
+    await start();
+  });
+
+  afterAll(async () => {
+    await Promise.all(transports.map((transport) => transport.close()));
+    await producer.disconnect();
+    const admin = new Admin({ clientId: 'inbox-parking', bootstrapBrokers: kafkaBrokers() });
+    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    await admin.deleteGroups({ groups: [group] }).catch(() => undefined);
+    await admin.close();
+    await dropScratchSchema(dataSource, schema);
+  });
+
+  it('applies every event once, each key in order, with its failing keys retried by either replica', async () => {
+    const events: Array<CloudEvent<'deal_won'>> = [];
+    for (let seq = 0; seq < EVENTS_PER_KEY; seq += 1)
+      for (let key = 0; key < KEYS; key += 1) {
+        const customer = `ACC-PARK-${key}`;
+        events.push(
+          buildCloudEvent({
+            id: randomUUID(),
+            source: 'crm',
+            type: 'deal_won',
+            data: sampleDeal({ dealId: `D-PARK-${key}-${seq}`, account: { crmAccountId: customer } }),
+          }),
+        );
+      }
+    for (const event of events.filter((_, at) => at < KEYS && at % 2 === 0)) refusals.set(event.id, 2);
+
+    await producer.publish(
+      events.map((event) => ({
+        topic,
+        key: event.data.account.crmAccountId,
+        value: JSON.stringify(event),
+        headers: {},
+      })),
+    );
+
+    const effects = () =>
+      dataSource.query<Array<{ event_id: string; customer: string; seq: number }>>(
+        `SELECT event_id, customer, seq FROM ${schema}.effect ORDER BY position`,
+      );
+    await eventually(async () => expect((await effects()).length).toBeGreaterThanOrEqual(events.length), {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+    });
+    const applied = await effects();
+    expect(new Set(applied.map((row) => row.event_id)).size).toBe(events.length);
+    expect(applied).toHaveLength(events.length);
+    for (let key = 0; key < KEYS; key += 1) {
+      const order = applied.filter((row) => row.customer === `ACC-PARK-${key}`).map((row) => row.seq);
+      expect(order).toEqual([0, 1, 2, 3, 4]);
+    }
+    expect([...refusals.values()].every((left) => left === 0)).toBe(true);
+    await eventually(async () =>
+      expect(
+        (
+          await dataSource.query<Array<{ n: number }>>(
+            `SELECT count(*)::int AS n FROM ${schema}.inbox_parked`,
+          )
+        )[0].n,
+      ).toBe(0),
+    );
+  });
+});
