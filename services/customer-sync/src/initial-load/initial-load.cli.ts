@@ -16,17 +16,21 @@ import { sendReports } from '../reports/webhook';
 import { customerSyncService } from '../service.definition';
 import { InitialLoader, emptyCounts, type LoadCounts, type LoadFailure } from './initial-loader';
 import { Progress } from './progress';
-import { fingerprint, formatOf } from './record-reader';
+import { encodingOf, fingerprint, formatOf } from './record-reader';
 
 const USAGE = `Usage: node dist/services/customer-sync/src/initial-load/initial-load.cli.js <file> [options]
 
-Loads a full customer export (NDJSON: one JSON object per line; CSV: a header row, dotted columns
-such as billingAddress.city) into the canonical store, in batches, with the live sync's rules.
+Loads a full customer export (NDJSON: one JSON object per line; CSV: a header row in any column
+order, dotted columns such as billingAddress.city, fields quoted as RFC 4180 says) into the
+canonical store, in batches, with the live sync's rules.
 Running the same command again after a crash resumes after the last committed batch.
 
 Options:
   --system <name>      system the export comes from (default erp): crm, erp, finance, support, marketing, ecommerce
   --format <f>         ndjson or csv (default: from the file name)
+  --delimiter <c>      CSV field delimiter: ';', ',', tab or '|' (default: the one the header uses most)
+  --encoding <e>       CSV text: utf-8 or windows-1252 (default: utf-8 if the file's head is UTF-8;
+                       a UTF-8 BOM is dropped)
   --batch-size <n>     records per transaction (default 5000)
   --as-of <time>       source time of records without changedAt (default: now)
   --no-publish         only build the canonical store; send nothing to the other systems
@@ -50,6 +54,8 @@ async function main(): Promise<number> {
     options: {
       system: { type: 'string', default: 'erp' },
       format: { type: 'string' },
+      delimiter: { type: 'string' },
+      encoding: { type: 'string' },
       'batch-size': { type: 'string', default: '5000' },
       'as-of': { type: 'string' },
       'no-publish': { type: 'boolean', default: false },
@@ -69,6 +75,10 @@ async function main(): Promise<number> {
   const system: SourceSystem = values.system;
   const file = resolve(positionals[0]);
   const format = formatOf(file, values.format);
+  const encoding = encodingOf(values.encoding);
+  const delimiter = values.delimiter === 'tab' ? '\t' : values.delimiter;
+  if (delimiter !== undefined && ![';', ',', '\t', '|'].includes(delimiter))
+    throw new Error(`--delimiter must be ';', ',', tab or '|', not ${delimiter}`);
   const batchSize = Number(values['batch-size']);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 20_000)
     throw new Error('--batch-size must be 1..20000');
@@ -127,6 +137,8 @@ async function main(): Promise<number> {
       const result = await loader.run({
         file,
         format,
+        delimiter,
+        encoding,
         system,
         batchSize,
         asOf,

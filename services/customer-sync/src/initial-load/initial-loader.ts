@@ -42,11 +42,14 @@ import {
   type CustomerRow,
 } from '../sync/customer-store';
 import { CUSTOMER_SYNC_SOURCE } from '../sync/outbox-sink';
-import { readRecords, type FileFormat, type RawRecord } from './record-reader';
+import { readRecords, type FileFormat, type RawRecord, type TextEncoding } from './record-reader';
 
 export interface LoadOptions {
   file: string;
   format: FileFormat;
+  /** CSV: as `readRecords` detects them when absent. */
+  delimiter?: string;
+  encoding?: TextEncoding;
   system: SourceSystem;
   batchSize: number;
   /** Source time of records without `changedAt` (the export's time). */
@@ -114,6 +117,8 @@ export class InitialLoader {
       startOffset: options.startOffset,
       startNumber: options.startRecords,
       batchSize: options.batchSize,
+      delimiter: options.delimiter,
+      encoding: options.encoding,
     })) {
       const batchCounts = emptyCounts();
       const failures: LoadFailure[] = [];

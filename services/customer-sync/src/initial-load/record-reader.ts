@@ -1,6 +1,8 @@
 import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 
+import { parse, type CsvError, type Options, type Parser } from 'csv-parse';
+
 /** One record of an export file, with where it ends (the resume point after it). */
 export interface RawRecord {
   /** 1-based record number in the file (the CSV header is not a record). */
@@ -36,33 +38,76 @@ export function fingerprint(path: string): { size: number; fingerprint: string }
   return { size, fingerprint: hash.digest('hex').slice(0, 32) };
 }
 
-/** RFC 4180 fields of one CSV record ("" escapes a quote; quoted fields may hold commas and newlines). */
-export function parseCsvRecord(text: string): string[] {
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      fields.push(field);
-      field = '';
-    } else field += c;
-  }
-  fields.push(field);
-  return fields;
+export type TextEncoding = 'utf-8' | 'windows-1252';
+
+export function encodingOf(explicit?: string): TextEncoding | undefined {
+  if (explicit === undefined) return undefined;
+  const name = explicit.toLowerCase().replace(/^(cp|windows)-?1252$/, 'windows-1252');
+  if (name === 'utf-8' || name === 'utf8') return 'utf-8';
+  if (name === 'windows-1252') return 'windows-1252';
+  throw new Error(`unknown encoding ${explicit} (utf-8 or windows-1252)`);
 }
 
-function quotesBalanced(text: string): boolean {
-  let count = 0;
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 34) count++;
-  return count % 2 === 0;
+export interface ReadOptions {
+  /** A previous run's checkpoint: the byte offset after the last committed record. */
+  startOffset: number;
+  startNumber: number;
+  batchSize: number;
+  /** CSV: the field delimiter; by default the one of `;`, `,`, tab and `|` the header uses most. */
+  delimiter?: string;
+  /** CSV: the text encoding; by default UTF-8 when the file's head is valid UTF-8, else Windows-1252. */
+  encoding?: TextEncoding;
+}
+
+/**
+ * Reads records from `startOffset` in batches, tracking the byte offset after each record. The CSV
+ * header is always read from the start of the file.
+ */
+export function readRecords(
+  path: string,
+  format: FileFormat,
+  options: ReadOptions,
+): AsyncGenerator<RawRecord[]> {
+  return format === 'csv' ? readCsv(path, options) : readNdjson(path, options);
+}
+
+/** The bytes of a file's head, enough to tell its encoding and its header's delimiter. */
+function head(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const chunk = Buffer.alloc(Math.min(65_536, statSync(path).size));
+    const read = readSync(fd, chunk, 0, chunk.length, 0);
+    return chunk.subarray(0, read);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** UTF-8 if the head decodes as UTF-8 (a sequence cut at its end is fine), else Windows-1252. */
+export function detectEncoding(bytes: Buffer): TextEncoding {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: true });
+    return 'utf-8';
+  } catch {
+    return 'windows-1252';
+  }
+}
+
+const DELIMITERS = [';', ',', '\t', '|'];
+
+/** The candidate delimiter found most often outside quotes in the first line (`,` on a tie). */
+export function detectDelimiter(bytes: Buffer): string {
+  const counts = new Map(DELIMITERS.map((delimiter) => [delimiter, 0]));
+  let quoted = false;
+  for (const byte of bytes) {
+    const c = String.fromCharCode(byte);
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && (c === '\n' || c === '\r')) break;
+    else if (!quoted && counts.has(c)) counts.set(c, counts.get(c)! + 1);
+  }
+  let best = ',';
+  for (const [delimiter, count] of counts) if (count > counts.get(best)!) best = delimiter;
+  return best;
 }
 
 /** `billingAddress.city` -> nested; empty cells are absent (never the text "null"). */
@@ -79,28 +124,102 @@ function csvObject(header: string[], cells: string[]): Record<string, unknown> {
   return out;
 }
 
-/**
- * Reads records from `startOffset` (a previous run's checkpoint) in batches, tracking the byte
- * offset after each record. The CSV header is always read from the start of the file.
- */
-export async function* readRecords(
-  path: string,
-  format: FileFormat,
-  options: { startOffset: number; startNumber: number; batchSize: number },
-): AsyncGenerator<RawRecord[]> {
-  let header: string[] | null = null;
-  let offset = options.startOffset;
-  if (format === 'csv') {
-    const first = await firstLine(path);
-    header = parseCsvRecord(first.text.replace(/\r$/, '')).map((h) => h.trim());
-    if (offset < first.end) offset = first.end;
+/** A field as csv-parse hands it: bytes, or text after a BOM. */
+type Cell = Buffer | string;
+interface CsvRecord {
+  record: Cell[];
+  info: { bytes: number };
+}
+
+/** The options every CSV read shares: bytes out (decoded per field), offsets in `info`. */
+function csvParser(delimiter: string, onSkip?: (error: CsvError) => void): Parser {
+  const options: Options = {
+    delimiter,
+    encoding: null,
+    info: true,
+    bom: true,
+    relax_column_count: true,
+    // A quote inside an unquoted field (`24" monitor`) is text, as the exporting ERP meant it.
+    relax_quotes: true,
+    skip_empty_lines: true,
+  };
+  if (onSkip) {
+    options.skip_records_with_error = true;
+    options.on_skip = (error) => {
+      if (error) onSkip(error);
+      return undefined;
+    };
   }
+  return parse(options);
+}
+
+/**
+ * RFC 4180 CSV through csv-parse: any of the usual delimiters, quoted fields with delimiters,
+ * quotes and newlines, a UTF-8 BOM, UTF-8 or Windows-1252 text. A record that cannot be read is
+ * reported with its number and line, and the rest of the file is read.
+ */
+async function* readCsv(path: string, options: ReadOptions): AsyncGenerator<RawRecord[]> {
+  const bytes = head(path);
+  const decoder = new TextDecoder(options.encoding ?? detectEncoding(bytes));
+  const delimiter = options.delimiter ?? detectDelimiter(bytes);
+  // csv-parse hands text instead of bytes once it has seen a UTF-8 BOM (which settles the encoding).
+  const decode = (cells: Cell[]) =>
+    cells.map((cell) => (typeof cell === 'string' ? cell : decoder.decode(cell)));
+
+  const header = await csvHeader(path, delimiter);
+  const columns = decode(header.cells).map((column) => column.trim());
+  const start = Math.max(options.startOffset, header.end);
+  let number = options.startNumber;
+  let endOffset = start;
+  let batch: RawRecord[] = [];
+  const parser = createReadStream(path, { start, highWaterMark: 1 << 20 }).pipe(
+    csvParser(delimiter, (error) => {
+      number += 1;
+      batch.push({ number, endOffset, value: null, error: `(line ${Number(error.lines)}) ${error.message}` });
+    }),
+  );
+  for await (const { record, info } of parser as AsyncIterable<CsvRecord>) {
+    number += 1;
+    endOffset = start + info.bytes;
+    batch.push(
+      record.length === columns.length
+        ? { number, endOffset, value: csvObject(columns, decode(record)) }
+        : {
+            number,
+            endOffset,
+            value: null,
+            error: `has ${record.length} columns, the header ${columns.length}`,
+          },
+    );
+    if (batch.length >= options.batchSize) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/** The header record and the byte offset after it. */
+async function csvHeader(path: string, delimiter: string): Promise<{ cells: Cell[]; end: number }> {
+  const stream = createReadStream(path, { start: 0, highWaterMark: 65_536 });
+  const parser = stream.pipe(csvParser(delimiter));
+  try {
+    for await (const { record, info } of parser as AsyncIterable<CsvRecord>)
+      return { cells: record, end: info.bytes };
+  } finally {
+    stream.destroy();
+    parser.destroy();
+  }
+  throw new Error(`${path}: no header row`);
+}
+
+/** One JSON object per line (UTF-8, as JSON is), a BOM at the start of the file ignored. */
+async function* readNdjson(path: string, options: ReadOptions): AsyncGenerator<RawRecord[]> {
   let number = options.startNumber;
   let batch: RawRecord[] = [];
   let carry: Buffer = Buffer.alloc(0);
-  let pending = ''; // a CSV record whose quoted field spans lines
-  let position = offset;
-  const stream = createReadStream(path, { start: offset, highWaterMark: 1 << 20 });
+  let position = options.startOffset;
+  const stream = createReadStream(path, { start: options.startOffset, highWaterMark: 1 << 20 });
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     const data: Buffer = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
     let start = 0;
@@ -124,27 +243,8 @@ export async function* readRecords(
   }
   if (batch.length > 0) yield batch;
 
-  function toRecord(line: string): RawRecord | null {
-    if (format === 'csv') {
-      const text = pending ? `${pending}\n${line}` : line;
-      if (!quotesBalanced(text)) {
-        pending = text;
-        return null;
-      }
-      pending = '';
-      if (text.trim() === '') return null;
-      number += 1;
-      const cells = parseCsvRecord(text);
-      if (cells.length !== header!.length) {
-        return {
-          number,
-          endOffset: position,
-          value: null,
-          error: `has ${cells.length} columns, the header ${header!.length}`,
-        };
-      }
-      return { number, endOffset: position, value: csvObject(header!, cells) };
-    }
+  function toRecord(text: string): RawRecord | null {
+    const line = text.replace(/^\uFEFF/, '');
     if (line.trim() === '') return null;
     number += 1;
     try {
@@ -157,18 +257,4 @@ export async function* readRecords(
       return { number, endOffset: position, value: null, error: 'is not valid JSON' };
     }
   }
-}
-
-async function firstLine(path: string): Promise<{ text: string; end: number }> {
-  const stream = createReadStream(path, { start: 0, highWaterMark: 65_536 });
-  let data = Buffer.alloc(0);
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    data = Buffer.concat([data, chunk]);
-    const nl = data.indexOf(10);
-    if (nl !== -1) {
-      stream.destroy();
-      return { text: data.toString('utf8', 0, nl), end: nl + 1 };
-    }
-  }
-  return { text: data.toString('utf8'), end: data.length };
 }
