@@ -206,4 +206,68 @@ describe('initial load', () => {
       },
     });
   });
+
+  it('keeps what the live sync keeps: refused changes, the echo memory of what it sent, contacts linked to their accounts', async () => {
+    const p = `LNK${run}`;
+    const file = join(dir, 'linked.ndjson');
+    const lines = [
+      {
+        externalId: `${p}-A`,
+        changedAt: '2025-03-15T10:00:00Z',
+        fields: { name: 'Acme', email: `a@${p}.example` },
+      },
+      {
+        entity: 'contact',
+        externalId: `${p}-C1`,
+        accountExternalId: `${p}-A`,
+        fields: { name: 'Carla Uno' },
+      },
+      // Batch 2: a contact whose account comes later in the file, in batch 3.
+      {
+        entity: 'contact',
+        externalId: `${p}-C2`,
+        accountExternalId: `${p}-B`,
+        fields: { name: 'Carlo Due' },
+      },
+      { externalId: `${p}-X`, fields: { name: 'Filler' } },
+      { externalId: `${p}-B`, fields: { name: 'Beta', email: `b@${p}.example` } },
+      // The ERP may not change an account's e-mail (the CRM owns it): refused, and kept visible.
+      { externalId: `${p}-A`, changedAt: '2025-03-16T10:00:00Z', fields: { email: `new@${p}.example` } },
+    ];
+    writeFileSync(file, `${lines.map((line) => JSON.stringify(line)).join('\n')}\n`);
+    const result = await load([file, '--batch-size', '2']);
+    expect(result.code).toBe(0);
+    expect(reportOf(result).counts).toMatchObject({ created: 5, refused: 1, failed: 0 });
+
+    const [a, b, c1, c2] = await Promise.all(
+      [`${p}-A`, `${p}-B`, `${p}-C1`, `${p}-C2`].map((ref, index) =>
+        db.customerIdByRef('erp', index < 2 ? 'account' : 'contact', ref),
+      ),
+    );
+    const parents = await db.rows<{ id: string; parent_id: string | null; parent_ref: string | null }>(
+      `SELECT id, parent_id, parent_ref FROM customer_sync.customer WHERE id = ANY($1::uuid[])`,
+      [[c1, c2]],
+    );
+    expect(Object.fromEntries(parents.map((row) => [row.id, [row.parent_id, row.parent_ref]]))).toEqual({
+      [c1!]: [a, null],
+      [c2!]: [b, null],
+    });
+
+    expect(
+      await db.rows(
+        `SELECT system, field, value, reason FROM customer_sync.refused_change WHERE customer_id = $1`,
+        [a],
+      ),
+    ).toEqual([{ system: 'erp', field: 'email', value: `new@${p}.example`, reason: 'not_owner' }]);
+
+    const echoes = await db.rows<{ target: string; field: string }>(
+      `SELECT target, field FROM customer_sync.sync_outbound WHERE customer_id = $1 ORDER BY target, field`,
+      [a],
+    );
+    expect(echoes).toEqual(expect.arrayContaining([{ target: 'support', field: 'name' }]));
+    const events = await db.synced(a!);
+    expect([...new Set(events.map((event) => event.target))].sort()).toEqual(
+      [...new Set(echoes.map((echo) => echo.target))].sort(),
+    );
+  });
 });

@@ -27,6 +27,7 @@ import {
   parseTimestamp,
   receiversOf,
   toIso,
+  valueHash,
   type CustomerFieldName,
   type FieldValue,
   type FieldValues,
@@ -40,6 +41,7 @@ import {
   fieldStateOf,
   type AuditEntry,
   type CustomerRow,
+  type RefusedEntry,
 } from '../sync/customer-store';
 import { CUSTOMER_SYNC_SOURCE } from '../sync/outbox-sink';
 import { readRecords, type FileFormat, type RawRecord, type TextEncoding } from './record-reader';
@@ -93,9 +95,11 @@ interface LoadRecord {
   externalId: string;
   changedAt: number;
   values: FieldValues;
+  /** A contact's account in the same system, as in a live customer_updated. */
+  accountExternalId: string | null;
 }
 
-const META_KEYS = new Set(['entity', 'externalId', 'changedAt', 'fields', 'system']);
+const META_KEYS = new Set(['entity', 'externalId', 'changedAt', 'fields', 'system', 'accountExternalId']);
 
 /**
  * Loads a full customer export in batches, set-based: one round trip per kind of row and batch,
@@ -196,6 +200,10 @@ export class InitialLoader {
         continue;
       }
       const entity = (value.entity ?? 'account') as CustomerEntity;
+      const accountExternalId =
+        typeof value.accountExternalId === 'string' && value.accountExternalId !== ''
+          ? value.accountExternalId
+          : null;
       try {
         // The same contract as a live customer_updated: every wrong field named at once.
         validatePayload('customer_updated', {
@@ -204,6 +212,7 @@ export class InitialLoader {
           externalId,
           changedAt: toIso(changedAt),
           fields,
+          ...(accountExternalId !== null && { accountExternalId }),
         });
       } catch (error) {
         if (!(error instanceof ContractViolation)) throw error;
@@ -228,7 +237,14 @@ export class InitialLoader {
         fail(externalId, invalid);
         continue;
       }
-      out.push({ number: record.number, entity, externalId: externalId!, changedAt, values });
+      out.push({
+        number: record.number,
+        entity,
+        externalId: externalId!,
+        changedAt,
+        values,
+        accountExternalId: entity === 'contact' ? accountExternalId : null,
+      });
     }
     return out;
   }
@@ -311,6 +327,31 @@ export class InitialLoader {
     const dirty = new Set<string>();
     const newXrefs: Array<{ entity: string; externalId: string; customerId: string; matchedBy: string }> = [];
     const audits: AuditEntry[] = [];
+    const refusals: RefusedEntry[] = [];
+    const refuse = (
+      record: LoadRecord,
+      customerId: string,
+      field: string | null,
+      value: unknown,
+      reason: string,
+      message: string,
+    ) => {
+      counts.refused += 1;
+      refusals.push({
+        customerId,
+        system,
+        entity: record.entity,
+        externalId: record.externalId,
+        field,
+        value,
+        reason,
+        message,
+        eventId: null,
+        sourceChangedAt: record.changedAt,
+      });
+    };
+    /** Contacts whose account is named: linked once this batch's cross-references are written. */
+    const accountLinks = new Map<string, string>();
     const changedFields = new Map<string, Set<CustomerFieldName>>();
     const reviews: Array<{ record: LoadRecord; candidates: string[]; rule: string }> = [];
     const actor = `load:${options.runId}`;
@@ -322,13 +363,27 @@ export class InitialLoader {
       let customer: CustomerRow | undefined;
       if (xref) {
         if (xref.status !== 'active') {
-          counts.refused += 1;
+          refuse(
+            record,
+            xref.customer_id,
+            null,
+            null,
+            `record_${xref.status}`,
+            `${system} ${record.entity} ${record.externalId} was ${xref.status}; a late change never brings it back`,
+          );
           counts.unchanged += 1;
           continue;
         }
         customer = existing.get(xref.customer_id) ?? createdById.get(xref.customer_id);
         if (!customer || customer.status !== 'active') {
-          counts.refused += 1;
+          refuse(
+            record,
+            xref.customer_id,
+            null,
+            null,
+            'customer_inactive',
+            `customer ${xref.customer_id} is ${customer?.status ?? 'gone'}; the change is not applied`,
+          );
           counts.unchanged += 1;
           continue;
         }
@@ -396,6 +451,7 @@ export class InitialLoader {
             }
           }
           created.push(row);
+          if (record.accountExternalId) accountLinks.set(row.id, record.accountExternalId);
           createdById.set(row.id, row);
           createdIds.add(row.id);
           changedFields.set(row.id, new Set(Object.keys(row.data) as CustomerFieldName[]));
@@ -418,6 +474,7 @@ export class InitialLoader {
         }
       }
       // An existing customer: the same per-field rules as a live change (no echoes in a load).
+      if (record.accountExternalId) accountLinks.set(customer.id, record.accountExternalId);
       let changed = 0;
       for (const [field, value] of Object.entries(record.values) as Array<[CustomerFieldName, FieldValue]>) {
         const policy = fieldPolicyOf(this.config, record.entity, field)!;
@@ -442,7 +499,7 @@ export class InitialLoader {
           changed += 1;
           if (decision.conflict) counts.conflicts += 1;
         } else if (decision.outcome === 'refused') {
-          counts.refused += 1;
+          refuse(record, customer.id, field, value, decision.reason, decision.message);
         } else if (decision.outcome === 'lost' || decision.outcome === 'review') {
           counts.conflicts += 1;
         }
@@ -462,6 +519,8 @@ export class InitialLoader {
 
     // Events first: they decide which targets now have each record.
     const events: CloudEvent[] = [];
+    /** What was sent to each target: its echo coming back is recognised, as after a live change. */
+    const sent: Array<{ customerId: string; target: string; field: string; hash: string }> = [];
     if (options.publish && changedFields.size > 0) {
       const refs = new Map<string, Array<{ system: SourceSystem; externalId: string }>>();
       const known = [...changedFields.keys()].filter((id) => !createdIds.has(id));
@@ -488,7 +547,7 @@ export class InitialLoader {
         const own = (refs.get(id) ?? []).filter(
           (x, index, all) => all.findIndex((y) => y.system === x.system) === index,
         );
-        events.push(...this.eventsFor(row, [...fields], system, options, own));
+        events.push(...this.eventsFor(row, [...fields], system, options, own, sent));
       }
     }
 
@@ -542,7 +601,10 @@ export class InitialLoader {
         ],
       );
     }
+    await this.linkContacts(m, system, accountLinks, created);
     await store.audit(audits);
+    await store.refuse(refusals);
+    await store.rememberSent(sent);
     for (const review of reviews) {
       await m.query(
         `INSERT INTO review_item (id, kind, entity, system, external_id, candidates, incoming, reason)
@@ -572,12 +634,47 @@ export class InitialLoader {
       await this.outbox.enqueueEvents(m, events.slice(i, i + 2000));
   }
 
+  /**
+   * Contacts to the accounts they name, as the live sync links them: the account's customer when
+   * the system's account is known (loaded in this batch or before), else a reference that the
+   * account adopts when it comes. Accounts created here adopt the contacts already waiting for them.
+   */
+  private async linkContacts(
+    m: EntityManager,
+    system: SourceSystem,
+    accountLinks: Map<string, string>,
+    created: CustomerRow[],
+  ): Promise<void> {
+    if (accountLinks.size > 0) {
+      await m.query(
+        `UPDATE customer c SET parent_id = a.customer_id,
+           parent_ref = CASE WHEN a.customer_id IS NULL THEN $1 || ':' || t.account_external_id END
+         FROM unnest($2::uuid[], $3::text[]) AS t(id, account_external_id)
+         LEFT JOIN customer_xref a ON a.system = $1 AND a.entity = 'account'
+           AND a.external_id = t.account_external_id AND a.status = 'active'
+         WHERE c.id = t.id`,
+        [system, [...accountLinks.keys()], [...accountLinks.values()]],
+      );
+    }
+    const accounts = created.filter((row) => row.entity === 'account').map((row) => row.id);
+    if (accounts.length > 0) {
+      await m.query(
+        `UPDATE customer c SET parent_id = x.customer_id, parent_ref = NULL
+         FROM customer_xref x
+         WHERE x.customer_id = ANY($2::uuid[]) AND x.system = $1 AND x.entity = 'account'
+           AND c.parent_ref = $1 || ':' || x.external_id AND c.parent_id IS NULL`,
+        [system, accounts],
+      );
+    }
+  }
+
   private eventsFor(
     row: CustomerRow,
     changed: CustomerFieldName[],
     origin: SourceSystem,
     options: LoadOptions,
     crossReferences: Array<{ system: SourceSystem; externalId: string }>,
+    sent: Array<{ customerId: string; target: string; field: string; hash: string }>,
   ): CloudEvent[] {
     const events: CloudEvent[] = [];
     const flowRecord = {
@@ -600,6 +697,8 @@ export class InitialLoader {
       const fields: Record<string, FieldValue> = {};
       for (const field of new Set([...names, ...relevant])) fields[field] = row.data[field] ?? null;
       if (!knows) row.synced_targets.push(target);
+      for (const [field, value] of Object.entries(fields))
+        sent.push({ customerId: row.id, target, field, hash: valueHash(value) });
       events.push(
         buildCloudEvent({
           id: randomUUID(),
