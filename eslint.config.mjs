@@ -1,5 +1,6 @@
 // Type-aware lint: promises must be awaited or handled, switches exhaustive, and Nx boundaries
-// keep services from importing each other (services -> libs only).
+// keep services from importing each other (services -> libs only), the core libraries from the
+// vendor adapters, and production code from the test helpers.
 import eslint from '@eslint/js';
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
@@ -24,8 +25,14 @@ export default tseslint.config(
           allow: [],
           depConstraints: [
             { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib'] },
+            // Test helpers never ship: no service depends on them.
+            { sourceTag: 'type:service', notDependOnLibsWithTags: ['layer:testing'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['type:lib'] },
+            // The core (transport, outbox, platform, contracts, ports) knows no vendor: it depends on
+            // the ports in libs/downstream, and only a service wires an adapter (libs/connectors).
+            { sourceTag: 'layer:core', onlyDependOnLibsWithTags: ['layer:core'] },
+            { sourceTag: 'layer:adapter', onlyDependOnLibsWithTags: ['layer:core', 'layer:adapter'] },
           ],
         },
       ],

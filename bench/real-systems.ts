@@ -8,8 +8,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { RequestTrackerConnector, TrytonConnector, type Delivery } from '@switchboard/connectors';
+import { RequestTrackerConnector, TrytonConnector } from '@switchboard/connectors';
 import { priceDeal, type DealWonV1 } from '@switchboard/contracts';
+import type { Delivery } from '@switchboard/downstream';
 import { sampleDeal } from '@switchboard/testing';
 
 const ROOT = join(__dirname, '..', '..');

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Admin } from '@platformatic/kafka';
 import type { DataSource } from 'typeorm';
 
-import { DownstreamError } from '@switchboard/connectors';
+import { DownstreamError } from '@switchboard/downstream';
 import { buildCloudEvent, type CloudEvent } from '@switchboard/contracts';
 import { INBOX_MIGRATIONS, InboxTransport, type InboxContext } from '@switchboard/inbox';
 import { KafkaBatchConsumer, KafkaPublisher, ensureTopics } from '@switchboard/kafka';

@@ -1,9 +1,8 @@
 // Where each consumer writes its effect is an explicit choice of each overlay: DOWNSTREAM_MODE in its
 // ConfigMap, validated by the code's own DownstreamEnv; `real`/`http` take their password from a mounted
 // Secret file (never an env value in a ConfigMap) and get an egress policy to that system's port.
+import { DownstreamEnv, connectorEnvClasses } from '@switchboard/connectors';
 import { validateEnv } from '@switchboard/platform';
-
-import { downstreamEnvClasses } from '../../libs/platform/src/config/platform-env';
 
 import { ALL_SERVICES } from '../../scripts/provision-all';
 import { renderOverlay, type K8sObject } from './support';
@@ -33,7 +32,9 @@ describe.each(['dev', 'prod'] as const)('downstream systems, overlay %s', (overl
     // What the service validates at boot, with the files the pod would have mounted.
     const definition = consumers.find((d) => d.name === name)!;
     expect(() =>
-      validateEnv(...downstreamEnvClasses(definition.downstream ?? definition.name))(config),
+      validateEnv(...(definition.downstream ? connectorEnvClasses(definition.downstream) : [DownstreamEnv]))(
+        config,
+      ),
     ).not.toThrow();
     // Passwords and tokens never sit in a ConfigMap.
     expect(Object.keys(config).filter((key) => /PASSWORD$|TOKEN$/.test(key))).toEqual([]);

@@ -6,15 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import {
-  DownstreamError,
   RequestTrackerConnector,
   TrytonConnector,
   TrytonParties,
   connectorMetrics,
-  type Delivery,
   type TrytonInvoicing,
 } from '@switchboard/connectors';
 import { priceDeal, type DealWonV1 } from '@switchboard/contracts';
+import { DownstreamError, type Delivery } from '@switchboard/downstream';
 import { sampleDeal } from '@switchboard/testing';
 
 import { uniqueName } from '../support/stack';

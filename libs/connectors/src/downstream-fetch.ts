@@ -1,5 +1,5 @@
 import { connectorMetrics } from './connector.metrics';
-import { DownstreamError } from './downstream-error';
+import { DownstreamError } from '@switchboard/downstream';
 
 /**
  * `fetch` for connectors: a bounded wait, and a timeout or network failure counted on the

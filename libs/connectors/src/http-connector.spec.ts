@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { DownstreamError } from './downstream-error';
+import { DownstreamError } from '@switchboard/downstream';
 import { retryAfterMs } from './downstream-fetch';
 import { HttpConnector } from './http-connector';
 

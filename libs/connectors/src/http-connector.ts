@@ -10,8 +10,12 @@ import {
 } from 'cockatiel';
 
 import { connectorMetrics } from './connector.metrics';
-import type { Delivery, DeliveryReceipt, DownstreamConnector } from './downstream-connector';
-import { DownstreamError } from './downstream-error';
+import {
+  DownstreamError,
+  type Delivery,
+  type DeliveryReceipt,
+  type DownstreamConnector,
+} from '@switchboard/downstream';
 import {
   DEFAULT_MAX_RESPONSE_BYTES,
   DEFAULT_MAX_RETRY_AFTER_MS,

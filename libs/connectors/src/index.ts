@@ -1,10 +1,6 @@
-export { DownstreamError, type FailureClass } from './downstream-error';
-export {
-  type DownstreamConnector,
-  type Delivery,
-  type DeliveryReceipt,
-  BuiltInConnector,
-} from './downstream-connector';
+export { BuiltInConnector } from './builtin-connector';
+export { ConnectorModule } from './connector.module';
+export { DownstreamEnv, RequestTrackerEnv, TrytonEnv, connectorEnvClasses } from './connector-env';
 export { HttpConnector, type HttpConnectorOptions } from './http-connector';
 export { connectorMetrics } from './connector.metrics';
 export {

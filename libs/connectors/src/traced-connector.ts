@@ -2,8 +2,12 @@ import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 
 import { tracer } from '@switchboard/telemetry';
 
-import type { Delivery, DeliveryReceipt, DownstreamConnector } from './downstream-connector';
-import { DownstreamError } from './downstream-error';
+import {
+  DownstreamError,
+  type Delivery,
+  type DeliveryReceipt,
+  type DownstreamConnector,
+} from '@switchboard/downstream';
 
 /**
  * Wraps a connector so each downstream call is a CLIENT span (`<system> <operation>`, e.g.

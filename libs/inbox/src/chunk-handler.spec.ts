@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 
-import { DownstreamError } from '@switchboard/connectors';
+import { DownstreamError } from '@switchboard/downstream';
 import { Topic, exampleCloudEvent, type CloudEvent } from '@switchboard/contracts';
 import type { BatchConsumer, BatchHandler, InboundMessage } from '@switchboard/kafka';
 import type { OutboxRecord, OutboxWriter } from '@switchboard/outbox';

@@ -3,7 +3,7 @@ import { SpanStatusCode, context, type Span } from '@opentelemetry/api';
 import { lastValueFrom } from 'rxjs';
 import type { DataSource, EntityManager } from 'typeorm';
 
-import { DownstreamError } from '@switchboard/connectors';
+import { DownstreamError } from '@switchboard/downstream';
 import { ContractViolation, parseCloudEvent, type CloudEvent } from '@switchboard/contracts';
 import type { BatchConsumer, BatchControls, InboundMessage, PartitionBatch } from '@switchboard/kafka';
 import { quoteIdent, type OutboxWriter } from '@switchboard/outbox';

@@ -1,4 +1,4 @@
-export { DOWNSTREAM_CONNECTOR, PlatformModule, SERVICE_DEFINITION } from './service/platform.module';
+export { PlatformModule, SERVICE_DEFINITION } from './service/platform.module';
 export { ServiceDefinition, consumerGroupOf } from './service/service-definition';
 export { bootstrapService } from './service/bootstrap';
 export { serviceDataSourceOptions } from './database/data-source-options';

@@ -1,4 +1,4 @@
-import type { Delivery } from '../downstream-connector';
+import type { Delivery } from '@switchboard/downstream';
 import { RequestTrackerConnector } from './request-tracker-connector';
 
 type Sent = { method: string; url: string; body: unknown; headers: Record<string, string> };

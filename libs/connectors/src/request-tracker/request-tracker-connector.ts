@@ -1,8 +1,12 @@
 import { readFileSync } from 'node:fs';
 
 import { connectorMetrics } from '../connector.metrics';
-import type { Delivery, DeliveryReceipt, DownstreamConnector } from '../downstream-connector';
-import { DownstreamError } from '../downstream-error';
+import {
+  DownstreamError,
+  type Delivery,
+  type DeliveryReceipt,
+  type DownstreamConnector,
+} from '@switchboard/downstream';
 import { DEFAULT_MAX_RESPONSE_BYTES, fetchDownstream, readCapped } from '../downstream-fetch';
 
 export interface RequestTrackerOptions {

@@ -1,4 +1,4 @@
-import { DownstreamError } from '../downstream-error';
+import { DownstreamError } from '@switchboard/downstream';
 import { TrytonClient, classifyError, date, decimal } from './tryton-client';
 import { netUnitPrice } from './tryton-connector';
 

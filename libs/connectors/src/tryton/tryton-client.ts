@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 import { connectorMetrics } from '../connector.metrics';
-import { DownstreamError } from '../downstream-error';
+import { DownstreamError } from '@switchboard/downstream';
 import { DEFAULT_MAX_RESPONSE_BYTES, fetchDownstream, readCapped } from '../downstream-fetch';
 
 export interface TrytonClientOptions {

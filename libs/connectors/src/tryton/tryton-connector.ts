@@ -1,7 +1,11 @@
 import Decimal from 'decimal.js';
 
-import type { Delivery, DeliveryReceipt, DownstreamConnector } from '../downstream-connector';
-import { DownstreamError } from '../downstream-error';
+import {
+  DownstreamError,
+  type Delivery,
+  type DeliveryReceipt,
+  type DownstreamConnector,
+} from '@switchboard/downstream';
 import { TrytonClient, date, decimal, type TrytonClientOptions } from './tryton-client';
 import { TrytonParties, type PartySync } from './tryton-parties';
 

@@ -1,4 +1,4 @@
-import { DownstreamError } from '../downstream-error';
+import { DownstreamError } from '@switchboard/downstream';
 import type { TrytonClient } from './tryton-client';
 import {
   TrytonDateTime,

@@ -1,7 +1,6 @@
 import type { Address, CustomerFields, CustomerSyncedV1, CustomerUpdatedV1 } from '@switchboard/contracts';
 
-import type { DeliveryReceipt } from '../downstream-connector';
-import { DownstreamError } from '../downstream-error';
+import { DownstreamError, type DeliveryReceipt } from '@switchboard/downstream';
 import type { TrytonClient } from './tryton-client';
 
 /** Tryton's typed timestamp as it travels in JSON-RPC (UTC, microseconds), for search domains. */

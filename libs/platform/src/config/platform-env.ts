@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 import { EnvBoolean } from './env-boolean';
 
@@ -169,46 +169,6 @@ export class RetryEnv {
   INBOX_SWEEP_INTERVAL_MS = 600_000;
 }
 
-/**
- * Where a consumer writes its effect: its own tables (`builtin`, the default) or a downstream
- * REST system (`http`). Credentials come from the environment or a mounted secret file only.
- */
-export class DownstreamEnv {
-  /** `real`: erp and finance write to Tryton, support to Request Tracker (docs/real-systems.md). */
-  @IsIn(['builtin', 'http', 'real'])
-  DOWNSTREAM_MODE = 'builtin';
-
-  @ValidateIf((env: DownstreamEnv) => env.DOWNSTREAM_MODE === 'http')
-  @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL when DOWNSTREAM_MODE=http' })
-  DOWNSTREAM_URL?: string;
-
-  @IsOptional()
-  @IsString()
-  DOWNSTREAM_TOKEN?: string;
-
-  @IsOptional()
-  @IsString()
-  DOWNSTREAM_TOKEN_FILE?: string;
-
-  @Type(() => Number)
-  @IsInt()
-  @Min(100)
-  DOWNSTREAM_TIMEOUT_MS = 5_000;
-
-  /** The largest answer body a connector reads; past it the call fails (transient) unread. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1_024)
-  DOWNSTREAM_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
-
-  /** The longest Retry-After obeyed: a downstream asking for more is retried after this. */
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(86_400)
-  DOWNSTREAM_MAX_RETRY_AFTER_SECONDS = 300;
-}
-
 /** The HTTP side every service shares: its read API's tokens and the rate limits. */
 export class HttpSecurityEnv {
   /**
@@ -235,82 +195,4 @@ export class HttpSecurityEnv {
   @Min(1)
   @Max(3_600)
   RATE_LIMIT_WINDOW_SECONDS = 60;
-}
-
-/** What a real-system class sees of the raw environment (validateEnv gives every class all of it). */
-interface RealModeEnv {
-  DOWNSTREAM_MODE?: string;
-  TRYTON_PASSWORD_FILE?: string;
-  RT_PASSWORD_FILE?: string;
-}
-
-/** Tryton's settings, validated only for the services that write to it (erp, finance) in `real` mode. */
-export class TrytonEnv {
-  @ValidateIf((env: RealModeEnv) => env.DOWNSTREAM_MODE === 'real')
-  @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL when DOWNSTREAM_MODE=real' })
-  TRYTON_URL?: string;
-
-  @ValidateIf((env: RealModeEnv) => env.DOWNSTREAM_MODE === 'real')
-  @IsString()
-  TRYTON_DATABASE?: string;
-
-  @ValidateIf((env: RealModeEnv) => env.DOWNSTREAM_MODE === 'real')
-  @IsString()
-  TRYTON_USER?: string;
-
-  /** Or TRYTON_PASSWORD_FILE, a mounted secret re-read at every login. No default on purpose. */
-  @ValidateIf((env: RealModeEnv) => env.DOWNSTREAM_MODE === 'real' && !env.TRYTON_PASSWORD_FILE)
-  @IsString({ message: 'TRYTON_PASSWORD or TRYTON_PASSWORD_FILE is required when DOWNSTREAM_MODE=real' })
-  TRYTON_PASSWORD?: string;
-
-  @IsOptional()
-  @IsString()
-  TRYTON_PASSWORD_FILE?: string;
-
-  /**
-   * Who makes the Tryton invoice: the confirmed sale (`sale`, finance posts it) or finance itself
-   * (`finance`, sales then make none). Both erp-orders and finance-invoicing must agree.
-   */
-  @IsIn(['sale', 'finance'])
-  TRYTON_INVOICING = 'sale';
-}
-
-/** Request Tracker's settings, validated only for support-onboarding in `real` mode. */
-export class RequestTrackerEnv {
-  @ValidateIf((env: RealModeEnv) => env.DOWNSTREAM_MODE === 'real')
-  @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL when DOWNSTREAM_MODE=real' })
-  RT_URL?: string;
-
-  @ValidateIf((env: RealModeEnv) => env.DOWNSTREAM_MODE === 'real')
-  @IsString()
-  RT_USER?: string;
-
-  @ValidateIf((env: RealModeEnv) => env.DOWNSTREAM_MODE === 'real' && !env.RT_PASSWORD_FILE)
-  @IsString({ message: 'RT_PASSWORD or RT_PASSWORD_FILE is required when DOWNSTREAM_MODE=real' })
-  RT_PASSWORD?: string;
-
-  @IsOptional()
-  @IsString()
-  RT_PASSWORD_FILE?: string;
-
-  @IsString()
-  RT_QUEUE = 'Onboarding';
-}
-
-type EnvClass = new () => object;
-
-/**
- * The env classes of a service's downstream: erp-orders in `real` mode needs Tryton's settings, not
- * Request Tracker's (one class for both made every real-mode service require both systems' settings).
- */
-export function downstreamEnvClasses(downstream: string): EnvClass[] {
-  switch (downstream) {
-    case 'erp':
-    case 'finance':
-      return [DownstreamEnv, TrytonEnv];
-    case 'support':
-      return [DownstreamEnv, RequestTrackerEnv];
-    default:
-      return [DownstreamEnv];
-  }
 }

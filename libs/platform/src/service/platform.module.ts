@@ -15,27 +15,13 @@ import { TypeOrmModule, getDataSourceToken } from '@nestjs/typeorm';
 import { register } from 'prom-client';
 import type { DataSource } from 'typeorm';
 
-import {
-  BuiltInConnector,
-  HttpConnector,
-  RequestTrackerConnector,
-  tracedConnector,
-  TrytonConnector,
-  type DownstreamConnector,
-} from '@switchboard/connectors';
 import { deadLetterTopic, topicOf } from '@switchboard/contracts';
 import { InboxTransport } from '@switchboard/inbox';
 import { KafkaBatchConsumer, KafkaPublisher, kafkaConnectionFromEnv } from '@switchboard/kafka';
 import { OutboxRelay, OutboxWriter } from '@switchboard/outbox';
 import { shutdownTelemetry } from '@switchboard/telemetry';
 
-import {
-  downstreamEnvClasses,
-  HttpSecurityEnv,
-  MessagingEnv,
-  PlatformEnv,
-  RetryEnv,
-} from '../config/platform-env';
+import { HttpSecurityEnv, MessagingEnv, PlatformEnv, RetryEnv } from '../config/platform-env';
 import { validateEnv } from '../config/validate-env';
 import { serviceDataSourceOptions } from '../database/data-source-options';
 import { HealthController } from '../health/health.controller';
@@ -54,62 +40,6 @@ import { API_TOKENS, parseApiTokens } from '../security/api-token.guard';
 import { consumerGroupOf, type ServiceDefinition } from './service-definition';
 
 export const SERVICE_DEFINITION = Symbol('SERVICE_DEFINITION');
-/** Inject with `@Inject(DOWNSTREAM_CONNECTOR) connector: DownstreamConnector`. */
-export const DOWNSTREAM_CONNECTOR = Symbol('DOWNSTREAM_CONNECTOR');
-
-function createConnector(definition: ServiceDefinition, config: ConfigService): DownstreamConnector {
-  const name = definition.downstream ?? definition.name;
-  const mode = config.getOrThrow<string>('DOWNSTREAM_MODE');
-  if (mode === 'real') return createRealConnector(name, config);
-  if (mode !== 'http') return new BuiltInConnector(name);
-  const connector = new HttpConnector({
-    name,
-    baseUrl: config.getOrThrow<string>('DOWNSTREAM_URL'),
-    token: config.get<string>('DOWNSTREAM_TOKEN'),
-    tokenFile: config.get<string>('DOWNSTREAM_TOKEN_FILE'),
-    timeoutMs: config.getOrThrow<number>('DOWNSTREAM_TIMEOUT_MS'),
-    maxResponseBytes: config.getOrThrow<number>('DOWNSTREAM_MAX_RESPONSE_BYTES'),
-    maxRetryAfterMs: config.getOrThrow<number>('DOWNSTREAM_MAX_RETRY_AFTER_SECONDS') * 1000,
-  });
-  // SIGHUP reloads rotated credentials without a restart; a held consumer then resumes.
-  process.on('SIGHUP', () => connector.reloadCredentials());
-  return connector;
-}
-
-/** The real open-source system behind each downstream kind (docs/real-systems.md). */
-function createRealConnector(name: string, config: ConfigService): DownstreamConnector {
-  const timeoutMs = config.getOrThrow<number>('DOWNSTREAM_TIMEOUT_MS');
-  const maxResponseBytes = config.getOrThrow<number>('DOWNSTREAM_MAX_RESPONSE_BYTES');
-  switch (name) {
-    case 'erp':
-    case 'finance':
-      return new TrytonConnector({
-        name: `tryton-${name}`,
-        url: config.getOrThrow<string>('TRYTON_URL'),
-        database: config.getOrThrow<string>('TRYTON_DATABASE'),
-        username: config.getOrThrow<string>('TRYTON_USER'),
-        password: config.get<string>('TRYTON_PASSWORD'),
-        passwordFile: config.get<string>('TRYTON_PASSWORD_FILE'),
-        invoicing: config.getOrThrow<'sale' | 'finance'>('TRYTON_INVOICING'),
-        timeoutMs,
-        maxResponseBytes,
-      });
-    case 'support':
-      return new RequestTrackerConnector({
-        name: 'request-tracker',
-        url: config.getOrThrow<string>('RT_URL'),
-        username: config.getOrThrow<string>('RT_USER'),
-        password: config.get<string>('RT_PASSWORD'),
-        passwordFile: config.get<string>('RT_PASSWORD_FILE'),
-        queue: config.getOrThrow<string>('RT_QUEUE'),
-        timeoutMs,
-        maxResponseBytes,
-      });
-    default:
-      // Marketing has no real system on this machine: it keeps its own tables.
-      return new BuiltInConnector(name);
-  }
-}
 
 type EnvClass = new () => object;
 
@@ -160,14 +90,7 @@ export class PlatformModule {
         ConfigModule.forRoot({
           isGlobal: true,
           cache: true,
-          validate: validateEnv(
-            PlatformEnv,
-            MessagingEnv,
-            RetryEnv,
-            ...downstreamEnvClasses(definition.downstream ?? definition.name),
-            HttpSecurityEnv,
-            ...(options.env ?? []),
-          ),
+          validate: validateEnv(PlatformEnv, MessagingEnv, RetryEnv, HttpSecurityEnv, ...(options.env ?? [])),
         }),
         // Used by the guards that name it (TokenThrottlerGuard, ingest's per-source guard), not globally.
         ThrottlerModule.forRootAsync({
@@ -272,18 +195,13 @@ export class PlatformModule {
           },
         },
         {
-          provide: DOWNSTREAM_CONNECTOR,
-          inject: [ConfigService],
-          useFactory: (config: ConfigService) => tracedConnector(createConnector(definition, config)),
-        },
-        {
           provide: MessagingHealth,
           inject: [OutboxRelay, InboxTransport],
           useFactory: (relay: OutboxRelay, transport: InboxTransport | null) =>
             new MessagingHealth(relay, transport),
         },
       ],
-      exports: [SERVICE_DEFINITION, OutboxWriter, InboxTransport, DOWNSTREAM_CONNECTOR, API_TOKENS],
+      exports: [SERVICE_DEFINITION, OutboxWriter, InboxTransport, API_TOKENS],
     };
   }
 }

@@ -1,4 +1,5 @@
 import type { EventType } from '@switchboard/contracts';
+import type { DownstreamKind } from '@switchboard/downstream';
 
 /**
  * Everything the platform needs to know about a service: the schema it owns, the events it consumes
@@ -12,7 +13,7 @@ export interface ServiceDefinition {
   consumes: readonly EventType[];
   produces: readonly EventType[];
   /** The downstream system kind this consumer writes its effect to (its connector's name). */
-  downstream?: 'erp' | 'finance' | 'support' | 'marketing' | 'crm';
+  downstream?: DownstreamKind;
   /** The variable holding its API tokens (default `API_TOKENS`, see HttpSecurityEnv). */
   apiTokensVariable?: string;
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type

@@ -3,9 +3,8 @@ import { ConfigService } from '@nestjs/config';
 import type { EntityManager } from 'typeorm';
 
 import type { CloudEvent, CustomerSyncedV1, DealWonV1 } from '@switchboard/contracts';
-import type { DownstreamConnector } from '@switchboard/connectors';
+import { DOWNSTREAM_CONNECTOR, type DownstreamConnector } from '@switchboard/downstream';
 import { EventRejected, firstOfEach, type InboxContext } from '@switchboard/inbox';
-import { DOWNSTREAM_CONNECTOR } from '@switchboard/platform';
 
 import { customerSyncEvents } from './customer-sync.metrics';
 import { afterApplying, freshFields } from './field-versions';

@@ -3,9 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 
 import { priceDeal, type CloudEvent, type SalesOrderCreatedV1 } from '@switchboard/contracts';
-import type { DownstreamConnector } from '@switchboard/connectors';
+import { DOWNSTREAM_CONNECTOR, type DownstreamConnector } from '@switchboard/downstream';
 import { firstOfEach, type ChunkContext } from '@switchboard/inbox';
-import { DOWNSTREAM_CONNECTOR } from '@switchboard/platform';
 
 import { CustomersService } from '../customers/customers.service';
 import { ItemMappingsService } from '../item-mappings/item-mappings.service';

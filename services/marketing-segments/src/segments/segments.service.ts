@@ -3,9 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 
 import type { CloudEvent } from '@switchboard/contracts';
-import type { DownstreamConnector } from '@switchboard/connectors';
+import { DOWNSTREAM_CONNECTOR, type DownstreamConnector } from '@switchboard/downstream';
 import { firstOfEach, type ChunkContext, type ResultOf } from '@switchboard/inbox';
-import { DOWNSTREAM_CONNECTOR } from '@switchboard/platform';
 
 import { SegmentMembership } from './segment-membership.entity';
 

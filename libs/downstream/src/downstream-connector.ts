@@ -1,3 +1,12 @@
+/*
+ * The port between the flows and the systems they write to: what a consumer hands a connector, what
+ * it gets back, and the failure classes the inbox transport decides retries by. The adapters
+ * (libs/connectors) implement it; the transport and the services know only this.
+ */
+
+/** The kinds of system a flow writes to; a service definition names its own. */
+export type DownstreamKind = 'erp' | 'finance' | 'support' | 'marketing' | 'crm';
+
 /** One write to a downstream system (ERP, finance, support, marketing, CRM). */
 export interface Delivery {
   /** What to create, e.g. `sales-orders`: the adapter maps it to its endpoint. */
@@ -26,14 +35,5 @@ export interface DownstreamConnector {
   deliver(delivery: Delivery): Promise<DeliveryReceipt>;
 }
 
-/**
- * The default: the consumer's own tables are the system of record (the read APIs serve them), so
- * there is nothing to call.
- */
-export class BuiltInConnector implements DownstreamConnector {
-  constructor(readonly name: string) {}
-
-  deliver(): Promise<DeliveryReceipt> {
-    return Promise.resolve({ externalId: null });
-  }
-}
+/** Inject with `@Inject(DOWNSTREAM_CONNECTOR) connector: DownstreamConnector`. */
+export const DOWNSTREAM_CONNECTOR = Symbol('DOWNSTREAM_CONNECTOR');

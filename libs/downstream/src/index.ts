@@ -1,0 +1,8 @@
+export { DownstreamError, type FailureClass } from './downstream-error';
+export {
+  DOWNSTREAM_CONNECTOR,
+  type Delivery,
+  type DeliveryReceipt,
+  type DownstreamConnector,
+  type DownstreamKind,
+} from './downstream-connector';
