@@ -11,7 +11,7 @@
 // (default http://127.0.0.1:3000), INGEST_SECRET (the `support` source's secret only; never ingest's INGEST_SOURCE_SECRETS) and
 // RT_ESCALATION_PRIORITY (default 80).
 import { RequestTrackerConnector } from '@switchboard/connectors';
-import { IngestClient } from '@switchboard/testing';
+import { IngestClient } from '@switchboard/ingest-client';
 
 import { ingestSecret, runMain, runPoller } from './support/poller';
 

@@ -18,7 +18,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 import { TrytonClient, TrytonParties, partyCustomerUpdated } from '@switchboard/connectors';
-import { IngestClient } from '@switchboard/testing';
+import { IngestClient } from '@switchboard/ingest-client';
 
 import { ingestSecret, runMain, runPoller } from './support/poller';
 

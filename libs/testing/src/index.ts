@@ -7,7 +7,8 @@ export {
   type ServiceName,
   type ClusterOptions,
 } from './local-cluster';
-export { IngestClient, type PostResult } from './ingest-client';
+// The signed client source systems and the pollers use; tests sign with it too.
+export { IngestClient, type PostResult } from '@switchboard/ingest-client';
 export { sampleDeal, type SampleDealOptions } from './sample-deal';
 export { eventually } from './eventually';
 export { loadLocalEnv } from './local-env';

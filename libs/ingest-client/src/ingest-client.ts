@@ -7,7 +7,10 @@ export interface PostResult {
   traceId?: string;
 }
 
-/** Signs and posts events the way a source system must (see docs/integrating.md). */
+/**
+ * Signs and posts events the way a source system must (see docs/integrating.md): the pollers that
+ * bring Tryton's and Request Tracker's changes in use it, and so do the tests.
+ */
 export class IngestClient {
   constructor(
     private readonly baseUrl: string,

@@ -1,0 +1,1 @@
+export { IngestClient, type PostResult } from './ingest-client';
