@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Topic, type CloudEvent, type CustomerUpdatedV1, type SourceSystem } from '@switchboard/contracts';
 import { eventually, type ServiceProcess } from '@switchboard/testing';
 
+import { faultEnv } from '../support/faults';
 import {
   SYNC_PORT,
   SyncDb,
@@ -180,7 +181,7 @@ describe('customer-sync flows', () => {
     // that batch is delivered again after the restart.
     await service.stop();
     const marker = join(mkdtempSync(join(tmpdir(), 'customer-sync-crash-')), 'crashed');
-    service.start({ FAULT_CRASH_AFTER_COMMIT_FILE: marker });
+    service.start(faultEnv({ crashAfterCommitFile: marker }));
     await service.waitReady();
     await sources.publish(changes.slice(0, 100));
     expect((await service.waitExit()).signal).toBe('SIGKILL');

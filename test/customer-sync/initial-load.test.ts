@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { ROOT } from '../support/cluster';
+import { faultEnv } from '../support/faults';
 import { writeNdjsonExport } from './export-file';
 import { SYNC_PORT, SyncDb, provisionCustomerSync, runId, syncEnv } from './support';
 
@@ -77,9 +78,10 @@ describe('initial load', () => {
     await writeNdjsonExport(file, `L${run}`, 100_000);
     const started = Date.now();
     // Killed (SIGKILL) right after its 8th committed batch of 5,000.
-    const crashed = await load([file, '--no-publish', '--batch-size', '5000'], {
-      LOAD_FAULT_KILL_AFTER_BATCHES: '8',
-    });
+    const crashed = await load(
+      [file, '--no-publish', '--batch-size', '5000'],
+      faultEnv({ loadKillAfterBatches: 8 }),
+    );
     expect(crashed.signal).toBe('SIGKILL');
     const countLoaded = () =>
       db.count(

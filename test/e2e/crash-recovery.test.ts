@@ -5,6 +5,7 @@ import { eventually, sampleDeal, type LocalCluster } from '@switchboard/testing'
 
 import { ROOT, ingestClient, testCluster } from '../support/cluster';
 import { TestDatabase } from '../support/db';
+import { faultEnv } from '../support/faults';
 import { uniqueName } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -53,7 +54,7 @@ describe('consumer killed between its database commit and its offset commit', ()
     const eventId = (posted.body as { id: string }).id;
 
     // erp-orders starts with the fault armed: it commits its first batch, then SIGKILLs itself.
-    services['erp-orders'].start({ FAULT_CRASH_AFTER_COMMIT_FILE: marker });
+    services['erp-orders'].start(faultEnv({ crashAfterCommitFile: marker }));
     const exit = await services['erp-orders'].waitExit();
     expect(exit.signal).toBe('SIGKILL');
     expect(existsSync(marker)).toBe(true);

@@ -1,3 +1,5 @@
+import { channel } from 'node:diagnostics_channel';
+
 import { type CustomTransportStrategy, type MessageHandler, Server } from '@nestjs/microservices';
 import { SpanStatusCode, context, type Span } from '@opentelemetry/api';
 import { lastValueFrom } from 'rxjs';
@@ -41,8 +43,24 @@ export interface InboxTransportOptions {
    * dead-letter replay window): a redelivery after that would apply again.
    */
   retention?: { hours: number; sweepIntervalMs?: number };
-  /** Called between the database commit and the offset commit (fault-injection tests only). */
-  afterCommit?: () => void;
+}
+
+/**
+ * Published (node:diagnostics_channel) after a chunk's database commit and before its offset is
+ * committed: the one moment where a crash must cost a redelivery and nothing else. The exactly-once
+ * tests subscribe to it from outside (a preload that kills the process there); with no subscriber,
+ * publishing costs nothing.
+ */
+export const CHUNK_COMMITTED_CHANNEL = 'switchboard.inbox.chunk-committed';
+const chunkCommitted = channel(CHUNK_COMMITTED_CHANNEL);
+
+/** What CHUNK_COMMITTED_CHANNEL carries. */
+export interface ChunkCommitted {
+  group: string;
+  topic: string;
+  partition: number;
+  /** The offset the commit that follows moves past. */
+  offset: string;
 }
 
 interface Delivery {
@@ -255,9 +273,20 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
         }
         if (!(await this.applyWithRetries(deliveries, controls, retried, false)).completed) return;
       }
-      this.options.afterCommit?.();
+      this.announceCommitted(chunk[chunk.length - 1]);
       if (!(await controls.commit(chunk[chunk.length - 1]))) return;
     }
+  }
+
+  private announceCommitted(message: InboundMessage): void {
+    if (!chunkCommitted.hasSubscribers) return;
+    const committed: ChunkCommitted = {
+      group: this.options.consumerGroup,
+      topic: message.topic,
+      partition: message.partition,
+      offset: message.offset,
+    };
+    chunkCommitted.publish(committed);
   }
 
   /**
@@ -397,7 +426,7 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
       const { completed, parked } = await this.applyWithRetries([delivery], controls, retried, fromParking);
       if (!completed) return false;
       if (parked) parkedKeys.add(parkingKey(delivery.message));
-      this.options.afterCommit?.();
+      this.announceCommitted(delivery.message);
       if (!(await controls.commit(delivery.message))) return false;
     }
     return true;

@@ -1,4 +1,9 @@
-export { InboxTransport, InboxTransportOptions } from './inbox-transport';
+export {
+  CHUNK_COMMITTED_CHANNEL,
+  InboxTransport,
+  InboxTransportOptions,
+  type ChunkCommitted,
+} from './inbox-transport';
 export { InboxContext } from './inbox-context';
 export { EventRejected } from './event-rejected';
 export { RethrowRpcErrorsFilter } from './rethrow-rpc-errors.filter';

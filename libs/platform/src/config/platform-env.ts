@@ -107,15 +107,6 @@ export class MessagingEnv {
 
   @Matches(/^[a-zA-Z0-9._-]+$/, { message: 'must be a valid consumer-group prefix' })
   KAFKA_GROUP_PREFIX = 'switchboard';
-
-  /**
-   * Fault injection for the exactly-once tests only: when set to a file path that does not exist
-   * yet, the consumer creates it and SIGKILLs itself right after its first database commit, before
-   * committing the Kafka offset. Unset everywhere else.
-   */
-  @IsOptional()
-  @IsString()
-  FAULT_CRASH_AFTER_COMMIT_FILE?: string;
 }
 
 /** Retry policy of the consumers (the request's error table). */

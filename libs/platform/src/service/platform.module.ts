@@ -1,5 +1,3 @@
-import { existsSync, writeFileSync } from 'node:fs';
-
 import {
   Inject,
   Logger,
@@ -42,15 +40,6 @@ import { consumerGroupOf, type ServiceDefinition } from './service-definition';
 export const SERVICE_DEFINITION = Symbol('SERVICE_DEFINITION');
 
 type EnvClass = new () => object;
-
-function crashAfterCommit(markerFile: string | undefined): (() => void) | undefined {
-  if (!markerFile) return undefined;
-  return () => {
-    if (existsSync(markerFile)) return;
-    writeFileSync(markerFile, String(process.pid));
-    process.kill(process.pid, 'SIGKILL');
-  };
-}
 
 /**
  * Starts the relay with the application and stops it last, after the consumer has drained; then
@@ -177,7 +166,6 @@ export class PlatformModule {
                 hours: config.getOrThrow<number>('INBOX_RETENTION_HOURS'),
                 sweepIntervalMs: config.getOrThrow<number>('INBOX_SWEEP_INTERVAL_MS'),
               },
-              afterCommit: crashAfterCommit(config.get<string>('FAULT_CRASH_AFTER_COMMIT_FILE')),
               retry: {
                 maxAttempts: config.getOrThrow<number>('CONSUMER_RETRY_MAX_ATTEMPTS'),
                 baseDelayMs: config.getOrThrow<number>('CONSUMER_RETRY_BASE_DELAY_MS'),

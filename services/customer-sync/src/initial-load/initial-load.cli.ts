@@ -131,7 +131,6 @@ async function main(): Promise<number> {
       const started = Date.now();
       const startRecords = Number(run.records);
       const progress = new Progress(size, process.stderr, Number(run.byte_offset));
-      const killAfter = Number(process.env.LOAD_FAULT_KILL_AFTER_BATCHES ?? 0);
       let peakRss = process.memoryUsage().rss;
       const loader = new InitialLoader(dataSource, config, new OutboxWriter(customerSyncService.schema));
       const result = await loader.run({
@@ -155,10 +154,6 @@ async function main(): Promise<number> {
             offset,
             `created ${now.created} updated ${now.updated} failed ${now.failed}`,
           );
-        },
-        // Fault injection for the resume test only: die like a crashed process after N commits.
-        afterCommit: (batches) => {
-          if (killAfter > 0 && batches >= killAfter) process.kill(process.pid, 'SIGKILL');
         },
       });
       progress.done();

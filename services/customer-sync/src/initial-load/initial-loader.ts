@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { channel } from 'node:diagnostics_channel';
 
 import type { DataSource, EntityManager } from 'typeorm';
 
@@ -64,8 +65,6 @@ export interface LoadOptions {
   failures: LoadFailure[];
   /** After each committed batch: records done so far and the file offset. */
   onProgress?: (records: number, offset: number, counts: LoadCounts) => void;
-  /** Fault injection for the resume test: called after each commit with the number of batches done. */
-  afterCommit?: (batches: number) => void;
 }
 
 export interface LoadCounts {
@@ -98,6 +97,13 @@ interface LoadRecord {
   /** A contact's account in the same system, as in a live customer_updated. */
   accountExternalId: string | null;
 }
+
+/**
+ * Published (node:diagnostics_channel) after each committed batch: `{ runId, batches, records,
+ * offset }`. The resume test kills the process there from a preload; nothing in the load reads it.
+ */
+export const LOAD_BATCH_COMMITTED_CHANNEL = 'switchboard.initial-load.batch-committed';
+const batchCommitted = channel(LOAD_BATCH_COMMITTED_CHANNEL);
 
 const META_KEYS = new Set(['entity', 'externalId', 'changedAt', 'fields', 'system', 'accountExternalId']);
 
@@ -150,7 +156,8 @@ export class InitialLoader {
       offset = last.endOffset;
       batches += 1;
       options.onProgress?.(records, offset, options.counts);
-      options.afterCommit?.(batches);
+      if (batchCommitted.hasSubscribers)
+        batchCommitted.publish({ runId: options.runId, batches, records, offset });
     }
     return { records, offset };
   }
