@@ -9,9 +9,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { RequestTrackerConnector, TrytonConnector } from '@switchboard/connectors';
-import { priceDeal, type DealWonV1 } from '@switchboard/contracts';
+import type { DealWonV1 } from '@switchboard/contracts';
 import type { Delivery } from '@switchboard/downstream';
-import { sampleDeal } from '@switchboard/testing';
+import { dealDeliveries, sampleDeal } from '@switchboard/testing';
 
 const ROOT = join(__dirname, '..', '..');
 const DEALS = Number(process.env.DEALS ?? 200);
@@ -54,35 +54,9 @@ function rtCpuSeconds(): number {
   return total;
 }
 
-function deliveries(deal: DealWonV1): { order: Delivery; invoice: Delivery; ticket: Delivery } {
-  const event = { id: `evt-${deal.dealId}`, type: 'deal_won', data: deal };
-  const lines = priceDeal(deal).lines.map((line, index) => ({
-    ...line,
-    itemCode: `ITM-${1000 + Number(deal.lines[index].crmProductId.slice(4))}`,
-  }));
-  return {
-    order: {
-      operation: 'sales-orders',
-      idempotencyKey: event.id,
-      event,
-      body: { dealId: deal.dealId, lines },
-    },
-    invoice: {
-      operation: 'invoices',
-      idempotencyKey: event.id,
-      event,
-      body: {
-        dealId: deal.dealId,
-        lines: lines.map((line, index) => ({ ...line, description: deal.lines[index].crmProductId })),
-      },
-    },
-    ticket: {
-      operation: 'tickets',
-      idempotencyKey: event.id,
-      event,
-      body: { dealId: deal.dealId, subject: `Onboarding: ${deal.account.name}` },
-    },
-  };
+/** What the services send for a deal, with the item codes of deploy/real-systems' Tryton products. */
+function deliveries(deal: DealWonV1) {
+  return dealDeliveries(deal, (line) => `ITM-${1000 + Number(line.crmProductId.slice(4))}`);
 }
 
 async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promise<unknown>): Promise<void> {

@@ -12,9 +12,9 @@ import {
   connectorMetrics,
   type TrytonInvoicing,
 } from '@switchboard/connectors';
-import { priceDeal, type DealWonV1 } from '@switchboard/contracts';
-import { DownstreamError, type Delivery } from '@switchboard/downstream';
-import { sampleDeal } from '@switchboard/testing';
+import { priceDeal } from '@switchboard/contracts';
+import { DownstreamError } from '@switchboard/downstream';
+import { dealDeliveries, sampleDeal } from '@switchboard/testing';
 
 import { uniqueName } from '../support/stack';
 import { droppingProxy, realSystemsEnv, rtReader, trytonReader } from './support';
@@ -40,41 +40,6 @@ function trytonConnector(
   });
 }
 
-/** The deliveries erp-orders, finance-invoicing and support-onboarding make for a deal. */
-function deliveries(deal: DealWonV1, itemCode = (line: number) => `ITM-${1000 + line}`) {
-  const priced = priceDeal(deal);
-  const event = { id: `evt-${deal.dealId}`, type: 'deal_won', data: deal };
-  const order: Delivery = {
-    operation: 'sales-orders',
-    idempotencyKey: event.id,
-    event,
-    body: {
-      dealId: deal.dealId,
-      lines: priced.lines.map((line) => ({ ...line, itemCode: itemCode(line.lineNo) })),
-    },
-  };
-  // What finance-invoicing sends (its own invoice's lines; used when finance owns invoicing).
-  const invoice: Delivery = {
-    operation: 'invoices',
-    idempotencyKey: event.id,
-    event,
-    body: {
-      dealId: deal.dealId,
-      lines: priced.lines.map((line, index) => ({
-        ...line,
-        description: deal.lines[index].description ?? deal.lines[index].crmProductId,
-      })),
-    },
-  };
-  const ticket: Delivery = {
-    operation: 'tickets',
-    idempotencyKey: event.id,
-    event,
-    body: { dealId: deal.dealId, subject: `Onboarding: ${deal.account.name}` },
-  };
-  return { order, invoice, ticket };
-}
-
 const count = (model: string, domain: unknown[]) => tryton.model<number>(model, 'search_count', domain);
 
 async function failureOf(promise: Promise<unknown>): Promise<DownstreamError> {
@@ -89,7 +54,7 @@ async function failureOf(promise: Promise<unknown>): Promise<DownstreamError> {
 describe('Tryton and Request Tracker connectors against the real systems', () => {
   it('a retry after a response lost once Tryton and RT committed finds the records: one sale, party, invoice, ticket', async () => {
     const deal = sampleDeal({ dealId: uniqueName('RL') });
-    const { order, invoice, ticket } = deliveries(deal);
+    const { order, invoice, ticket } = dealDeliveries(deal);
     const lost = (method: string, path: string, body: string) =>
       body.includes('"model.sale.sale.create"') ||
       body.includes('"model.account.invoice.post"') ||
@@ -174,7 +139,7 @@ describe('Tryton and Request Tracker connectors against the real systems', () =>
       queue: env.RT_QUEUE,
     });
     const deal = sampleDeal({ dealId: uniqueName('RA') });
-    const { order, ticket } = deliveries(deal);
+    const { order, ticket } = dealDeliveries(deal);
     const gauge = async (connector: string) =>
       (await connectorMetrics.authenticationFailed.get()).values.find(
         (value) => value.labels.connector === connector,
@@ -216,7 +181,7 @@ describe('Tryton and Request Tracker connectors against the real systems', () =>
         { lineNo: 2, crmProductId: 'SKU-002', quantity: '2', unitPrice: '0.500', discountPercent: '50' },
       ],
     });
-    const { order, invoice } = deliveries(deal);
+    const { order, invoice } = dealDeliveries(deal);
     await trytonConnector(env.TRYTON_URL, { invoicing: 'finance' }).deliver(order);
     const [sale] = await tryton.model<Array<{ state: string; invoices: number[]; invoice_method: string }>>(
       'sale.sale',
@@ -307,7 +272,9 @@ describe('Tryton and Request Tracker connectors against the real systems', () =>
 
   it('a product Tryton does not know -> validation naming it, nothing created in Tryton', async () => {
     const deal = sampleDeal({ dealId: uniqueName('RU') });
-    const { order } = deliveries(deal, (line) => (line === 2 ? 'ITM-9999' : `ITM-${1000 + line}`));
+    const { order } = dealDeliveries(deal, (line) =>
+      line.lineNo === 2 ? 'ITM-9999' : `ITM-${1000 + line.lineNo}`,
+    );
     const error = await failureOf(trytonConnector().deliver(order));
     expect(error.failureClass).toBe('validation');
     expect(error.message).toContain('ITM-9999 (CRM product SKU-002)');
@@ -317,7 +284,7 @@ describe('Tryton and Request Tracker connectors against the real systems', () =>
 
   it('Tryton refusals are validation, not retried forever: an unknown currency', async () => {
     const deal = sampleDeal({ dealId: uniqueName('RC'), currency: 'XAU' });
-    const error = await failureOf(trytonConnector().deliver(deliveries(deal).order));
+    const error = await failureOf(trytonConnector().deliver(dealDeliveries(deal).order));
     expect(error).toMatchObject({ failureClass: 'validation' });
     expect(error.message).toContain('XAU');
   });

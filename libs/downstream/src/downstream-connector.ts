@@ -4,22 +4,54 @@
  * (libs/connectors) implement it; the transport and the services know only this.
  */
 
+import type { EventMap, PricedLine } from '@switchboard/contracts';
+
 /** The kinds of system a flow writes to; a service definition names its own. */
 export type DownstreamKind = 'erp' | 'finance' | 'support' | 'marketing' | 'crm';
 
-/** One write to a downstream system (ERP, finance, support, marketing, CRM). */
-export interface Delivery {
-  /** What to create, e.g. `sales-orders`: the adapter maps it to its endpoint. */
-  operation: string;
+/** An invoice line as the finance system gets it: priced, with the deal line's description. */
+export interface InvoiceLineBody extends PricedLine {
+  description: string;
+}
+
+/**
+ * What each operation sends, and the event that causes it (`never`: none is handed over). One map
+ * for both sides, so a service cannot send what a connector does not read, like `EventMap` for
+ * events.
+ */
+export interface DeliveryOperations {
+  /** erp-orders: the sales order of a won deal, lines mapped to item codes and priced. */
+  'sales-orders': { body: EventMap['sales_order_created']; cause: 'deal_won' };
+  /** finance-invoicing: the invoice, with its lines for a finance system that creates them. */
+  invoices: { body: EventMap['invoice_created'] & { lines: InvoiceLineBody[] }; cause: 'deal_won' };
+  /** support-onboarding: the onboarding ticket of a won deal. */
+  tickets: { body: EventMap['onboarding_ticket_created']; cause: 'deal_won' };
+  /** marketing-segments: a contact moved to a segment. */
+  'segment-moves': { body: EventMap['segment_changed']; cause: never };
+  /** erp-orders: a canonical customer's changed fields for the ERP's own record. */
+  customers: { body: EventMap['customer_synced']; cause: 'customer_synced' };
+}
+
+export type Operation = keyof DeliveryOperations;
+
+type CauseOf<O extends Operation> = DeliveryOperations[O]['cause'];
+
+/** One write of operation `O` to a downstream system. */
+export interface DeliveryOf<O extends Operation> {
+  /** What to create: the adapter maps it to its endpoint. */
+  operation: O;
   /** The event id: the downstream creates the effect once however often it is sent. */
   idempotencyKey: string;
-  body: unknown;
+  body: DeliveryOperations[O]['body'];
   /**
    * The event that caused the write. Adapters of real systems (Tryton, Request Tracker) build their
    * records from it (the account, the close date); the REST adapter ignores it.
    */
-  event?: { id: string; type: string; data: unknown };
+  event?: [CauseOf<O>] extends [never] ? never : { id: string; type: CauseOf<O>; data: EventMap[CauseOf<O>] };
 }
+
+/** One write to a downstream system (ERP, finance, support, marketing, CRM), by operation. */
+export type Delivery = { [O in Operation]: DeliveryOf<O> }[Operation];
 
 export interface DeliveryReceipt {
   /** The downstream system's id of what it created, when it tells. */

@@ -2,6 +2,10 @@ export { DownstreamError, type FailureClass } from './downstream-error';
 export {
   DOWNSTREAM_CONNECTOR,
   type Delivery,
+  type DeliveryOf,
+  type DeliveryOperations,
+  type InvoiceLineBody,
+  type Operation,
   type DeliveryReceipt,
   type DownstreamConnector,
   type DownstreamKind,

@@ -1,4 +1,6 @@
-import type { Delivery } from '@switchboard/downstream';
+import { exampleCloudEvent } from '@switchboard/contracts';
+import type { DeliveryOf } from '@switchboard/downstream';
+
 import { RequestTrackerConnector } from './request-tracker-connector';
 
 type Sent = { method: string; url: string; body: unknown; headers: Record<string, string> };
@@ -34,18 +36,20 @@ const connector = () =>
     queue: 'Onboarding',
   });
 
-const delivery: Delivery = {
+const example = exampleCloudEvent('deal_won').data;
+const delivery: DeliveryOf<'tickets'> = {
   operation: 'tickets',
   idempotencyKey: 'evt-1',
-  body: { dealId: 'D-1', subject: 'Onboarding: ACME' },
+  body: { dealId: 'D-1', ticketNumber: 'T-1', crmAccountId: 'ACC-1', subject: 'Onboarding: ACME' },
   event: {
     id: 'evt-1',
     type: 'deal_won',
     data: {
+      ...example,
       dealId: 'D-1',
       closeDate: '2026-11-20',
-      account: { crmAccountId: 'ACC-1', name: 'ACME', email: 'it@acme.example' },
-      lines: [{ quantity: '2', crmProductId: 'SKU-001' }],
+      account: { ...example.account, crmAccountId: 'ACC-1', name: 'ACME', email: 'it@acme.example' },
+      lines: [{ ...example.lines[0], quantity: '2', crmProductId: 'SKU-001' }],
     },
   },
 };
@@ -85,7 +89,7 @@ describe('RequestTrackerConnector', () => {
     );
     const rt = connector();
     await rt.deliver(delivery);
-    await rt.deliver({ ...delivery, body: { dealId: 'D-2', subject: 'Onboarding: ACME' } });
+    await rt.deliver({ ...delivery, body: { ...delivery.body, dealId: 'D-2' } });
     expect(sent.logins).toEqual(['user=root&pass=pw']);
     expect(sent).toHaveLength(4);
     for (const call of sent) {

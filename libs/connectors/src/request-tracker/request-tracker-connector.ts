@@ -59,8 +59,8 @@ export class RequestTrackerConnector implements DownstreamConnector {
     if (delivery.operation !== 'tickets') {
       throw this.refuse(`operation ${delivery.operation} is not supported by Request Tracker`);
     }
-    const deal = delivery.event?.data as TicketDeal | undefined;
-    const body = delivery.body as { dealId: string; subject: string };
+    const { body } = delivery;
+    const deal = delivery.event?.data;
     if (!deal) throw this.refuse('tickets needs the deal_won event');
     const existing = await this.findTicket(body.dealId);
     if (existing) return { externalId: existing };

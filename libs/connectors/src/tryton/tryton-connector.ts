@@ -3,11 +3,12 @@ import Decimal from 'decimal.js';
 import {
   DownstreamError,
   type Delivery,
+  type DeliveryOperations,
   type DeliveryReceipt,
   type DownstreamConnector,
 } from '@switchboard/downstream';
 import { TrytonClient, date, decimal, type TrytonClientOptions } from './tryton-client';
-import { TrytonParties, type PartySync } from './tryton-parties';
+import { TrytonParties } from './tryton-parties';
 
 /** What the connector reads from a `deal_won` (the delivery's `event.data`). */
 export interface TrytonDeal {
@@ -21,17 +22,7 @@ export interface TrytonDeal {
 }
 
 /** The `sales-orders` body erp-orders sends: lines already mapped to ERP item codes and priced. */
-interface SalesOrderBody {
-  dealId: string;
-  lines: Array<{
-    lineNo: number;
-    itemCode: string;
-    quantity: string;
-    unitPrice: string;
-    discountPercent: string;
-    lineTotal: string;
-  }>;
-}
+type SalesOrderBody = DeliveryOperations['sales-orders']['body'];
 
 interface SaleRecord {
   id: number;
@@ -47,17 +38,7 @@ interface InvoiceRecord {
 }
 
 /** The `invoices` body finance-invoicing sends: its own invoice of the deal, priced exactly. */
-interface InvoiceBody {
-  dealId: string;
-  lines?: Array<{
-    lineNo: number;
-    description: string;
-    quantity: string;
-    unitPrice: string;
-    discountPercent: string;
-    lineTotal: string;
-  }>;
-}
+type InvoiceBody = DeliveryOperations['invoices']['body'];
 
 /**
  * Who makes the customer invoice in Tryton:
@@ -101,18 +82,18 @@ export class TrytonConnector implements DownstreamConnector {
   }
 
   async deliver(delivery: Delivery): Promise<DeliveryReceipt> {
-    const deal = delivery.event?.data as TrytonDeal | undefined;
     switch (delivery.operation) {
       case 'sales-orders':
-        if (!deal) throw this.refuse('sales-orders needs the deal_won event');
-        return this.createSale(deal, delivery.body as SalesOrderBody);
+        if (!delivery.event) throw this.refuse('sales-orders needs the deal_won event');
+        return this.createSale(delivery.event.data, delivery.body);
       case 'invoices':
-        if (this.invoicing === 'sale') return this.postInvoice((delivery.body as InvoiceBody).dealId);
-        if (!deal) throw this.refuse('invoices needs the deal_won event');
-        return this.createInvoice(deal, delivery.body as InvoiceBody);
+        if (this.invoicing === 'sale') return this.postInvoice(delivery.body.dealId);
+        if (!delivery.event) throw this.refuse('invoices needs the deal_won event');
+        return this.createInvoice(delivery.event.data, delivery.body);
       case 'customers':
-        return this.parties.apply(delivery.body as PartySync);
-      default:
+        return this.parties.apply(delivery.body);
+      case 'tickets':
+      case 'segment-moves':
         throw this.refuse(`operation ${delivery.operation} is not supported by Tryton`);
     }
   }
@@ -238,7 +219,7 @@ export class TrytonConnector implements DownstreamConnector {
    * gets them, a draft one is posted, a posted one is left alone.
    */
   private async createInvoice(deal: TrytonDeal, body: InvoiceBody): Promise<DeliveryReceipt> {
-    const lines = body.lines ?? [];
+    const { lines } = body;
     if (lines.length === 0) throw this.refuse(`invoice of deal ${deal.dealId} has no lines`);
     let invoice = await this.findInvoice(deal.dealId);
     if (!invoice) {
