@@ -5,6 +5,7 @@ import { Client } from 'pg';
 
 import { topicOf } from '@switchboard/contracts';
 import { KafkaPublisher, consumerLag, kafkaConnectionFromEnv, purgeTopic } from '@switchboard/kafka';
+import { OwnershipConfigError, loadOwnershipFile } from '@switchboard/master-data';
 import { consumerGroupOf } from '@switchboard/platform';
 
 import { listDeadLetters, purgePlan, replay, type DeadLetterFilter } from './cli/dead-letters';
@@ -12,7 +13,8 @@ import { safeJson, safeText } from './cli/terminal-safe';
 import { ALL_SERVICES } from './provision-all';
 
 /**
- * The operator's tool: dead letters (list, show, replay, purge), consumer lag and outbox backlog.
+ * The operator's tool: dead letters (list, show, replay, purge), consumer lag, outbox backlog, and
+ * checking an ownership file before it is deployed.
  * Reads KAFKA_BROKERS and DATABASE_URL like the services.
  */
 const consumers = ALL_SERVICES.filter((service) => service.consumes.length > 0).map(
@@ -186,6 +188,31 @@ program
       }
     } finally {
       await client.end();
+    }
+  });
+
+program
+  .command('ownership')
+  .description("customer-sync's ownership file")
+  .command('validate <file>')
+  .description(
+    'check an ownership file as customer-sync does at start and on reload, with every problem and its line',
+  )
+  .action((file: string) => {
+    try {
+      const config = loadOwnershipFile(file);
+      const entities = Object.values(config.entities).map(
+        (entity) => `${entity.entity} (${Object.keys(entity.fields).length} fields)`,
+      );
+      console.log(
+        safeText(
+          `${file}: valid, version ${config.version}; ${entities.join(', ')}; ${config.flows.length} flow rules`,
+        ),
+      );
+    } catch (error) {
+      if (!(error instanceof OwnershipConfigError)) throw error;
+      for (const line of error.message.split('\n')) console.error(safeText(line));
+      process.exitCode = 1;
     }
   });
 

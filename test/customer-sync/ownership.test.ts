@@ -61,24 +61,22 @@ describe('ownership file', () => {
     let sources: Sources;
     let db: SyncDb;
     const run = runId();
+    const file = join(dir, 'custom.yaml');
+    const crmPhone =
+      'phone: { master: crm, writers: [erp], receivers: [erp, marketing, support], strategy: last_writer_wins }';
+    const erpPhone = 'phone: { master: erp, receivers: [crm, marketing], strategy: last_writer_wins }';
+    // The ERP masters the phone now, accounts are not audited, and only Italian accounts reach marketing.
+    const custom = readFileSync(join(ROOT, 'deploy/ownership.yaml'), 'utf8')
+      .replace('version: 1', 'version: 2')
+      .replace(crmPhone, erpPhone)
+      .replace('  account:\n    audit: true', '  account:\n    audit: false')
+      .replace(
+        'flows:\n',
+        'flows:\n  - target: marketing\n    entity: account\n    include: { country: [IT] }\n',
+      );
 
     beforeAll(async () => {
-      // The ERP masters the phone now, accounts are not audited, and only Italian accounts reach marketing.
-      const file = join(dir, 'custom.yaml');
-      writeFileSync(
-        file,
-        readFileSync(join(ROOT, 'deploy/ownership.yaml'), 'utf8')
-          .replace('version: 1', 'version: 2')
-          .replace(
-            'phone: { master: crm, writers: [erp], receivers: [erp, marketing, support], strategy: last_writer_wins }',
-            'phone: { master: erp, receivers: [crm, marketing], strategy: last_writer_wins }',
-          )
-          .replace('  account:\n    audit: true', '  account:\n    audit: false')
-          .replace(
-            'flows:\n',
-            'flows:\n  - target: marketing\n    entity: account\n    include: { country: [IT] }\n',
-          ),
-      );
+      writeFileSync(file, custom);
       service = customerSyncProcess('customer-sync-ownership', {
         CUSTOMER_SYNC_OWNERSHIP_FILE: file,
         KAFKA_GROUP_PREFIX: await freshGroupPrefix('ownership'),
@@ -165,6 +163,55 @@ describe('ownership file', () => {
           .map((s) => s.target)
           .sort(),
       ).toEqual(['crm', 'marketing']);
+    });
+
+    it('follows a changed file without a restart, and refuses an invalid one, keeping the rules in force', async () => {
+      const reloads = async (outcome: string) => {
+        const text = await (await fetch(`${service.url}/metrics`)).text();
+        const line = text
+          .split('\n')
+          .find((entry) =>
+            entry.startsWith(`switchboard_customer_sync_ownership_reloads_total{outcome="${outcome}"`),
+          );
+        return line ? Number(line.split(' ').pop()) : 0;
+      };
+      const t = Date.parse('2025-09-01T08:00:00Z');
+      const externalId = `ACC-${run}-reload`;
+      const first = updated(
+        'crm',
+        externalId,
+        { name: 'Ricarica Srl', email: `reload.${run}@example.com` },
+        t,
+      );
+      const refused = updated('crm', externalId, { phone: 'crm-1' }, t + 500);
+      for (const event of [first, refused]) {
+        await sources.publish([event]);
+        await eventually(() => db.allHandled([event.id]), { timeoutMs: 120_000 });
+      }
+      const id = (await db.customerIdByRef('crm', 'account', externalId))!;
+      // In force (version 2): the ERP masters the phone, so the CRM's phone was refused.
+      expect((await api(`/v1/customers/${id}`)).body.fields.phone).toBeUndefined();
+
+      // Version 3 gives the phone back to the CRM: the next event follows it, no restart.
+      writeFileSync(file, custom.replace('version: 2', 'version: 3').replace(erpPhone, crmPhone));
+      await eventually(async () => expect(await reloads('applied')).toBeGreaterThanOrEqual(1));
+      const second = updated('crm', externalId, { phone: 'crm-2' }, t + 1000);
+      await sources.publish([second]);
+      await eventually(() => db.allHandled([second.id]), { timeoutMs: 120_000 });
+      expect((await api(`/v1/customers/${id}`)).body.fields.phone).toBe('crm-2');
+
+      // An invalid version 4 (a master that is no system) is refused: version 3 stays in force.
+      const refusedBefore = await reloads('refused');
+      writeFileSync(
+        file,
+        custom.replace('version: 2', 'version: 4').replace(erpPhone, erpPhone.replace('erp,', 'sap,')),
+      );
+      await eventually(async () => expect(await reloads('refused')).toBeGreaterThan(refusedBefore));
+      const third = updated('crm', externalId, { phone: 'crm-3' }, t + 2000);
+      await sources.publish([third]);
+      await eventually(() => db.allHandled([third.id]), { timeoutMs: 120_000 });
+      expect((await api(`/v1/customers/${id}`)).body.fields.phone).toBe('crm-3');
+      expect(await reloads('applied')).toBe(1);
     });
   });
 });

@@ -2,15 +2,13 @@ import { resolve } from 'node:path';
 
 import { OwnershipConfigError, loadOwnershipFile, type OwnershipConfig } from '@switchboard/master-data';
 
-export const OWNERSHIP = Symbol('OWNERSHIP');
-
 export function ownershipPath(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(env.CUSTOMER_SYNC_OWNERSHIP_FILE ?? 'deploy/ownership.yaml');
 }
 
 let loaded: OwnershipConfig | undefined;
 
-/** The validated ownership file, read once per process. */
+/** The validated ownership file as it was at start (SyncRules keeps the live one). */
 export function ownership(env: NodeJS.ProcessEnv = process.env): OwnershipConfig {
   loaded ??= loadOwnershipFile(ownershipPath(env));
   return loaded;

@@ -21,10 +21,10 @@ import {
 import type { SourceSystem } from '@switchboard/contracts';
 
 import type { ApiCaller } from '@switchboard/platform';
-import { OWNERSHIP } from '../config/ownership.provider';
+import { SyncRules } from '../config/sync-rules';
 import { CustomerStore } from '../sync/customer-store';
 import { outboxSink } from '../sync/outbox-sink';
-import { SyncEngine } from '../sync/sync-engine';
+import type { SyncEngine } from '../sync/sync-engine';
 import type { IncomingChange } from '../sync/sync.types';
 import type { ResolveReviewDto } from './resolve-review.dto';
 
@@ -46,10 +46,18 @@ const VIEW = `id, kind, status, customer_id AS "customerId", entity, field, syst
 export class ReviewService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly engine: SyncEngine,
     @Inject(OutboxWriter) private readonly outbox: OutboxWriter,
-    @Inject(OWNERSHIP) private readonly config: OwnershipConfig,
+    private readonly rules: SyncRules,
   ) {}
+
+  /** The engine of the rules in force (the ownership file reloads without a restart). */
+  private get engine(): SyncEngine {
+    return this.rules.current().engine;
+  }
+
+  private get config(): OwnershipConfig {
+    return this.rules.current().config;
+  }
 
   list(status: string, kind?: string): Promise<unknown[]> {
     return this.dataSource.query(

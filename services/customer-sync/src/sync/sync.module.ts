@@ -2,7 +2,8 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 
 import { ApiTokenGuard } from '@switchboard/platform';
-import { OWNERSHIP, ownership } from '../config/ownership.provider';
+import { ownership, ownershipPath } from '../config/ownership.provider';
+import { SyncRules } from '../config/sync-rules';
 import { CustomersController } from '../customers/customers.controller';
 import { CustomersService } from '../customers/customers.service';
 import { SyncCounters } from '../reports/sync-counters';
@@ -18,15 +19,16 @@ import { SyncService } from './sync.service';
 @Module({
   controllers: [SyncConsumers, CustomersController, ReviewController, SyncReportsController],
   providers: [
-    { provide: OWNERSHIP, useFactory: () => ownership() },
     {
-      provide: SyncEngine,
-      inject: [OWNERSHIP, ConfigService],
-      useFactory: (config: ReturnType<typeof ownership>, env: ConfigService) =>
-        new SyncEngine(config, {
+      provide: SyncRules,
+      inject: [ConfigService],
+      useFactory: (env: ConfigService) => {
+        const options = {
           echoTtlHours: env.getOrThrow<number>('CUSTOMER_SYNC_ECHO_TTL_HOURS'),
           maxFutureSkewMs: env.getOrThrow<number>('CUSTOMER_SYNC_MAX_FUTURE_SKEW_SECONDS') * 1000,
-        }),
+        };
+        return new SyncRules(ownershipPath(), ownership(), (config) => new SyncEngine(config, options));
+      },
     },
     SyncService,
     SyncCounters,

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
 import {
@@ -11,10 +11,10 @@ import {
 import { EventRejected, type InboxContext } from '@switchboard/inbox';
 import { parseTimestamp, type FieldValues, type OwnershipConfig } from '@switchboard/master-data';
 
-import { OWNERSHIP } from '../config/ownership.provider';
+import { SyncRules } from '../config/sync-rules';
 import { SyncCounters } from '../reports/sync-counters';
 import { CustomerStore } from './customer-store';
-import { SyncEngine } from './sync-engine';
+import type { SyncEngine } from './sync-engine';
 import { emptyTally, type IncomingChange, type SyncSink, type SyncTally } from './sync.types';
 
 function inboxSink(ctx: InboxContext): SyncSink {
@@ -25,10 +25,18 @@ function inboxSink(ctx: InboxContext): SyncSink {
 @Injectable()
 export class SyncService {
   constructor(
-    private readonly engine: SyncEngine,
     private readonly counters: SyncCounters,
-    @Inject(OWNERSHIP) private readonly config: OwnershipConfig,
+    private readonly rules: SyncRules,
   ) {}
+
+  /** The engine of the rules in force (the ownership file reloads without a restart). */
+  private get engine(): SyncEngine {
+    return this.rules.current().engine;
+  }
+
+  private get config(): OwnershipConfig {
+    return this.rules.current().config;
+  }
 
   static changeFrom(data: CustomerUpdatedV1, eventId: string | null, actor?: string): IncomingChange {
     return {
