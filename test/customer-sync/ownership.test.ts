@@ -1,8 +1,10 @@
 // Ownership is configuration: a wrong file stops the service with a readable list of problems, and
 // another file changes who masters what, what is audited and which records flow, with no code change.
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 import { type CloudEvent, type CustomerUpdatedV1, type SourceSystem } from '@switchboard/contracts';
 import { eventually, type ServiceProcess } from '@switchboard/testing';
@@ -53,6 +55,37 @@ describe('ownership file', () => {
     );
     expect(log).toMatch(
       /- entities\.account\.fields\.paymentTerms\.strategy \(line \d+\): must be one of last_writer_wins, source_of_truth, manual_review, merge \(got "first_wins"\)/,
+    );
+  });
+
+  it('switchboard ownership validate passes a valid file and names every problem of a wrong one, with its line', async () => {
+    const cli = (file: string) =>
+      promisify(execFile)(process.execPath, [
+        join(ROOT, 'dist/scripts/switchboard.js'),
+        'ownership',
+        'validate',
+        file,
+      ]);
+    const valid = await cli(join(ROOT, 'deploy/ownership.yaml'));
+    expect(valid.stdout).toMatch(
+      /deploy\/ownership\.yaml: valid, version 1; account \(\d+ fields\), contact \(\d+ fields\)/,
+    );
+
+    const file = join(dir, 'cli-broken.yaml');
+    writeFileSync(
+      file,
+      readFileSync(join(ROOT, 'deploy/ownership.yaml'), 'utf8').replace(
+        'phone: { master: crm, writers: [erp]',
+        'phone: { master: sap, writers: [erp]',
+      ),
+    );
+    const refused = await cli(file).then(
+      () => null,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(refused?.code).toBe(1);
+    expect(refused?.stderr).toMatch(
+      /- entities\.account\.fields\.phone\.master \(line \d+\): must be one of crm, erp, finance, support, marketing, ecommerce \(got "sap"\)/,
     );
   });
 
