@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 
-import { Admin } from '@platformatic/kafka';
 import type { DataSource } from 'typeorm';
 
 import { DownstreamError } from '@switchboard/downstream';
@@ -11,6 +10,7 @@ import { OutboxWriter } from '@switchboard/outbox';
 import { eventually, sampleDeal } from '@switchboard/testing';
 
 import { OUTBOX_MIGRATIONS, dropScratchSchema, scratchSchema } from '../support/db';
+import { dropTopicsAndGroups, listening } from '../support/kafka';
 import { kafkaBrokers, uniqueName } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -61,11 +61,7 @@ describe('inbox parking with two replicas', () => {
       },
       true,
     );
-    await new Promise<void>((resolve, reject) =>
-      transport.listen((error) =>
-        error ? reject(error instanceof Error ? error : new Error('listen failed')) : resolve(),
-      ),
-    );
+    await listening(transport);
     transports.push(transport);
   };
 
@@ -83,10 +79,7 @@ describe('inbox parking with two replicas', () => {
   afterAll(async () => {
     await Promise.all(transports.map((transport) => transport.close()));
     await producer.disconnect();
-    const admin = new Admin({ clientId: 'inbox-parking', bootstrapBrokers: kafkaBrokers() });
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.deleteGroups({ groups: [group] }).catch(() => undefined);
-    await admin.close();
+    await dropTopicsAndGroups([topic], [group]);
     await dropScratchSchema(dataSource, schema);
   });
 

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 
-import { Admin } from '@platformatic/kafka';
 import type { DataSource } from 'typeorm';
 
 import { buildCloudEvent, type CloudEvent } from '@switchboard/contracts';
@@ -11,6 +10,7 @@ import { OutboxWriter } from '@switchboard/outbox';
 import { eventually, sampleDeal } from '@switchboard/testing';
 
 import { OUTBOX_MIGRATIONS, dropScratchSchema, scratchSchema } from '../support/db';
+import { dropTopicsAndGroups, listening } from '../support/kafka';
 import { kafkaBrokers, uniqueName } from '../support/stack';
 
 jest.setTimeout(90_000);
@@ -60,20 +60,13 @@ describe('inbox retention', () => {
       },
       true,
     );
-    await new Promise<void>((resolve, reject) =>
-      transport.listen((error) =>
-        error ? reject(error instanceof Error ? error : new Error('listen failed')) : resolve(),
-      ),
-    );
+    await listening(transport);
   });
 
   afterAll(async () => {
     await transport?.close();
     await producer.disconnect();
-    const admin = new Admin({ clientId: 'inbox-retention', bootstrapBrokers: kafkaBrokers() });
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.deleteGroups({ groups: [group] }).catch(() => undefined);
-    await admin.close();
+    await dropTopicsAndGroups([topic], [group]);
     await dropScratchSchema(dataSource, schema);
   });
 
