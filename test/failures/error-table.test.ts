@@ -12,9 +12,7 @@ import {
   type CloudEvent,
   type CustomerSyncedV1,
 } from '@switchboard/contracts';
-import { murmur2 } from '@platformatic/kafka';
-
-import { KafkaPublisher, kafkaConnectionFromEnv, topicEndOffsets } from '@switchboard/kafka';
+import { KafkaPublisher, kafkaConnectionFromEnv, partitionForKey, topicEndOffsets } from '@switchboard/kafka';
 import { ServiceProcess, eventually, sampleDeal } from '@switchboard/testing';
 
 import { ROOT, startGroupsAtEnd, testCluster, testEnv } from '../support/cluster';
@@ -168,8 +166,7 @@ describe('downstream failures (erp-orders -> a real HTTP ERP)', () => {
     const run = uniqueName('K');
     const partitions = (await topicEndOffsets(kafkaConnectionFromEnv('failures-test', env), Topic.deal_won))
       .length;
-    // The publisher's partitioner (Kafka's Java client's): murmur2 of the key, positive, modulo.
-    const partitionOf = (key: string) => (murmur2(Buffer.from(key)) & 0x7fffffff) % partitions;
+    const partitionOf = (key: string) => partitionForKey(key, partitions);
     const keyOn = (prefix: string, wanted: (partition: number) => boolean) => {
       for (let n = 0; ; n += 1) if (wanted(partitionOf(`${prefix}${n}`))) return `${prefix}${n}`;
     };
@@ -200,6 +197,14 @@ describe('downstream failures (erp-orders -> a real HTTP ERP)', () => {
     await eventually(allCreated(a), { timeoutMs: 60_000, intervalMs: 200 });
     expect(created(a[1])!.at).toBeGreaterThanOrEqual(created(a[0])!.at);
     expect(await parkedRows()).toBe(0);
+    // Where the broker really put them: B on A's partition, C on another.
+    const partitionsOf = await db.rows<{ id: string; kafka_partition: number }>(
+      'SELECT id, kafka_partition FROM erp_orders.inbox_message WHERE id = ANY($1)',
+      [[a[0].id, b.id, c.id]],
+    );
+    const placed = new Map(partitionsOf.map((row) => [row.id, row.kafka_partition]));
+    expect(placed.get(b.id)).toBe(placed.get(a[0].id));
+    expect(placed.get(c.id)).not.toBe(placed.get(a[0].id));
     expect(await deadLetters([...a, b, c])).toEqual([]);
     await expectExactlyOnce([...a, b, c]);
   });

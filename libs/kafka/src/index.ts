@@ -7,7 +7,7 @@ export {
   kafkaConnectionFromEnv,
   kafkaClientOptions,
 } from './kafka-connection';
-export { KafkaPublisher, MessageTooLargeError, UnknownTopicError } from './kafka-publisher';
+export { KafkaPublisher, MessageTooLargeError, UnknownTopicError, partitionForKey } from './kafka-publisher';
 export { KafkaBatchConsumer, BatchConsumerOptions, GroupProtocol } from './kafka-batch-consumer';
 export {
   ensureTopics,

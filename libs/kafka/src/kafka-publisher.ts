@@ -49,6 +49,15 @@ function isUnknownTopic(error: unknown): boolean {
  * Idempotent producer with acks=all: a retried send never duplicates or reorders a message on its
  * partition (the client keeps one request in flight per broker for that guarantee).
  */
+/**
+ * The partition KafkaPublisher writes `key` to on a topic of `partitions` partitions: the client's
+ * partitioner the publisher is configured with, so a caller (a test placing two keys on one
+ * partition, say) never re-implements it.
+ */
+export function partitionForKey(key: string, partitions: number): number {
+  return compatibilityPartitioner({ topic: '', key: Buffer.from(key) }, Buffer.from(key)) % partitions;
+}
+
 export class KafkaPublisher implements MessagePublisher {
   private readonly producer: Producer<string, Value, string, string>;
 
