@@ -154,9 +154,8 @@ else
   SCRATCH_JOB=$!
 fi
 
-step "build (swc: libs, services, scripts, bench)"
+step "build (Nx: libs, services, scripts, bench; cached per project)"
 npm run --silent build
-npx swc bench --out-dir dist --quiet
 
 step "database $DB_NAME"
 if ! pg_isready -q -d "$ADMIN_URL" -t 3; then

@@ -6,6 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 
 import {
+  EVENT_CATALOG,
+  Topic,
   buildCloudEvent,
   nameBasedUuid,
   type CloudEvent,
@@ -52,7 +54,6 @@ const CONSUMED = [
  */
 export async function freshGroupPrefix(suite: string): Promise<string> {
   const prefix = `${process.env.TEST_GROUP_PREFIX ?? 'switchboard-test'}-${suite}-${runId()}`;
-  const { Topic } = await import('@switchboard/contracts');
   for (const type of CONSUMED) await startGroupAtEnd(`${prefix}.customer-sync`, Topic[type]);
   return prefix;
 }
@@ -114,7 +115,6 @@ export class Sources {
   }
 
   async publish(events: CloudEvent[]): Promise<void> {
-    const { Topic, EVENT_CATALOG } = await import('@switchboard/contracts');
     await this.publisher.publish(
       events.map((event) => ({
         topic: Topic[event.type],

@@ -5,9 +5,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { kafkaClientOptions, kafkaConnectionFromEnv } from '../../libs/kafka/src/kafka-connection';
-import { renderK8sFiles } from '../../scripts/generate-k8s';
 import { parse } from 'yaml';
+
+import { kafkaClientOptions, kafkaConnectionFromEnv } from '@switchboard/kafka';
+
+import { renderK8sFiles } from '../../scripts/generate-k8s';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n';
 
