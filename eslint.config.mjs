@@ -24,6 +24,9 @@ const boundaries = {
   ],
 };
 
+/** A service's declaration or provisioning entry point: what the tools may import of a service. */
+const SERVICE_DECLARATION = '^(\\.\\./)+services/[a-z-]+/src/(service\\.definition|provision)$';
+
 export default tseslint.config(
   { ignores: ['node_modules', 'dist', '.stack', 'deploy/kafka/target', '**/*.js', '**/*.mjs'] },
   eslint.configs.recommended,
@@ -46,10 +49,7 @@ export default tseslint.config(
     // provisioning entry point, are the only parts of a service another project may import.
     files: ['scripts/**/*.ts'],
     rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        { ...boundaries, allow: ['^(\\.\\./)+services/[a-z-]+/src/(service\\.definition|provision)$'] },
-      ],
+      '@nx/enforce-module-boundaries': ['error', { ...boundaries, allow: [SERVICE_DECLARATION] }],
     },
   },
   {
@@ -57,7 +57,10 @@ export default tseslint.config(
     // helpers; it does not ship (build:prod leaves it out), so it alone may use them.
     files: ['scripts/run-local.ts'],
     rules: {
-      '@nx/enforce-module-boundaries': ['error', { ...boundaries, allow: ['@switchboard/testing'] }],
+      '@nx/enforce-module-boundaries': [
+        'error',
+        { ...boundaries, allow: [SERVICE_DECLARATION, '@switchboard/testing'] },
+      ],
     },
   },
   {
