@@ -409,4 +409,74 @@ describe('deal_won fan-out through real Kafka and PostgreSQL', () => {
     );
     expect(order.event_id).toBe(ids[0]);
   });
+
+  it("moves the deal's contact on its account's payments and escalations, each once", async () => {
+    const dealId = uniqueName('D');
+    const contactId = `CON-${dealId}`;
+    const accountId = `ACC-${dealId}`;
+    const client = ingestClient(cluster);
+    const post = async (source: 'crm' | 'finance' | 'support', body: Parameters<typeof client.post>[1]) =>
+      expect((await client.post(source, body)).status).toBe(202);
+    const history = async () =>
+      ((await readEffect(cluster, 'marketing-segments', `/v1/segment-memberships/by-contact/${contactId}`)) ??
+        []) as Array<{ segment: string; reason: string; validTo: string | null }>;
+    const segmentsNow = async (expected: string[]) =>
+      eventually(async () => {
+        const segments = (await history()).map((membership) => membership.segment);
+        if (segments.join() !== expected.join()) throw new Error(`segments ${segments.join()}`);
+      });
+    const paid = (invoiceNumber: string) => ({
+      id: `evt-${invoiceNumber}`,
+      type: 'invoice_paid' as const,
+      data: {
+        invoiceNumber,
+        crmAccountId: accountId,
+        amount: { currency: 'EUR', amount: '4867.70' },
+        paidAt: new Date().toISOString(),
+      },
+    });
+    const escalated = {
+      id: `evt-T-${dealId}`,
+      type: 'ticket_escalated' as const,
+      data: {
+        ticketId: `T-${dealId}`,
+        crmAccountId: accountId,
+        subject: 'Invoices not arriving',
+        priority: 'high',
+        escalatedAt: new Date().toISOString(),
+      },
+    };
+
+    await post('crm', { id: `evt-${dealId}`, type: 'deal_won', data: sampleDeal({ dealId }) });
+    await segmentsNow(['customer']);
+    await post('finance', paid(`INV-${dealId}-1`));
+    await segmentsNow(['customer', 'paying-customers']);
+    await post('support', escalated);
+    await segmentsNow(['customer', 'paying-customers', 'at-risk']);
+    // A second invoice paid after the escalation: paying again. The escalation sent again by its
+    // source, and an invoice of an account marketing has never seen, move nobody.
+    await post('support', { ...escalated, id: `evt-T-${dealId}-again` });
+    await post('finance', {
+      ...paid(`INV-${dealId}-x`),
+      data: { ...paid(`INV-${dealId}-x`).data, crmAccountId: `ACC-unknown-${dealId}` },
+    });
+    await post('finance', paid(`INV-${dealId}-2`));
+    await segmentsNow(['customer', 'paying-customers', 'at-risk', 'paying-customers']);
+    const final = await history();
+    expect(final.map((membership) => membership.reason)).toEqual([
+      `deal_won ${dealId}`,
+      `invoice_paid INV-${dealId}-1`,
+      `ticket_escalated T-${dealId}`,
+      `invoice_paid INV-${dealId}-2`,
+    ]);
+    expect(final.filter((membership) => membership.validTo === null)).toHaveLength(1);
+    // Every move went out as its own segment_changed.
+    await eventually(async () => {
+      const changes = await db.count(
+        `SELECT count(*) FROM marketing_segments.outbox_message WHERE message_key = $1 AND published_at IS NOT NULL`,
+        [contactId],
+      );
+      if (changes !== 4) throw new Error(`${changes} segment_changed published`);
+    });
+  });
 });
