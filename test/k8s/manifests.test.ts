@@ -7,10 +7,11 @@ import { join, relative } from 'node:path';
 import { getMetadataStorage } from 'class-validator';
 
 import { deadLetterTopic, topicOf } from '@switchboard/contracts';
-import { consumerGroupOf, type ServiceDefinition } from '@switchboard/platform';
+import { consumerGroupOf, validateEnv, type ServiceDefinition } from '@switchboard/platform';
 
 import { OPERATOR, renderK8sFiles, SHUTDOWN } from '../../scripts/generate-k8s';
 import { ALL_SERVICES } from '../../scripts/provision-all';
+import { PollersEnv } from '../../services/pollers/src/config/pollers.env';
 import { ROOT, renderOverlay, validateObjects, type K8sObject } from './support';
 
 jest.setTimeout(300_000);
@@ -415,6 +416,15 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
         (scaler: Any) => scaler.spec.scaleTargetRef.name === definition.name,
       );
       expect(scalers).toEqual([]);
+    }
+    // Production switches both jobs on: what the pods get passes the service's own validation.
+    if (overlay === 'prod') {
+      const config = named('ConfigMap', 'pollers').data as Record<string, string>;
+      expect(config).toMatchObject({
+        TRYTON_PARTIES_POLL_ENABLED: 'true',
+        RT_ESCALATIONS_POLL_ENABLED: 'true',
+      });
+      expect(() => validateEnv(PollersEnv)(config)).not.toThrow();
     }
     // It posts to ingest like a source system: its egress reaches ingest's pods.
     const egress = named('NetworkPolicy', 'pollers').spec.egress as Any[];
