@@ -115,8 +115,10 @@ function hookAnnotations(step: { hook: string | null; wave: number }): Record<st
  * below max_connections minus the superuser reserve and room for operators.
  */
 export const CONNECTIONS = {
-  poolSize: { ingest: 5, consumer: 4 },
+  poolSize: { ingest: 5, consumer: 4, leaderElected: 2 },
   relayPerPod: 1,
+  /** A leader-elected service's own session (the pollers' advisory lock and checkpoints). */
+  leaderPerPod: 1,
   /** A migration Job: provision's schema client, then a pool of 2 (libs/platform provision.ts). */
   perMigrationJob: 2,
   rolesJob: 1,
@@ -132,6 +134,8 @@ export const CONNECTION_BUDGET = {
 } as const;
 
 export function poolSize(definition: ServiceDefinition): number {
+  // The pollers' pool serves health and metrics only: passes run on the leader's own session.
+  if (definition.leaderElected) return CONNECTIONS.poolSize.leaderElected;
   return isConsumer(definition) ? CONNECTIONS.poolSize.consumer : CONNECTIONS.poolSize.ingest;
 }
 
@@ -266,6 +270,11 @@ export const SERVICE_EXTRAS: Record<
   {
     secrets?: Record<string, { key: string; devValue: string }>;
     files?: Record<string, { source: string; file: string }>;
+    /** Settings of the base (overlays change them); `compose` replaces some for the compose file. */
+    config?: Record<string, string>;
+    compose?: Record<string, string>;
+    /** It posts to ingest over HTTP (the pollers): an egress rule to ingest's pods. */
+    postsToIngest?: boolean;
   }
 > = {
   ingest: {
@@ -280,6 +289,19 @@ export const SERVICE_EXTRAS: Record<
       },
     },
     files: { CUSTOMER_SYNC_OWNERSHIP_FILE: { source: 'deploy/ownership.yaml', file: 'ownership.yaml' } },
+  },
+  pollers: {
+    // The base watches nothing, as the consumers' base writes to their own tables (DOWNSTREAM_MODE
+    // builtin): an overlay switches a job on with its system's URL, credentials, the source's secret
+    // (INGEST_SECRET_ERP_FILE, INGEST_SECRET_SUPPORT_FILE) and an egress policy (k8s/overlays/prod).
+    config: {
+      INGEST_URL: 'http://ingest',
+      TRYTON_PARTIES_POLL_ENABLED: 'false',
+      RT_ESCALATIONS_POLL_ENABLED: 'false',
+    },
+    // local.env holds ingest's every source secret, which the pollers refuse to be given.
+    compose: { INGEST_URL: `http://ingest:${CLUSTER.httpPort}`, INGEST_SOURCE_SECRETS: '' },
+    postsToIngest: true,
   },
   ...Object.fromEntries(
     ['erp-orders', 'finance-invoicing', 'support-onboarding', 'marketing-segments'].map((name) => [
@@ -341,6 +363,7 @@ function configMap(definition: ServiceDefinition): Manifest {
   for (const [variable, { file }] of Object.entries(SERVICE_EXTRAS[definition.name]?.files ?? {})) {
     data[variable] = `${FILES_DIR}/${file}`;
   }
+  Object.assign(data, SERVICE_EXTRAS[definition.name]?.config);
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -380,7 +403,9 @@ function deployment(definition: ServiceDefinition): Manifest {
       },
     },
     spec: {
-      // No `replicas`: the autoscaler owns it (HPA for ingest, KEDA for consumers).
+      // No `replicas` but for a leader-elected service: the autoscaler owns it (HPA for ingest, KEDA
+      // for consumers). The pollers keep a leader and a standby; more would add no throughput.
+      ...(definition.leaderElected ? { replicas: definition.leaderElected.replicas } : {}),
       revisionHistoryLimit: 5,
       selector: { matchLabels: selector(definition) },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
@@ -538,8 +563,28 @@ function networkPolicy(definition: ServiceDefinition): Manifest {
       podSelector: { matchLabels: selector(definition) },
       policyTypes: ['Ingress', 'Egress'],
       ingress: [{ from: ingressFrom, ports: [{ protocol: 'TCP', port: 'http' }] }],
-      egress: [kafkaEgress(), postgresEgress(), otlpEgress(), ...dnsEgress()],
+      egress: [
+        kafkaEgress(),
+        postgresEgress(),
+        otlpEgress(),
+        ...dnsEgress(),
+        ...(SERVICE_EXTRAS[definition.name]?.postsToIngest ? [ingestEgress()] : []),
+      ],
     },
+  };
+}
+
+/** To ingest's pods, as a source system posts (the pollers). */
+function ingestEgress(): Manifest {
+  return {
+    to: [
+      {
+        podSelector: {
+          matchLabels: { 'app.kubernetes.io/name': 'ingest', 'app.kubernetes.io/component': 'service' },
+        },
+      },
+    ],
+    ports: [{ protocol: 'TCP', port: CLUSTER.httpPort }],
   };
 }
 
@@ -1116,7 +1161,7 @@ export function renderK8sFiles(
     if (isConsumer(definition)) {
       files[`${dir}/triggerauthentication.yaml`] = yamlFile(triggerAuthentication(definition));
       files[`${dir}/scaledobject.yaml`] = yamlFile(scaledObject(definition, topics));
-    } else {
+    } else if (!definition.leaderElected) {
       files[`${dir}/horizontalpodautoscaler.yaml`] = yamlFile(horizontalPodAutoscaler(definition));
     }
   }
@@ -1263,6 +1308,8 @@ export function renderComposeFile(services: readonly ServiceDefinition[] = ALL_S
         ...environment,
         PORT: String(CLUSTER.httpPort),
         ...devSecrets,
+        ...extras.config,
+        ...extras.compose,
         ...Object.fromEntries(devFiles.map(([variable, { file }]) => [variable, `${FILES_DIR}/${file}`])),
       },
       ...(devFiles.length > 0

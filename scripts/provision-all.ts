@@ -7,6 +7,7 @@ import { erpOrdersService } from '../services/erp-orders/src/service.definition'
 import { financeInvoicingService } from '../services/finance-invoicing/src/service.definition';
 import { ingestService } from '../services/ingest/src/service.definition';
 import { marketingSegmentsService } from '../services/marketing-segments/src/service.definition';
+import { pollersService } from '../services/pollers/src/service.definition';
 import { supportOnboardingService } from '../services/support-onboarding/src/service.definition';
 
 /**
@@ -20,6 +21,7 @@ export const ALL_SERVICES: ServiceDefinition[] = [
   supportOnboardingService,
   marketingSegmentsService,
   customerSyncService,
+  pollersService,
 ];
 
 async function main(): Promise<void> {

@@ -1,17 +1,24 @@
 import 'reflect-metadata';
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 
 import { topicOf } from '@switchboard/contracts';
 import { kafkaConnectionFromEnv, moveGroupToEnd } from '@switchboard/kafka';
 import { consumerGroupOf } from '@switchboard/platform';
-import { IngestClient, LocalCluster, eventually, loadLocalEnv, sampleDeal } from '@switchboard/testing';
+import {
+  IngestClient,
+  LocalCluster,
+  ServiceProcess,
+  eventually,
+  loadLocalEnv,
+  sampleDeal,
+} from '@switchboard/testing';
+
+import { pollersService } from '../services/pollers/src/service.definition';
 
 import { ALL_SERVICES } from './provision-all';
-import { secretOfSource } from './support/poller';
+import { pollersEnv } from './support/pollers-env';
 
 // A broker that already holds earlier runs' events (e.g. after `npm test`) makes the consumers of a
 // new local database work through that backlog before they reach the sample deal.
@@ -40,14 +47,24 @@ async function main(): Promise<void> {
     logs: { dir: join(root, '.stack/logs') },
   });
 
-  const pollers: ChildProcess[] = [];
+  // Against the real systems, what RT and Tryton change on their side comes in through the pollers
+  // service, which posts to ingest: escalated RT tickets (ticket_escalated) and edited Tryton parties
+  // (customer_updated). It gets the secrets of the two sources it posts as, never ingest's whole list.
+  const pollers =
+    env.DOWNSTREAM_MODE === 'real'
+      ? new ServiceProcess('pollers', basePort + pollersService.defaultPort - 3000, {
+          root,
+          env: pollersEnv(env, cluster.url('ingest')),
+          basePort,
+          logs: { dir: join(root, '.stack/logs') },
+        })
+      : null;
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping services gracefully...`);
-    for (const poller of pollers) poller.kill('SIGTERM');
-    void cluster.stop().then(() => {
+    void Promise.all([cluster.stop(), pollers?.stop()]).then(() => {
       console.log('all services stopped');
       process.exit(0);
     });
@@ -71,8 +88,7 @@ async function main(): Promise<void> {
   failed = async (error: unknown) => {
     console.error(error instanceof Error ? error.message : error);
     console.error('stopping services (their logs are in .stack/logs)...');
-    for (const poller of pollers) poller.kill('SIGTERM');
-    await cluster.stop();
+    await Promise.all([cluster.stop(), pollers?.stop()]);
     process.exit(1);
   };
   await cluster.start();
@@ -82,26 +98,12 @@ async function main(): Promise<void> {
     );
   }
 
-  // Against the real systems, what RT and Tryton change on their side comes in through pollers that
-  // post to ingest: escalated RT tickets (ticket_escalated) and edited Tryton parties (customer_updated).
-  if (env.DOWNSTREAM_MODE === 'real') {
-    for (const [name, source] of [
-      ['rt-escalation-poller', 'support'],
-      ['tryton-party-poller', 'erp'],
-    ] as const) {
-      const log = join(root, '.stack/logs', `${name}.log`);
-      // Each poller gets the secret of the one source it speaks for, never ingest's whole list.
-      const { INGEST_SOURCE_SECRETS: all, ...rest } = env;
-      const child = spawn(process.execPath, [join(root, 'dist/scripts', `${name}.js`)], {
-        env: { ...rest, INGEST_SECRET: secretOfSource(all ?? '', source), INGEST_URL: cluster.url('ingest') },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const out = createWriteStream(log, { flags: 'a' });
-      child.stdout.pipe(out);
-      child.stderr.pipe(out);
-      pollers.push(child);
-      console.log(`  ${name.padEnd(20)} polling every 30 s  (pid ${child.pid}, log .stack/logs/${name}.log)`);
-    }
+  if (pollers) {
+    pollers.start();
+    await pollers.waitReady();
+    console.log(
+      `  ${'pollers'.padEnd(20)} ${pollers.url}  (pid ${pollers.pid}, log .stack/logs/pollers.log; Tryton parties and RT escalations every 30 s)`,
+    );
   }
 
   const dealId = `D-${randomUUID().slice(0, 8).toUpperCase()}`;

@@ -37,7 +37,9 @@ export function connectionUsage(objects: K8sObject[]): Usage {
         hpa?.spec.maxReplicas ?? scaled?.spec.maxReplicaCount ?? deployment.spec.replicas,
       );
       if (!Number.isInteger(maxReplicas)) throw new Error(`${name}: no replica maximum`);
-      return { deployment: name, maxReplicas, perPod: pool + CONNECTIONS.relayPerPod };
+      // A leader-elected service (the pollers) also holds its leader's session.
+      const leader = ALL_SERVICES.find((d) => d.name === name)?.leaderElected ? CONNECTIONS.leaderPerPod : 0;
+      return { deployment: name, maxReplicas, perPod: pool + CONNECTIONS.relayPerPod + leader };
     });
   const jobs = objects
     .filter((object) => object.kind === 'Job')
@@ -48,7 +50,8 @@ export function connectionUsage(objects: K8sObject[]): Usage {
     );
   return {
     steady: rows.reduce((total, row) => total + row.maxReplicas * row.perPod, 0),
-    surge: rows.reduce((total, row) => total + row.perPod, 0),
+    // A Deployment scaled to 0 (the dev pollers) starts no pod in a rollout.
+    surge: rows.reduce((total, row) => total + (row.maxReplicas > 0 ? row.perPod : 0), 0),
     jobs,
     rows,
   };

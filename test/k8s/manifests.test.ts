@@ -7,10 +7,11 @@ import { join, relative } from 'node:path';
 import { getMetadataStorage } from 'class-validator';
 
 import { deadLetterTopic, topicOf } from '@switchboard/contracts';
-import { consumerGroupOf, type ServiceDefinition } from '@switchboard/platform';
+import { consumerGroupOf, validateEnv, type ServiceDefinition } from '@switchboard/platform';
 
 import { OPERATOR, renderK8sFiles, SHUTDOWN } from '../../scripts/generate-k8s';
 import { ALL_SERVICES } from '../../scripts/provision-all';
+import { PollersEnv } from '../../services/pollers/src/config/pollers.env';
 import { ROOT, renderOverlay, validateObjects, type K8sObject } from './support';
 
 jest.setTimeout(300_000);
@@ -389,7 +390,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
   );
 
   it('ingest (no consumer group) scales on CPU with a HorizontalPodAutoscaler', () => {
-    for (const definition of ALL_SERVICES.filter((d) => !isConsumer(d))) {
+    for (const definition of ALL_SERVICES.filter((d) => !isConsumer(d) && !d.leaderElected)) {
       const hpa = named('HorizontalPodAutoscaler', definition.name);
       expect(hpa.spec.scaleTargetRef).toEqual({
         apiVersion: 'apps/v1',
@@ -400,6 +401,40 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
         expect.objectContaining({ type: 'Resource', resource: expect.objectContaining({ name: 'cpu' }) }),
       ]);
     }
+  });
+
+  it('a leader-elected service (the pollers) keeps its fixed replicas, a leader and a standby, and no autoscaler', () => {
+    const elected = ALL_SERVICES.filter((d) => d.leaderElected);
+    expect(elected.map((d) => d.name)).toEqual(['pollers']);
+    for (const definition of elected) {
+      // Development has nothing to watch and scales the pollers to 0 (k8s/overlays/dev).
+      expect(named('Deployment', definition.name).spec.replicas).toBe(
+        overlay === 'dev' ? 0 : definition.leaderElected!.replicas,
+      );
+      expect(definition.leaderElected!.replicas).toBeGreaterThanOrEqual(2);
+      const scalers = [...ofKind('HorizontalPodAutoscaler'), ...ofKind('ScaledObject')].filter(
+        (scaler: Any) => scaler.spec.scaleTargetRef.name === definition.name,
+      );
+      expect(scalers).toEqual([]);
+    }
+    // Production switches both jobs on: what the pods get passes the service's own validation.
+    if (overlay === 'prod') {
+      const config = named('ConfigMap', 'pollers').data as Record<string, string>;
+      expect(config).toMatchObject({
+        TRYTON_PARTIES_POLL_ENABLED: 'true',
+        RT_ESCALATIONS_POLL_ENABLED: 'true',
+      });
+      expect(() => validateEnv(PollersEnv)(config)).not.toThrow();
+    }
+    // It posts to ingest like a source system: its egress reaches ingest's pods.
+    const egress = named('NetworkPolicy', 'pollers').spec.egress as Any[];
+    expect(egress).toContainEqual(
+      expect.objectContaining({
+        to: [
+          { podSelector: { matchLabels: expect.objectContaining({ 'app.kubernetes.io/name': 'ingest' }) } },
+        ],
+      }),
+    );
   });
 
   it('no Secret a workload, KEDA or a KafkaUser reads is named like a KafkaUser (Strimzi writes and owns those)', () => {
@@ -581,7 +616,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     }
   });
 
-  it('network: default deny; ingress only to HTTP; egress only to Kafka, PostgreSQL, OTLP and DNS', () => {
+  it('network: default deny; ingress only to HTTP; egress only to Kafka, PostgreSQL, OTLP, DNS and (the pollers) ingest', () => {
     const policies = ofKind('NetworkPolicy') as Any[];
     const defaultDeny = policies.filter(
       (policy) =>
@@ -597,6 +632,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       'observability:TCP:4318',
       'kube-system:UDP:53',
       'kube-system:TCP:53',
+      'ingest:TCP:8080',
     ]);
     for (const policy of policies.filter((p) => p !== defaultDeny[0])) {
       // A consumer's egress to its real downstream system (overlays): one service's pods, HTTPS, an ipBlock.
@@ -612,7 +648,14 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       for (const rule of policy.spec.egress ?? []) {
         for (const port of rule.ports) {
           for (const peer of rule.to) {
-            const namespace = peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
+            // The pollers post to ingest's pods in their own namespace, as a source system does.
+            const ingestPods =
+              !peer.namespaceSelector &&
+              peer.podSelector?.matchLabels?.['app.kubernetes.io/name'] === 'ingest' &&
+              policy.metadata.name === 'pollers';
+            const namespace = ingestPods
+              ? 'ingest'
+              : peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
             expect(allowedEgress).toContain(`${namespace}:${port.protocol}:${port.port}`);
           }
         }

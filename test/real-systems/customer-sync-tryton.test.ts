@@ -1,11 +1,9 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- customer-sync's API answers are untyped JSON here */
 // Issue 7: customer_updated both ways with the real Tryton. CRM-owned fields reach the Tryton party
 // (customer-sync -> customer_synced -> erp-orders -> party.party), ERP-owned fields come back from it
-// (scripts/tryton-party-poller.ts -> ingest -> customer-sync), without an echo loop, refusing what the
+// (the pollers service's Tryton parties job -> ingest -> customer-sync), without an echo loop, refusing what the
 // ERP does not own, and applying each customer_synced version once. Real Kafka, PostgreSQL and
 // Tryton (deploy/real-systems.sh); Tryton is read and changed through its own JSON-RPC.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { Client } from 'pg';
@@ -18,11 +16,13 @@ import {
   type CustomerSyncedV1,
 } from '@switchboard/contracts';
 import { TrytonParties, type TrytonClient } from '@switchboard/connectors';
+import { IngestClient } from '@switchboard/ingest-client';
 import { consumerGroupOf } from '@switchboard/platform';
 import { LocalCluster, eventually, sampleDeal } from '@switchboard/testing';
 
 import { ALL_SERVICES } from '../../scripts/provision-all';
-import { pollOnce, type PartyPollerOptions } from '../../scripts/tryton-party-poller';
+import { TrytonPartiesJob } from '../../services/pollers/src/jobs/tryton-parties.job';
+import type { PassResult } from '../../services/pollers/src/jobs/poller-job';
 import { API_TOKENS, Sources, VIEWER_TOKEN } from '../customer-sync/support';
 import { ROOT, ingestClient, readApiHeaders, testEnv } from '../support/cluster';
 import { startGroupAtEnd } from '../support/kafka';
@@ -124,8 +124,14 @@ describe('customer master data both ways with Tryton', () => {
   let tryton: TrytonClient;
   let db: Client;
   let sources: Sources;
-  let checkpointDir: string;
-  let poller: PartyPollerOptions;
+  let partiesJob: TrytonPartiesJob;
+  /** The job's checkpoint, kept as the service keeps it: moved after each completed pass. */
+  let checkpoint: string | null = null;
+  const pollOnce = async (): Promise<PassResult> => {
+    const result = await partiesJob.pass({ checkpoint, stillLeading: () => true });
+    checkpoint = result.checkpoint;
+    return result;
+  };
   let metricsBase: string;
   const run = uniqueName('SYNC');
   const account = `ACC-${run}`;
@@ -155,15 +161,16 @@ describe('customer master data both ways with Tryton', () => {
     tryton = trytonReader(env);
     sources = new Sources();
     await sources.connect();
-    checkpointDir = mkdtempSync(join(tmpdir(), 'tryton-party-poller-'));
-    poller = {
+    partiesJob = new TrytonPartiesJob({
       parties: new TrytonParties(trytonReader(env)),
-      ingestUrl: cluster.url('ingest'),
-      secret: /(?:^|,)erp=([^,]+)/.exec(serviceEnv.INGEST_SOURCE_SECRETS ?? '')![1],
-      checkpointFile: join(checkpointDir, 'checkpoint.json'),
+      ingest: new IngestClient(cluster.url('ingest'), {
+        erp: /(?:^|,)erp=([^,]+)/.exec(serviceEnv.INGEST_SOURCE_SECRETS ?? '')![1],
+      }),
+      intervalMs: 30_000,
+      overlapSeconds: 60,
       // Everything this run changes in Tryton happens after this.
-      since: new Date(Date.now() - 5_000).toISOString(),
-    };
+      startAt: new Date(Date.now() - 5_000).toISOString(),
+    });
     metricsBase = services['erp-orders'].url;
   });
 
@@ -171,7 +178,6 @@ describe('customer master data both ways with Tryton', () => {
     await sources?.disconnect();
     await cluster?.stop();
     await db?.end();
-    if (checkpointDir) rmSync(checkpointDir, { recursive: true, force: true });
   });
 
   const syncApi = async (path: string): Promise<any> => {
@@ -212,9 +218,9 @@ describe('customer master data both ways with Tryton', () => {
 
   /** Polls Tryton once and waits until customer-sync handled what the poll posted for this party. */
   const pollAndWait = async (): Promise<{ id: string; duplicate: boolean; eventId: string }> => {
-    const { events } = await pollOnce(poller);
+    const { events } = await pollOnce();
     // Other parties may change in the same Tryton meanwhile (other runs): this run looks at its own.
-    const own = events.filter((event) => event.partyId === partyId).pop();
+    const own = events.filter((event) => event.key === String(partyId)).pop();
     if (!own) throw new Error(`the poll posted nothing for party ${partyId}`);
     const eventId = nameBasedUuid('switchboard.ingest', `erp/${own.id}`);
     await eventually(
@@ -340,9 +346,9 @@ describe('customer master data both ways with Tryton', () => {
     const audit: any[] = await syncApi(`/v1/customers/${customerId}/audit`);
     expect(audit.filter((entry) => entry.sourceSystem === 'erp')).toEqual([]);
     // Polled again unchanged: the same source event id, a duplicate for ingest.
-    const second = await pollOnce(poller);
-    expect(second.events.filter((event) => event.partyId === partyId)).toEqual([
-      { partyId, id: first.id, duplicate: true },
+    const second = await pollOnce();
+    expect(second.events.filter((event) => event.key === String(partyId))).toEqual([
+      { key: String(partyId), id: first.id, duplicate: true },
     ]);
   });
 

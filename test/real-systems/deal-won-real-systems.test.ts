@@ -8,7 +8,9 @@ import { priceDeal, type DealWonV1 } from '@switchboard/contracts';
 import type { TrytonClient, RequestTrackerConnector } from '@switchboard/connectors';
 import { eventually, sampleDeal, type LocalCluster } from '@switchboard/testing';
 
-import { pollEscalations } from '../../scripts/rt-escalation-poller';
+import { IngestClient } from '@switchboard/ingest-client';
+
+import { RtEscalationsJob } from '../../services/pollers/src/jobs/rt-escalations.job';
 import { ingestClient, testCluster, testEnv } from '../support/cluster';
 import { uniqueName } from '../support/stack';
 import { realSystemsDatabaseUrl, realSystemsEnv, rtReader, trytonReader } from './support';
@@ -179,15 +181,22 @@ describe('deal_won against real Tryton and Request Tracker', () => {
 
     // ticket_escalated from RT: raise the ticket's priority, the poller posts it to ingest once.
     await rt.request('PUT', `/ticket/${ticketId}`, { Priority: 90 });
-    const poller = {
+    const job = new RtEscalationsJob({
       rt,
+      ingest: new IngestClient(cluster.url('ingest'), {
+        support: /(?:^|,)support=([^,]+)/.exec(testEnv().INGEST_SOURCE_SECRETS ?? '')![1],
+      }),
       queue: 'Onboarding',
-      ingestUrl: cluster.url('ingest'),
-      secret: /(?:^|,)support=([^,]+)/.exec(testEnv().INGEST_SOURCE_SECRETS ?? '')![1],
-    };
-    const first = await pollEscalations(poller);
+      minPriority: 80,
+      intervalMs: 30_000,
+      overlapSeconds: 60,
+      startAt: new Date(Date.now() - 60_000).toISOString(),
+    });
+    const pass = (checkpoint: string | null) => job.pass({ checkpoint, stillLeading: () => true });
+    const first = await pass(null);
     expect(first.posted).toBeGreaterThanOrEqual(1);
-    const second = await pollEscalations(poller);
+    expect(first.events.map((event) => event.key)).toContain(String(ticketId));
+    const second = await pass(first.checkpoint);
     expect(second).toMatchObject({ posted: 0 });
     expect(second.duplicates).toBeGreaterThanOrEqual(1);
   });

@@ -1,26 +1,77 @@
-// A poller gets only the secret of the source it speaks for. (Pure: no stack.)
-import { ingestSecret, secretOfSource } from '../../scripts/support/poller';
+// The pollers hold only the secrets of the sources they post as. (Pure: no stack.)
+import { validateEnv } from '@switchboard/platform';
 
-describe("a poller holds only its own source's secret", () => {
-  const own = 'support-secret-0123456789abcdef==';
+import { PollersEnv } from '../../services/pollers/src/config/pollers.env';
+import { pollersEnv, secretOfSource } from '../../scripts/support/pollers-env';
 
-  it("reads INGEST_SECRET, the one source's secret", () => {
-    expect(ingestSecret({ INGEST_SECRET: own }, 'support')).toBe(own);
+const erp = 'erp-secret-0123456789abcdef==';
+const support = 'support-secret-0123456789abcdef==';
+const systems = {
+  INGEST_URL: 'http://127.0.0.1:3000',
+  TRYTON_URL: 'http://127.0.0.1:8123',
+  TRYTON_DATABASE: 'switchboard',
+  TRYTON_USER: 'admin',
+  TRYTON_PASSWORD: 'admin',
+  RT_URL: 'http://127.0.0.1:8124/rt',
+  RT_USER: 'root',
+  RT_PASSWORD: 'rt',
+};
+const validate = validateEnv(PollersEnv);
+
+describe("the pollers hold only their own sources' secrets", () => {
+  it("start with the erp and support secrets, one source's each", () => {
+    expect(validate({ ...systems, INGEST_SECRET_ERP: erp, INGEST_SECRET_SUPPORT: support })).toMatchObject({
+      INGEST_SECRET_ERP: erp,
+      INGEST_SECRET_SUPPORT: support,
+    });
   });
 
-  it("refuses to start when handed ingest's INGEST_SOURCE_SECRETS (every source's secret)", () => {
+  it("refuse to start when handed ingest's INGEST_SOURCE_SECRETS (every source's secret)", () => {
     expect(() =>
-      ingestSecret({ INGEST_SECRET: own, INGEST_SOURCE_SECRETS: `crm=x,support=${own}` }, 'support'),
-    ).toThrow(/pass only the support secret as INGEST_SECRET/);
+      validate({
+        ...systems,
+        INGEST_SECRET_ERP: erp,
+        INGEST_SECRET_SUPPORT: support,
+        INGEST_SOURCE_SECRETS: `crm=x,erp=${erp}`,
+      }),
+    ).toThrow(/INGEST_SOURCE_SECRETS: must not be set/);
   });
 
-  it('refuses a missing or short secret', () => {
-    expect(() => ingestSecret({}, 'erp')).toThrow(/INGEST_SECRET .* is required, at least 24/);
-    expect(() => ingestSecret({ INGEST_SECRET: 'short' }, 'erp')).toThrow(/at least 24/);
+  it('refuse a missing or short secret of an enabled job, and need none for a disabled one', () => {
+    expect(() => validate({ ...systems, INGEST_SECRET_SUPPORT: support })).toThrow(
+      /INGEST_SECRET_ERP \(or INGEST_SECRET_ERP_FILE\), the erp source's secret, is required/,
+    );
+    expect(() =>
+      validate({ ...systems, INGEST_SECRET_ERP: 'short', INGEST_SECRET_SUPPORT: support }),
+    ).toThrow(/shorter than 24/);
+    expect(() =>
+      validate({ ...systems, TRYTON_PARTIES_POLL_ENABLED: 'false', INGEST_SECRET_SUPPORT: support }),
+    ).not.toThrow();
   });
 
-  it('the local runner picks one source out of the list, `=` inside kept, the newer of two', () => {
-    expect(secretOfSource(`crm=a,support=old-one,support=${own}`, 'support')).toBe(own);
+  it('refuse a development secret in production', () => {
+    expect(() =>
+      validate({
+        ...systems,
+        NODE_ENV: 'production',
+        INGEST_SECRET_ERP: 'dev-erp-secret-change-me',
+        INGEST_SECRET_SUPPORT: support,
+      }),
+    ).toThrow(/development secret/);
+  });
+
+  it("the local runner hands them erp's and support's secrets out of ingest's list, nothing more", () => {
+    expect(secretOfSource(`crm=a,support=old-one,support=${support}`, 'support')).toBe(support);
     expect(secretOfSource('crm=a', 'support')).toBeUndefined();
+    const env = pollersEnv(
+      { INGEST_SOURCE_SECRETS: `crm=c,erp=${erp},support=${support}`, OTHER: 'kept' },
+      'http://ingest',
+    );
+    expect(env).toEqual({
+      OTHER: 'kept',
+      INGEST_URL: 'http://ingest',
+      INGEST_SECRET_ERP: erp,
+      INGEST_SECRET_SUPPORT: support,
+    });
   });
 });

@@ -10,6 +10,7 @@
 \getenv support_onboarding_password PASSWORD_SUPPORT_ONBOARDING
 \getenv marketing_segments_password PASSWORD_MARKETING_SEGMENTS
 \getenv customer_sync_password PASSWORD_CUSTOMER_SYNC
+\getenv pollers_password PASSWORD_POLLERS
 SELECT :'role_prefix' || 'owner' AS owner_role \gset
 
 -- The owner: creates the schemas and runs every migration Job (DDL). Never used by a service.
@@ -124,4 +125,21 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA customer_sync TO :"service_role";
 ALTER DEFAULT PRIVILEGES FOR ROLE :"owner_role" IN SCHEMA customer_sync
   GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO :"service_role";
 ALTER DEFAULT PRIVILEGES FOR ROLE :"owner_role" IN SCHEMA customer_sync
+  GRANT USAGE, SELECT ON SEQUENCES TO :"service_role";
+
+-- pollers: schema pollers, owned by the owner role; DML only for its service role.
+SELECT :'role_prefix' || 'pollers' AS service_role \gset
+SELECT format('CREATE ROLE %I LOGIN', :'service_role')
+  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'service_role') \gexec
+ALTER ROLE :"service_role" PASSWORD :'pollers_password';
+ALTER ROLE :"service_role" SET search_path = pollers;
+SELECT format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), :'service_role') \gexec
+CREATE SCHEMA IF NOT EXISTS pollers AUTHORIZATION :"owner_role";
+ALTER SCHEMA pollers OWNER TO :"owner_role";
+GRANT USAGE ON SCHEMA pollers TO :"service_role";
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA pollers TO :"service_role";
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA pollers TO :"service_role";
+ALTER DEFAULT PRIVILEGES FOR ROLE :"owner_role" IN SCHEMA pollers
+  GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO :"service_role";
+ALTER DEFAULT PRIVILEGES FOR ROLE :"owner_role" IN SCHEMA pollers
   GRANT USAGE, SELECT ON SEQUENCES TO :"service_role";

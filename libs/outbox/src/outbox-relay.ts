@@ -1,5 +1,5 @@
 import { SpanStatusCode, type Span } from '@opentelemetry/api';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 
 import {
   MessageTooLargeError,
@@ -9,6 +9,7 @@ import {
 } from '@switchboard/kafka';
 import { startPublishSpan } from '@switchboard/telemetry';
 
+import { LeaderLock } from './leader-lock';
 import { outboxChannel, outboxLockKey, quoteIdent } from './outbox-naming';
 import { registerLocalRelay } from './outbox-signal';
 import { DEFAULT_MAX_REQUEST_BYTES, recordBytes, splitByBytes } from './publish-batches';
@@ -97,7 +98,8 @@ export class OutboxRelay {
   private readonly missingTopicRetryMs: number;
   /** Topics Kafka does not know, and when to try each again. */
   private readonly missingTopics = new Map<string, number>();
-  private client: Client | null = null;
+  /** The relay's own session: it holds the leadership (advisory lock) and does all the relay's queries. */
+  private readonly leader: LeaderLock;
   private state: RelayState = 'stopped';
   private running = false;
   private loop: Promise<void> | null = null;
@@ -120,6 +122,25 @@ export class OutboxRelay {
     this.retentionMs = (options.retentionHours ?? 72) * 3_600_000;
     this.queryTimeoutMs = options.queryTimeoutMs ?? 10_000;
     this.missingTopicRetryMs = options.missingTopicRetryMs ?? 30_000;
+    this.leader = new LeaderLock({
+      databaseUrl: options.databaseUrl,
+      lockKey: outboxLockKey(options.schema),
+      applicationName: 'outbox-relay',
+      queryTimeoutMs: this.queryTimeoutMs,
+      onSession: async (client) => {
+        // Sent by writers in other processes (a standby replica's), after their commit.
+        client.on('notification', () => this.onNotified());
+        await client.query(`LISTEN ${quoteIdent(outboxChannel(options.schema))}`);
+      },
+      onLost: (error) => {
+        this.options.logger.warn('outbox relay connection lost', { error: error.message });
+        void this.release();
+      },
+    });
+  }
+
+  private get client(): Client | null {
+    return this.leader.client;
   }
 
   get status(): RelayState {
@@ -402,40 +423,10 @@ export class OutboxRelay {
 
   private async ensureActive(): Promise<boolean> {
     if (this.state === 'active' && this.client) return true;
-    if (!this.client) {
-      // The leader's lock lives as long as this session. A connection that dies silently (a
-      // half-open socket: no FIN, no RST) must cost seconds, not the OS's hours: every query has a
-      // client-side deadline, TCP keepalive runs on both ends, and the server drops a session whose
-      // client stopped answering, which frees the lock for a standby.
-      const client = new Client({
-        connectionString: this.options.databaseUrl,
-        application_name: 'outbox-relay',
-        keepAlive: true,
-        keepAliveInitialDelayMillis: 2_000,
-        query_timeout: this.queryTimeoutMs,
-        options: [
-          '-c tcp_keepalives_idle=5',
-          '-c tcp_keepalives_interval=2',
-          '-c tcp_keepalives_count=3',
-          `-c tcp_user_timeout=${this.queryTimeoutMs}`,
-        ].join(' '),
-      });
-      client.on('error', (error) => {
-        this.options.logger.warn('outbox relay connection lost', { error: error.message });
-        void this.release();
-      });
-      // Sent by writers in other processes (a standby replica's), after their commit.
-      client.on('notification', () => this.onNotified());
-      await client.connect();
-      await client.query(`LISTEN ${quoteIdent(outboxChannel(this.options.schema))}`);
-      this.client = client;
+    if (!(await this.leader.acquire())) {
       this.state = 'standby';
+      return false;
     }
-    const { rows } = await this.client.query<{ locked: boolean }>(
-      'SELECT pg_try_advisory_lock(hashtext($1)) AS locked',
-      [outboxLockKey(this.options.schema)],
-    );
-    if (!rows[0]?.locked) return false;
     if (!this.publisherConnected) {
       await this.options.publisher.connect();
       this.publisherConnected = true;
@@ -451,15 +442,8 @@ export class OutboxRelay {
   }
 
   private async release(): Promise<void> {
-    const client = this.client;
-    this.client = null;
     this.state = 'stopped';
-    // A half-open socket never answers the goodbye: the session is abandoned, not awaited.
-    if (client)
-      await this.within(
-        1_000,
-        client.end().catch(() => undefined),
-      );
+    await this.leader.release();
     if (this.publisherConnected && !this.running) {
       this.publisherConnected = false;
       await this.options.publisher.disconnect().catch(() => undefined);

@@ -5,6 +5,7 @@ export {
   ALL_SERVICE_NAMES,
   type FanoutServiceName,
   type ServiceName,
+  type ProcessName,
   type ClusterOptions,
 } from './local-cluster';
 // The signed client source systems and the pollers use; tests sign with it too.

@@ -14,6 +14,8 @@ export type FanoutServiceName = (typeof SERVICE_NAMES)[number];
 /** Every deployable service: the fan-out plus master-data sync. */
 export const ALL_SERVICE_NAMES = [...SERVICE_NAMES, 'customer-sync'] as const;
 export type ServiceName = (typeof ALL_SERVICE_NAMES)[number];
+/** What a ServiceProcess runs: a cluster's service, or the pollers, started apart (real systems only). */
+export type ProcessName = ServiceName | 'pollers';
 
 export interface ClusterOptions {
   /** Repository root: the services run from its dist/ build. */
@@ -30,13 +32,13 @@ export interface ClusterOptions {
 }
 
 /** One service as its own operating-system process, started the way its container starts it. */
-export class ServiceProcess {
+export class ServiceProcess<Name extends ProcessName = ServiceName> {
   private child: ChildProcess | null = null;
   private exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | null = null;
   private log: WriteStream | null = null;
 
   constructor(
-    readonly name: ServiceName,
+    readonly name: Name,
     readonly port: number,
     private readonly options: ClusterOptions,
   ) {}

@@ -66,7 +66,7 @@ export class RequestTrackerConnector implements DownstreamConnector {
     if (existing) return { externalId: existing };
     const created = await this.request<{ id: number | string }>('POST', '/ticket', {
       Queue: this.options.queue,
-      // The account tag lets the escalation poller name the account (scripts/rt-escalation-poller.ts).
+      // The account tag lets the escalation poller name the account (services/pollers, its RT escalations job).
       Subject: `${body.subject} [acct:${deal.account.crmAccountId}] ${ticketTag(body.dealId)}`,
       Requestor: deal.account.email,
       Content: summary(deal, delivery.idempotencyKey),

@@ -242,7 +242,7 @@ interface PartyRecord {
 /**
  * Customer master data on Tryton parties (`party.party`), both ways: `apply` writes the CRM-owned
  * fields a `customer_synced` carries onto the party, `changedSince` reads the parties changed since
- * a time for the poller (scripts/tryton-party-poller.ts). A party is keyed by its `code` (the CRM
+ * a time for the pollers service (services/pollers, its Tryton parties job). A party is keyed by its `code` (the CRM
  * account id for parties erp-orders created), searched before it is created, so a retry after a
  * timeout finds the party instead of creating a second one.
  */

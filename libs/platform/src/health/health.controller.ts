@@ -1,4 +1,4 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, Optional } from '@nestjs/common';
 import {
   HealthCheck,
   HealthCheckService,
@@ -8,6 +8,7 @@ import {
 } from '@nestjs/terminus';
 
 import { MessagingHealth } from './messaging-health';
+import { SERVICE_READINESS, type ServiceReadiness } from './service-readiness';
 
 /** Liveness says the process serves; readiness says it can do its job (database and Kafka). */
 @Controller('health')
@@ -17,6 +18,7 @@ export class HealthController {
     private readonly database: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     @Inject(MessagingHealth) private readonly messaging: MessagingHealth,
+    @Optional() @Inject(SERVICE_READINESS) private readonly service?: ServiceReadiness,
   ) {}
 
   @Get('live')
@@ -28,6 +30,7 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   ready() {
+    const service = this.service;
     return this.health.check([
       () => this.database.pingCheck('database', { timeout: 1_500 }),
       (): HealthIndicatorResult<'kafka'> => {
@@ -35,6 +38,13 @@ export class HealthController {
         const session = this.indicators.check('kafka');
         return status.healthy ? session.up(status) : session.down(status);
       },
+      ...(service ? [() => this.serviceCheck(service)] : []),
     ]);
+  }
+
+  private serviceCheck(service: ServiceReadiness): HealthIndicatorResult {
+    const status = service.status();
+    const session = this.indicators.check(service.name);
+    return status.healthy ? session.up(status) : session.down(status);
   }
 }

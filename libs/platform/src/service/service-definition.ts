@@ -14,6 +14,11 @@ export interface ServiceDefinition {
   produces: readonly EventType[];
   /** The downstream system kind this consumer writes its effect to (its connector's name). */
   downstream?: DownstreamKind;
+  /**
+   * One active replica elected by an advisory lock (the pollers): a fixed number of replicas, the
+   * others standbys that take over when the leader dies, and no autoscaler (more add no throughput).
+   */
+  leaderElected?: { replicas: number };
   /** The variable holding its API tokens (default `API_TOKENS`, see HttpSecurityEnv). */
   apiTokensVariable?: string;
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type

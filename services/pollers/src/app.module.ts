@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+
+import { PlatformModule } from '@switchboard/platform';
+
+import { PollersEnv } from './config/pollers.env';
+import { PollersModule } from './pollers.module';
+import { pollersService } from './service.definition';
+
+@Module({
+  imports: [PlatformModule.forService(pollersService, { env: [PollersEnv] }), PollersModule],
+})
+export class AppModule {}
