@@ -1,0 +1,39 @@
+import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import type { NextFunction, Request, Response } from 'express';
+
+import { PlatformModule } from '@switchboard/platform';
+
+import { AssetsController } from './assets/assets.controller';
+import { ConsoleAuditService } from './audit/console-audit.service';
+import { AuthController } from './auth/auth.controller';
+import { ConsoleAuthGuard } from './auth/console-auth.guard';
+import { ConsoleAuthService } from './auth/console-auth.service';
+import { ConsoleEnv } from './config/console.env';
+import { ConsoleErrorFilter } from './console-error.filter';
+import { HomeController } from './home/home.controller';
+import { consoleService } from './service.definition';
+import { Pages } from './views/pages';
+
+/** Pages carry personal data: no cache keeps them (the stylesheets may be cached). */
+function noStore(request: Request, response: Response, next: NextFunction): void {
+  if (!request.path.startsWith('/assets/')) response.setHeader('Cache-Control', 'no-store');
+  next();
+}
+
+@Module({
+  imports: [PlatformModule.forService(consoleService, { env: [ConsoleEnv] })],
+  controllers: [AuthController, HomeController, AssetsController],
+  providers: [
+    ConsoleAuthService,
+    ConsoleAuthGuard,
+    ConsoleAuditService,
+    Pages,
+    { provide: APP_FILTER, useClass: ConsoleErrorFilter },
+  ],
+})
+export class AppModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(noStore).forRoutes('*');
+  }
+}
