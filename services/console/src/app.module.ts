@@ -11,7 +11,12 @@ import { ConsoleAuthGuard } from './auth/console-auth.guard';
 import { ConsoleAuthService } from './auth/console-auth.service';
 import { ConsoleEnv } from './config/console.env';
 import { ConsoleErrorFilter } from './console-error.filter';
+import { CustomerSyncClient } from './customer-sync/customer-sync.client';
+import { CustomerAccess } from './customers/customer-access.service';
+import { CustomersController } from './customers/customers.controller';
 import { HomeController } from './home/home.controller';
+import { ReviewActions } from './review/review-actions.service';
+import { ReviewController } from './review/review.controller';
 import { consoleService } from './service.definition';
 import { Pages } from './views/pages';
 
@@ -23,12 +28,15 @@ function noStore(request: Request, response: Response, next: NextFunction): void
 
 @Module({
   imports: [PlatformModule.forService(consoleService, { env: [ConsoleEnv] })],
-  controllers: [AuthController, HomeController, AssetsController],
+  controllers: [AuthController, HomeController, AssetsController, ReviewController, CustomersController],
   providers: [
     ConsoleAuthService,
     ConsoleAuthGuard,
     ConsoleAuditService,
     Pages,
+    CustomerSyncClient,
+    CustomerAccess,
+    ReviewActions,
     { provide: APP_FILTER, useClass: ConsoleErrorFilter },
   ],
 })

@@ -58,7 +58,7 @@ export class HomeController {
       'Console audit',
       () =>
         html`<p>The last ${rows.length} actions taken in this console, newest first.</p>
-          <div class="overflow-auto">
+          <div class="overflow-auto" tabindex="0" role="region" aria-label="Console audit">
             <table>
               <thead>
                 <tr>
