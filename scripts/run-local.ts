@@ -6,6 +6,7 @@ import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 
 import { topicOf } from '@switchboard/contracts';
+import { consumerTopicsSpec } from '@switchboard/inbox';
 import { kafkaConnectionFromEnv, moveGroupToEnd } from '@switchboard/kafka';
 import { consumerGroupOf } from '@switchboard/platform';
 import { IngestClient, LocalCluster, eventually, loadLocalEnv, sampleDeal } from '@switchboard/testing';
@@ -35,6 +36,8 @@ async function main(): Promise<void> {
   const basePort = Number(env.BASE_PORT ?? 3000);
   // The console reads customer-sync's API, which LocalCluster starts on basePort + 5.
   env.CONSOLE_CUSTOMER_SYNC_URL ??= `http://127.0.0.1:${basePort + 5}`;
+  // Whose dead letters the console shows, and where it may replay them (it imports no service).
+  env.CONSOLE_CONSUMERS ??= consumerTopicsSpec(ALL_SERVICES);
   const cluster = new LocalCluster({
     root,
     env,

@@ -6,7 +6,6 @@
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
@@ -34,6 +33,7 @@ import {
   consoleProcess,
   launchBrowser,
   provisionConsole,
+  provisionErpOrders,
   signIn,
 } from './support';
 
@@ -41,16 +41,6 @@ jest.setTimeout(180_000);
 
 const CRM_PHONE = '+49 30 5550101';
 const ERP_PHONE = '+49 30 5550202';
-
-async function provisionErpOrders(): Promise<void> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist/services/erp-orders/src/provision.js')], {
-    cwd: ROOT,
-    env: testEnv(),
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  if (code !== 0) throw new Error(`erp-orders provisioning failed (exit ${code})`);
-}
 
 /** deploy/ownership.yaml with the phone held for a steward when CRM and ERP change it together. */
 function ownershipWithPhoneReview(): string {

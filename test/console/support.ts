@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
+import { consumerTopicsSpec } from '@switchboard/inbox';
 import { ServiceProcess } from '@switchboard/testing';
+
+import { ALL_SERVICES } from '../../scripts/provision-all';
 
 import { API_TOKENS as SYNC_TEST_TOKENS, SYNC_PORT } from '../customer-sync/support';
 import { ROOT, testEnv } from '../support/cluster';
@@ -29,6 +32,7 @@ export function consoleProcess(suite: string, extra: NodeJS.ProcessEnv = {}): Se
     env: testEnv({
       CONSOLE_CUSTOMER_SYNC_URL: `http://127.0.0.1:${SYNC_PORT}`,
       CONSOLE_CUSTOMER_SYNC_TOKEN: CONSOLE_SYNC_TOKEN,
+      CONSOLE_CONSUMERS: consumerTopicsSpec(ALL_SERVICES),
       ...extra,
     }),
     basePort: CONSOLE_PORT,
@@ -81,4 +85,15 @@ export async function checkPage(page: Page, screenshot?: string): Promise<void> 
   if (screenshot) {
     await page.screenshot({ path: join(ROOT, 'docs/img', `console-${screenshot}.png`), fullPage: true });
   }
+}
+
+/** erp-orders' schema, migrations and topics. */
+export async function provisionErpOrders(): Promise<void> {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/services/erp-orders/src/provision.js')], {
+    cwd: ROOT,
+    env: testEnv(),
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`erp-orders provisioning failed (exit ${code})`);
 }

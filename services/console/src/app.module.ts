@@ -14,6 +14,8 @@ import { ConsoleErrorFilter } from './console-error.filter';
 import { CustomerSyncClient } from './customer-sync/customer-sync.client';
 import { CustomerAccess } from './customers/customer-access.service';
 import { CustomersController } from './customers/customers.controller';
+import { DeadLettersController } from './dead-letters/dead-letters.controller';
+import { DeadLettersService } from './dead-letters/dead-letters.service';
 import { HomeController } from './home/home.controller';
 import { ReviewActions } from './review/review-actions.service';
 import { ReviewController } from './review/review.controller';
@@ -28,7 +30,14 @@ function noStore(request: Request, response: Response, next: NextFunction): void
 
 @Module({
   imports: [PlatformModule.forService(consoleService, { env: [ConsoleEnv] })],
-  controllers: [AuthController, HomeController, AssetsController, ReviewController, CustomersController],
+  controllers: [
+    AuthController,
+    HomeController,
+    AssetsController,
+    ReviewController,
+    CustomersController,
+    DeadLettersController,
+  ],
   providers: [
     ConsoleAuthService,
     ConsoleAuthGuard,
@@ -37,6 +46,7 @@ function noStore(request: Request, response: Response, next: NextFunction): void
     CustomerSyncClient,
     CustomerAccess,
     ReviewActions,
+    DeadLettersService,
     { provide: APP_FILTER, useClass: ConsoleErrorFilter },
   ],
 })

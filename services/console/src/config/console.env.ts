@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, Min, ValidateBy, ValidateIf } from 'class-validator';
 
+import { parseConsumerTopics } from '@switchboard/inbox';
 import { EnvBoolean, IsSecret } from '@switchboard/platform';
 
 import { parseAccounts } from '../auth/accounts';
@@ -20,6 +21,24 @@ function AreConsoleAccounts(): PropertyDecorator {
       },
       defaultMessage: () =>
         'must be <name>:<role>[+<role>]:<scrypt hash>, comma-separated; roles viewer, data-steward, operator, sales (hash one with dist/services/console/src/hash-password.js)',
+    },
+  });
+}
+
+function IsConsumerTopics(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isConsumerTopics',
+    validator: {
+      validate: (value: unknown) => {
+        if (typeof value !== 'string' || value === '') return false;
+        try {
+          parseConsumerTopics(value);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      defaultMessage: () => 'must be <service>=<event type>[+<event type>], comma-separated',
     },
   });
 }
@@ -64,6 +83,14 @@ export class ConsoleEnv {
 
   @IsString()
   CONSOLE_PROXY_GROUPS_HEADER = 'X-Forwarded-Groups';
+
+  /**
+   * The consumers and the event types each reads, `<service>=<type>+<type>,...`: whose dead letters
+   * the console lists, and the only topics it replays them to. Generated from the service
+   * definitions (the manifests, npm start), as the console imports no other service.
+   */
+  @IsConsumerTopics()
+  CONSOLE_CONSUMERS!: string;
 
   /** customer-sync's API (review queue, customers). */
   @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL' })
