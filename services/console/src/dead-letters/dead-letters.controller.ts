@@ -16,8 +16,8 @@ import { DeadLettersService } from './dead-letters.service';
 
 const REF = /^[\w.-]+:\d+:\d+$/;
 const CLASSES = ['validation', 'rejected', 'transient', 'unexpected'];
-const toList = ({ value }: { value: unknown }) =>
-  value === undefined ? [] : Array.isArray(value) ? value : [value];
+/** One checkbox arrives as a string, several as an array. */
+const toList = ({ value }: { value: unknown }): unknown[] => (value === undefined ? [] : [value].flat());
 
 export class DeadLetterActionDto {
   @IsString()
