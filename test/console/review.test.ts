@@ -67,6 +67,7 @@ describe('console: review queue and customer 360', () => {
   const acc = `ACC-${run}`;
   let customerId: string;
   let itemId: string;
+  let annasId: string;
 
   const updated = (
     system: SourceSystem,
@@ -130,6 +131,11 @@ describe('console: review queue and customer 360', () => {
       updated('erp', `C-${run}`, { email: `konsole.${run}@example.com`, phone: ERP_PHONE }, now - 60_000),
     );
     await send(updated('crm', acc, { phone: CRM_PHONE }, now - 55_000));
+    // An account of the sales user's own (the other one has no owner: the default owner's).
+    await send(
+      updated('crm', `${acc}-anna`, { name: `Anna ${run} AG`, accountOwner: USERS.sales }, now - 3_600_000),
+    );
+    annasId = (await db.customerIdByRef('crm', 'account', `${acc}-anna`))!;
     customerId = (await db.customerIdByRef('crm', 'account', acc))!;
     const items = (await api('/v1/review-items?kind=conflict')).body as any[];
     itemId = items.find((item) => item.customerId === customerId && item.field === 'phone')?.id;
@@ -245,13 +251,31 @@ describe('console: review queue and customer 360', () => {
     await context.close();
   });
 
-  it('customer-sync still takes a steward token without a person (the actor is the token)', async () => {
-    // The delegate header from a token without the delegate role is refused: no impersonation.
+  it('customer-sync refuses a person named by a token without the delegate role', async () => {
     const impersonating = await api(`/v1/review-items/${itemId}/resolve`, STEWARD_TOKEN, {
       method: 'POST',
       headers: { 'x-switchboard-acting-user': 'someone-else' },
       body: JSON.stringify({ candidate: 0 }),
     });
     expect(impersonating.status).toBe(403);
+  });
+
+  it('a sales user sees only their own customers, in the pages and in the API', async () => {
+    const { context, page } = await session(USERS.sales);
+    const own = await page.goto(`${CONSOLE_URL}/customers/${annasId}`);
+    expect(own?.status()).toBe(200);
+    await expect(page.locator('main').innerText()).resolves.toContain(`Anna ${run} AG`);
+    await checkPage(page, 'customer-sales');
+    // Without an owner the account is the default owner's (crm-default-owner), not hers.
+    const other = await page.goto(`${CONSOLE_URL}/customers/${customerId}`);
+    expect(other?.status()).toBe(404);
+    await expect(page.locator('main').innerText()).resolves.not.toContain('Konsole');
+    const byRef = await page.goto(`${CONSOLE_URL}/customers?system=crm&entity=account&externalId=${acc}`);
+    expect(byRef?.status()).toBe(404);
+    expect((await context.request.get(`${CONSOLE_URL}/api/customers/${annasId}`)).status()).toBe(200);
+    expect((await context.request.get(`${CONSOLE_URL}/api/customers/${customerId}`)).status()).toBe(404);
+    // Nor the review queue, which shows every customer's conflicts.
+    expect((await page.goto(`${CONSOLE_URL}/review`))?.status()).toBe(403);
+    await context.close();
   });
 });
