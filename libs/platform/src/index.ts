@@ -28,3 +28,4 @@ export {
   type TokenEntry,
 } from './security/api-token.guard';
 export { TokenThrottlerGuard } from './security/rate-limit';
+export { THRESHOLDS } from './metrics/thresholds';
