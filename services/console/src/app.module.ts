@@ -16,6 +16,8 @@ import { CustomerAccess } from './customers/customer-access.service';
 import { CustomersController } from './customers/customers.controller';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
 import { DeadLettersService } from './dead-letters/dead-letters.service';
+import { FlowHealthService } from './flow/flow-health.service';
+import { FlowController } from './flow/flow.controller';
 import { HomeController } from './home/home.controller';
 import { ReviewActions } from './review/review-actions.service';
 import { ReviewController } from './review/review.controller';
@@ -37,6 +39,7 @@ function noStore(request: Request, response: Response, next: NextFunction): void
     ReviewController,
     CustomersController,
     DeadLettersController,
+    FlowController,
   ],
   providers: [
     ConsoleAuthService,
@@ -47,6 +50,7 @@ function noStore(request: Request, response: Response, next: NextFunction): void
     CustomerAccess,
     ReviewActions,
     DeadLettersService,
+    FlowHealthService,
     { provide: APP_FILTER, useClass: ConsoleErrorFilter },
   ],
 })
