@@ -4,7 +4,13 @@ import { Command, Option } from 'commander';
 import { Client } from 'pg';
 
 import { topicOf } from '@switchboard/contracts';
-import { consumerTopicsOf, listDeadLetters, purgePlan, replay, type DeadLetterFilter } from '@switchboard/inbox';
+import {
+  consumerTopicsOf,
+  listDeadLetters,
+  purgePlan,
+  replay,
+  type DeadLetterFilter,
+} from '@switchboard/inbox';
 import { KafkaPublisher, consumerLag, kafkaConnectionFromEnv, purgeTopic } from '@switchboard/kafka';
 import { OwnershipConfigError, loadOwnershipFile } from '@switchboard/master-data';
 import { consumerGroupOf } from '@switchboard/platform';
