@@ -8,6 +8,8 @@
  * "Queue depth" names two teams, so that alert exists once per team.
  */
 
+import { THRESHOLDS } from '@switchboard/platform';
+
 import { ALL_SERVICES } from './provision-all';
 
 export const TEAMS = {
@@ -24,19 +26,8 @@ export interface AlertRule {
   annotations: { summary: string; description: string; runbook_url: string };
 }
 
-/** The request's thresholds (MISSION.md, "Monitoring and alerting required"). */
-export const THRESHOLDS = {
-  failureRatio: 0.05,
-  latencySeconds: 15 * 60,
-  pendingRecords: 1000,
-  conflictRatio: 0.02,
-  downstreamErrorRatio: 0.01,
-  /** Ingest: 5xx share of POST /v1/events, and its p99 latency. */
-  ingestErrorRatio: 0.01,
-  ingestLatencySeconds: 1,
-  /** Days before the Kafka cluster CA a pod trusts expires (Strimzi renews 30 days ahead by default). */
-  caExpiryDays: 21,
-} as const;
+/** The request's thresholds, shared with the console's flow health (libs/platform). */
+export { THRESHOLDS };
 
 /** Prometheus' `job` of a service's targets is its Kubernetes Service name (the ServiceMonitor's default). */
 export const SERVICE_JOBS = ALL_SERVICES.map((definition) => definition.name);

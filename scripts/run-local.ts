@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 
 import { topicOf } from '@switchboard/contracts';
+import { consumerTopicsSpec } from '@switchboard/inbox';
 import { kafkaConnectionFromEnv, moveGroupToEnd } from '@switchboard/kafka';
 import { consumerGroupOf } from '@switchboard/platform';
 import {
@@ -17,6 +18,7 @@ import {
 
 import { pollersService } from '../services/pollers/src/service.definition';
 
+import { parseAccounts, developmentPassword } from '../services/console/src/auth/accounts';
 import { ALL_SERVICES } from './provision-all';
 import { pollersEnv } from './support/pollers-env';
 
@@ -39,11 +41,16 @@ async function main(): Promise<void> {
   const root = join(__dirname, '..', '..');
   const env = loadLocalEnv(root);
   const basePort = Number(env.BASE_PORT ?? 3000);
+  // The console reads customer-sync's API, which LocalCluster starts on basePort + 5.
+  env.CONSOLE_CUSTOMER_SYNC_URL ??= `http://127.0.0.1:${basePort + 5}`;
+  // Whose dead letters the console shows, and where it may replay them (it imports no service).
+  env.CONSOLE_CONSUMERS ??= consumerTopicsSpec(ALL_SERVICES);
   const cluster = new LocalCluster({
     root,
     env,
     basePort,
     withCustomerSync: true,
+    withConsole: true,
     logs: { dir: join(root, '.stack/logs') },
   });
 
@@ -170,6 +177,15 @@ async function main(): Promise<void> {
         2,
       ),
     );
+  }
+  const consoleUrl = cluster.services.console?.url;
+  if (consoleUrl) {
+    console.log(`\nThe console: ${consoleUrl}  (local accounts, development only)`);
+    for (const account of parseAccounts(env.CONSOLE_USERS ?? '')) {
+      console.log(
+        `  ${account.name.padEnd(8)} password ${developmentPassword(account.name).padEnd(18)} ${account.roles.join(', ')}`,
+      );
+    }
   }
   console.log(
     `\nSwitchboard is running. Post more events (see docs/integrating.md), e.g.:\n` +

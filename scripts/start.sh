@@ -39,6 +39,8 @@ set -a
 source deploy/local.env
 set +a
 node dist/scripts/provision-all.js
+# The console's own schema (its audit of who did what).
+node dist/services/console/src/provision.js
 
 step "services"
 exec node dist/scripts/run-local.js

@@ -4,11 +4,17 @@ import { Command, Option } from 'commander';
 import { Client } from 'pg';
 
 import { topicOf } from '@switchboard/contracts';
+import {
+  consumerTopicsOf,
+  listDeadLetters,
+  purgePlan,
+  replay,
+  type DeadLetterFilter,
+} from '@switchboard/inbox';
 import { KafkaPublisher, consumerLag, kafkaConnectionFromEnv, purgeTopic } from '@switchboard/kafka';
 import { OwnershipConfigError, loadOwnershipFile } from '@switchboard/master-data';
 import { consumerGroupOf } from '@switchboard/platform';
 
-import { listDeadLetters, purgePlan, replay, type DeadLetterFilter } from './cli/dead-letters';
 import { safeJson, safeText } from './cli/terminal-safe';
 import { ALL_SERVICES } from './provision-all';
 
@@ -23,9 +29,8 @@ const consumers = ALL_SERVICES.filter((service) => service.consumes.length > 0).
 const kafka = () => kafkaConnectionFromEnv('switchboard-cli');
 
 /** The catalogue's topics a consumer reads: the only ones its dead letters are replayed to. */
-function consumedTopics(service: string): ReadonlySet<string> {
-  return new Set(ALL_SERVICES.find((definition) => definition.name === service)?.consumes.map(topicOf) ?? []);
-}
+const consumerTopics = consumerTopicsOf(ALL_SERVICES);
+const consumedTopics = (service: string): ReadonlySet<string> => consumerTopics.get(service) ?? new Set();
 
 function servicesOption(value: string | undefined): string[] {
   if (!value) return consumers;

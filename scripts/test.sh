@@ -68,6 +68,13 @@ if ! command -v promtool >/dev/null 2>&1; then
     echo "npm test: WARNING: could not install promtool (apt-get install prometheus)" >&2
 fi
 
+step "chromium (test/console drives Debian's Chromium with playwright-core)"
+if [[ -z "${CHROMIUM_PATH:-}" && ! -x /usr/bin/chromium ]]; then
+  apt-get install -y --no-install-recommends chromium >/dev/null ||
+    { apt-get update >/dev/null && apt-get install -y --no-install-recommends chromium >/dev/null; } ||
+    echo "npm test: WARNING: could not install chromium (apt-get install chromium)" >&2
+fi
+
 step "tests (jest --runInBand $*)"
 mkdir -p .stack
 results=.stack/jest-results.json

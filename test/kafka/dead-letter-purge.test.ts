@@ -5,7 +5,7 @@ import { Admin } from '@platformatic/kafka';
 
 import { KafkaPublisher, ensureTopics, purgeTopic } from '@switchboard/kafka';
 
-import { listDeadLetters, purgePlan } from '../../scripts/cli/dead-letters';
+import { listDeadLetters, purgePlan } from '@switchboard/inbox';
 import { kafkaBrokers, uniqueName } from '../support/stack';
 
 jest.setTimeout(60_000);

@@ -5,7 +5,7 @@ import { Topic } from '@switchboard/contracts';
 import type { DeadLetter } from '@switchboard/inbox';
 import type { MessagePublisher, OutboundMessage } from '@switchboard/kafka';
 
-import { replay, type DeadLetterEntry } from '../../scripts/cli/dead-letters';
+import { replay, type DeadLetterEntry } from '@switchboard/inbox';
 import { safeJson, safeText } from '../../scripts/cli/terminal-safe';
 
 const ESC = '\u001b';

@@ -29,3 +29,4 @@ export {
 } from './security/api-token.guard';
 export { TokenThrottlerGuard } from './security/rate-limit';
 export { SERVICE_READINESS, type ServiceReadiness } from './health/service-readiness';
+export { THRESHOLDS } from './metrics/thresholds';

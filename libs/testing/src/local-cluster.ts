@@ -11,8 +11,8 @@ export const SERVICE_NAMES = [
   'marketing-segments',
 ] as const;
 export type FanoutServiceName = (typeof SERVICE_NAMES)[number];
-/** Every deployable service: the fan-out plus master-data sync. */
-export const ALL_SERVICE_NAMES = [...SERVICE_NAMES, 'customer-sync'] as const;
+/** Every deployable service: the fan-out, master-data sync and the browser console. */
+export const ALL_SERVICE_NAMES = [...SERVICE_NAMES, 'customer-sync', 'console'] as const;
 export type ServiceName = (typeof ALL_SERVICE_NAMES)[number];
 /** What a ServiceProcess runs: a cluster's service, or the pollers, started apart (real systems only). */
 export type ProcessName = ServiceName | 'pollers';
@@ -25,6 +25,8 @@ export interface ClusterOptions {
   basePort: number;
   /** Also run customer-sync (it needs its API tokens in env); `npm start` does, e2e tests need not. */
   withCustomerSync?: boolean;
+  /** Also run the console (with customer-sync, whose API it reads); `npm start` does. */
+  withConsole?: boolean;
   /** Where each process writes its JSON log; `inherit` streams them to this terminal instead. */
   logs: { dir: string } | 'inherit';
   /** Runs once provisioning is done (tests position their fresh consumer groups here). */
@@ -116,10 +118,17 @@ export class ServiceProcess<Name extends ProcessName = ServiceName> {
 
 /** The services of the deal_won fan-out (and optionally customer-sync), each its own process. */
 export class LocalCluster {
-  readonly services: Record<FanoutServiceName, ServiceProcess> & { 'customer-sync'?: ServiceProcess };
+  readonly services: Record<FanoutServiceName, ServiceProcess> & {
+    'customer-sync'?: ServiceProcess;
+    console?: ServiceProcess;
+  };
 
   constructor(private readonly options: ClusterOptions) {
-    const names = options.withCustomerSync ? ALL_SERVICE_NAMES : SERVICE_NAMES;
+    const names = [
+      ...SERVICE_NAMES,
+      ...(options.withCustomerSync || options.withConsole ? (['customer-sync'] as const) : []),
+      ...(options.withConsole ? (['console'] as const) : []),
+    ];
     this.services = Object.fromEntries(
       names.map((name) => [
         name,

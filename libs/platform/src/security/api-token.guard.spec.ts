@@ -1,7 +1,7 @@
 import { ForbiddenException, UnauthorizedException, type ExecutionContext } from '@nestjs/common';
 import type { Reflector } from '@nestjs/core';
 
-import { ApiTokenGuard, parseApiTokens } from './api-token.guard';
+import { ApiTokenGuard, actingCaller, parseApiTokens } from './api-token.guard';
 
 const STEWARD = 'steward-token-0123456789abcdef';
 const VIEWER = 'viewer-token-0123456789abcdefg';
@@ -49,5 +49,21 @@ describe('API tokens with roles', () => {
     expect(() => guard('exporter').canActivate(context(`Bearer ${STEWARD}`))).toThrow(ForbiddenException);
     expect(guard('exporter').canActivate(context(`Bearer ${EXPORTER}`))).toBe(true);
     expect(() => guard('viewer').canActivate(context(`Bearer ${EXPORTER}`))).toThrow(ForbiddenException);
+  });
+
+  it('a delegate token acts for the person it names; no other token may name one', () => {
+    const console = { name: 'console', roles: ['data-steward', 'delegate'] as const };
+    expect(actingCaller({ ...console, roles: [...console.roles] }, 'dana')).toEqual({
+      name: 'dana via console',
+      roles: ['data-steward', 'delegate'],
+    });
+    expect(actingCaller({ name: 'dana', roles: ['data-steward'] }, undefined)).toEqual({
+      name: 'dana',
+      roles: ['data-steward'],
+    });
+    expect(() => actingCaller({ name: 'dana', roles: ['data-steward'] }, 'eve')).toThrow(ForbiddenException);
+    expect(() => actingCaller({ ...console, roles: [...console.roles] }, 'eve via x')).toThrow(
+      ForbiddenException,
+    );
   });
 });

@@ -20,14 +20,35 @@ import { TokenThrottlerGuard } from './rate-limit';
 /**
  * `viewer` reads (customers, audit, review queue, the consumers' records); `data-steward` also
  * resolves reviews; `exporter` may bulk-export customers (its own role: an export is many
- * customers at once, by guessable ids).
+ * customers at once, by guessable ids); `delegate` is a backend acting for the people signed in to
+ * it (the console): it names the person in ACTING_USER_HEADER, who becomes the actor.
  */
-export const ROLES = ['viewer', 'data-steward', 'exporter'] as const;
+export const ROLES = ['viewer', 'data-steward', 'exporter', 'delegate'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface ApiCaller {
   name: string;
   roles: Role[];
+}
+
+/** The person a `delegate` token acts for (the console's signed-in user). */
+export const ACTING_USER_HEADER = 'x-switchboard-acting-user';
+
+/**
+ * The caller a request acts as: the token's own, or, for a `delegate` token naming a person,
+ * `<person> via <token name>` with the token's roles (an audit row then says who decided, and
+ * through what). Naming a person without the delegate role is refused: any token could otherwise
+ * put words in someone's mouth.
+ */
+export function actingCaller(caller: ApiCaller, actingUser: string | string[] | undefined): ApiCaller {
+  if (actingUser === undefined) return caller;
+  if (!caller.roles.includes('delegate')) {
+    throw new ForbiddenException(`${caller.name} may not act for another user (it lacks the delegate role)`);
+  }
+  if (typeof actingUser !== 'string' || !/^[\w.@-]{1,200}$/.test(actingUser)) {
+    throw new ForbiddenException(`${ACTING_USER_HEADER} must be a user name`);
+  }
+  return { name: `${actingUser} via ${caller.name}`, roles: caller.roles };
 }
 
 /** The parsed API tokens of the service (see PlatformModule: the variable its definition names). */
@@ -111,7 +132,7 @@ export class ApiTokenGuard implements CanActivate {
         `This needs the ${required ?? 'viewer'} role; ${entry.caller.name} has ${roles.join(', ') || 'none'}`,
       );
     }
-    request.caller = entry.caller;
+    request.caller = actingCaller(entry.caller, request.headers[ACTING_USER_HEADER]);
     return true;
   }
 }

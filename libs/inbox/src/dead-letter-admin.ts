@@ -1,3 +1,4 @@
+import { deadLetterTopic, isEventType, topicOf, type EventType } from '@switchboard/contracts';
 import {
   readTopic,
   type InboundMessage,
@@ -5,7 +6,10 @@ import {
   type MessagePublisher,
   type PartitionOffset,
 } from '@switchboard/kafka';
-import { REPLAYED_FROM_HEADER, type DeadLetter } from '@switchboard/inbox';
+
+import { REPLAYED_FROM_HEADER, type DeadLetter } from './dead-letter';
+
+// The operator's dead-letter work, shared by the CLI (`switchboard dlq`) and the console.
 
 /** A dead letter as the operator sees it: where it sits in its DLQ topic, and what it says. */
 export interface DeadLetterEntry {
@@ -28,7 +32,7 @@ export async function listDeadLetters(
 ): Promise<DeadLetterEntry[]> {
   const entries: DeadLetterEntry[] = [];
   for (const service of services) {
-    for (const message of await readTopic(kafka, `switchboard.dlq.${service}`)) {
+    for (const message of await readTopic(kafka, deadLetterTopic(service))) {
       entries.push({
         ref: `${service}:${message.partition}:${message.offset}`,
         service,
@@ -118,4 +122,38 @@ export function purgePlan(current: DeadLetterEntry[], named: string[]): PurgePla
 
 function parse(message: InboundMessage): DeadLetter {
   return JSON.parse(message.value?.toString('utf8') ?? 'null') as DeadLetter;
+}
+
+/** The consumers and the catalogue topics each reads: the only topics its dead letters go back to. */
+export type ConsumerTopics = ReadonlyMap<string, ReadonlySet<string>>;
+
+export function consumerTopicsOf(
+  definitions: ReadonlyArray<{ name: string; consumes: readonly EventType[] }>,
+): ConsumerTopics {
+  return new Map(
+    definitions
+      .filter((definition) => definition.consumes.length > 0)
+      .map((definition) => [definition.name, new Set(definition.consumes.map(topicOf))]),
+  );
+}
+
+/** `<service>=<event>+<event>,...`: how the console, which imports no other service, learns them. */
+export function consumerTopicsSpec(
+  definitions: ReadonlyArray<{ name: string; consumes: readonly EventType[] }>,
+): string {
+  return definitions
+    .filter((definition) => definition.consumes.length > 0)
+    .map((definition) => `${definition.name}=${definition.consumes.join('+')}`)
+    .join(',');
+}
+
+export function parseConsumerTopics(spec: string): ConsumerTopics {
+  const consumers = new Map<string, ReadonlySet<string>>();
+  for (const entry of spec.split(',').filter(Boolean)) {
+    const [name, types = ''] = entry.split('=');
+    const unknown = types.split('+').filter((type) => !isEventType(type));
+    if (!name || unknown.length > 0) throw new Error(`consumer ${entry}: unknown event type ${unknown.join(', ')}`);
+    consumers.set(name, new Set(types.split('+').filter(isEventType).map(topicOf)));
+  }
+  return consumers;
 }

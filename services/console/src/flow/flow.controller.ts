@@ -1,0 +1,88 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+
+import { THRESHOLDS } from '@switchboard/platform';
+
+import { CurrentUser, Requires } from '../auth/console-auth.guard';
+import type { ConsoleUser } from '../auth/session';
+import { html } from '../views/html';
+import { Pages } from '../views/pages';
+import { FlowHealthService, type GroupHealth } from './flow-health.service';
+
+function percent(ratio: number | null): string {
+  return ratio === null ? 'n/a' : `${(ratio * 100).toFixed(1)} %`;
+}
+
+/** A group's lag per topic: which input it is behind on. */
+function perTopic(group: GroupHealth) {
+  const topics = new Map<string, number>();
+  for (const partition of group.partitions) {
+    topics.set(partition.topic, (topics.get(partition.topic) ?? 0) + partition.lag);
+  }
+  return html`<ul>
+    ${[...topics].map(
+      ([topic, lag]) =>
+        html`<li>
+          <small>${topic}: <span data-topic="${topic}">${lag}</span></small>
+        </li>`,
+    )}
+  </ul>`;
+}
+
+/** Flow health: each consumer group against the thresholds its alerts fire on. */
+@Controller('flow')
+export class FlowController {
+  constructor(
+    @Inject(FlowHealthService) private readonly flow: FlowHealthService,
+    @Inject(Pages) private readonly pages: Pages,
+  ) {}
+
+  @Get()
+  @Requires('flow:read')
+  async health(@CurrentUser() user: ConsoleUser): Promise<string> {
+    const groups = await this.flow.groups();
+    const state = (group: GroupHealth) =>
+      group.lag > THRESHOLDS.pendingRecords ||
+      (group.failureRatio !== null && group.failureRatio > THRESHOLDS.failureRatio)
+        ? 'over threshold'
+        : 'ok';
+    return this.pages.render(
+      user,
+      'Flow health',
+      () =>
+        html`<p>
+            Thresholds of the alert rules: lag above <strong>${THRESHOLDS.pendingRecords}</strong> pending
+            records, more than <strong>${percent(THRESHOLDS.failureRatio)}</strong> of events dead-lettered.
+            Throughput and failure ratio are measured since the previous reading of this page (reload to
+            measure).
+          </p>
+          <div class="overflow-auto" tabindex="0" role="region" aria-label="Consumer groups">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Consumer group</th>
+                  <th scope="col">Lag</th>
+                  <th scope="col">Events per minute</th>
+                  <th scope="col">Failure ratio</th>
+                  <th scope="col">Dead letters</th>
+                  <th scope="col">State</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${groups.map(
+                  (group) =>
+                    html`<tr data-consumer="${group.consumer}">
+                      <th scope="row">${group.group}</th>
+                      <td class="lag">${group.lag}${perTopic(group)}</td>
+                      <td>${group.perMinute === null ? 'n/a' : group.perMinute.toFixed(1)}</td>
+                      <td>${percent(group.failureRatio)}</td>
+                      <td><a href="/dead-letters?consumer=${group.consumer}">${group.deadLetters}</a></td>
+                      <td>${state(group)}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>
+          </div>`,
+      '/flow',
+    );
+  }
+}

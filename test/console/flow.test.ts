@@ -1,0 +1,92 @@
+// Flow health in a real browser: erp-orders' consumer group on the real broker builds up lag while
+// the service is stopped (a paused consumer), the page shows it over nothing, and it clears once
+// the consumer runs again.
+import { join } from 'node:path';
+
+import type { Browser, Page } from 'playwright-core';
+
+import { topicOf } from '@switchboard/contracts';
+import { ServiceProcess, eventually, sampleDeal } from '@switchboard/testing';
+
+import { SYNC_PORT, Sources, runId } from '../customer-sync/support';
+import { ROOT, startGroupsAtEnd, testEnv } from '../support/cluster';
+import { uniqueName } from '../support/stack';
+import {
+  CONSOLE_URL,
+  USERS,
+  checkPage,
+  consoleProcess,
+  launchBrowser,
+  provisionConsole,
+  provisionErpOrders,
+  signIn,
+} from './support';
+
+jest.setTimeout(180_000);
+
+describe('console: flow health', () => {
+  const prefix = uniqueName('test-console-flow');
+  let erp: ServiceProcess;
+  let consoleService: ServiceProcess;
+  let browser: Browser;
+  let page: Page;
+  const sources = new Sources();
+  const run = runId();
+
+  beforeAll(async () => {
+    await Promise.all([provisionErpOrders(), provisionConsole()]);
+    await startGroupsAtEnd(prefix, ['erp-orders']);
+    erp = new ServiceProcess('erp-orders', SYNC_PORT + 3, {
+      root: ROOT,
+      env: testEnv({ KAFKA_GROUP_PREFIX: prefix }),
+      basePort: SYNC_PORT + 3,
+      logs: { dir: join(ROOT, '.stack/test-logs', 'console-flow') },
+    });
+    consoleService = consoleProcess('console-flow', { KAFKA_GROUP_PREFIX: prefix });
+    erp.start();
+    consoleService.start();
+    [browser] = await Promise.all([
+      launchBrowser(),
+      erp.waitReady(),
+      consoleService.waitReady(),
+      sources.connect(),
+    ]);
+    page = await (await browser.newContext()).newPage();
+    await signIn(page, USERS.operator);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await sources.disconnect();
+    await Promise.all([consoleService?.stop(), erp?.stop()]);
+  });
+
+  // erp-orders' lag on deal_won, the input this test feeds (its customer_synced input carries
+  // whatever else runs on the shared broker).
+  const erpLag = async (): Promise<number> => {
+    await page.goto(`${CONSOLE_URL}/flow`);
+    const cell = page.locator(`tr[data-consumer="erp-orders"] [data-topic="${topicOf('deal_won')}"]`);
+    return Number(await cell.innerText());
+  };
+
+  it('shows the lag a paused consumer builds up, and it clears when the consumer resumes', async () => {
+    await eventually(async () => expect(await erpLag()).toBe(0), { timeoutMs: 30_000 });
+    await erp.stop();
+    await sources.publish(
+      Array.from({ length: 5 }, (_, n) =>
+        sources.event('deal_won', 'crm', sampleDeal({ dealId: `D-${run}-${n}` })),
+      ),
+    );
+    // Other runs may publish too: at least these five wait for the stopped consumer.
+    await eventually(async () => expect(await erpLag()).toBeGreaterThanOrEqual(5), { timeoutMs: 30_000 });
+    const row = page.locator('tr[data-consumer="erp-orders"]');
+    await expect(row.innerText()).resolves.toContain(`${prefix}.erp-orders`);
+    await checkPage(page, 'flow');
+
+    erp.start();
+    await erp.waitReady();
+    await eventually(async () => expect(await erpLag()).toBe(0), { timeoutMs: 60_000, intervalMs: 1_000 });
+    // Two readings apart: the page measured the events the consumer worked through.
+    await expect(row.locator('td').nth(1).innerText()).resolves.toMatch(/^\d+\.\d$/);
+  });
+});

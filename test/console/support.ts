@@ -1,0 +1,99 @@
+// Shared by the console suites: the console as its own process (from dist/, like its container),
+// Debian's Chromium driven by playwright-core, an axe check and a screenshot of every page.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+import AxeBuilder from '@axe-core/playwright';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+import { consumerTopicsSpec } from '@switchboard/inbox';
+import { ServiceProcess } from '@switchboard/testing';
+
+import { ALL_SERVICES } from '../../scripts/provision-all';
+
+import { API_TOKENS as SYNC_TEST_TOKENS, SYNC_PORT } from '../customer-sync/support';
+import { ROOT, testEnv } from '../support/cluster';
+
+/** After customer-sync's port (TEST_BASE_PORT + 20) and the one erp-orders runs on here (+ 21). */
+export const CONSOLE_PORT = Number(process.env.TEST_BASE_PORT ?? 4100) + 30;
+export const CONSOLE_URL = `http://127.0.0.1:${CONSOLE_PORT}`;
+
+/** The console's token for customer-sync, and customer-sync's token list that includes it. */
+export const CONSOLE_SYNC_TOKEN = 'console-test-token-0123456789abcdefgh';
+export const SYNC_TOKENS_WITH_CONSOLE = `${SYNC_TEST_TOKENS},console:viewer+data-steward+delegate:${CONSOLE_SYNC_TOKEN}`;
+
+/** The local accounts of deploy/local.env; each password is `<name>-change-me`. */
+export const USERS = { steward: 'dana', operator: 'oscar', viewer: 'vic', sales: 'anna' } as const;
+
+export function consoleProcess(suite: string, extra: NodeJS.ProcessEnv = {}): ServiceProcess {
+  return new ServiceProcess('console', CONSOLE_PORT, {
+    root: ROOT,
+    env: testEnv({
+      CONSOLE_CUSTOMER_SYNC_URL: `http://127.0.0.1:${SYNC_PORT}`,
+      CONSOLE_CUSTOMER_SYNC_TOKEN: CONSOLE_SYNC_TOKEN,
+      CONSOLE_CONSUMERS: consumerTopicsSpec(ALL_SERVICES),
+      ...extra,
+    }),
+    basePort: CONSOLE_PORT,
+    logs: { dir: join(ROOT, '.stack/test-logs', suite) },
+  });
+}
+
+/** The console's schema and migrations (the release step; idempotent). */
+export async function provisionConsole(): Promise<void> {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/services/console/src/provision.js')], {
+    cwd: ROOT,
+    env: testEnv(),
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`console provisioning failed (exit ${code})`);
+}
+
+/** Debian's Chromium (scripts/test.sh installs it); CHROMIUM_PATH points elsewhere. */
+export async function launchBrowser(): Promise<Browser> {
+  const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(executablePath)) {
+    throw new Error(`no Chromium at ${executablePath}: apt-get install -y chromium (scripts/test.sh does)`);
+  }
+  // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
+  return chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+}
+
+export async function signIn(page: Page, name: string, password = `${name}-change-me`): Promise<void> {
+  // A page that needed a session is already on /login?next=..., and returns there after.
+  if (!page.url().startsWith(`${CONSOLE_URL}/login`)) await page.goto(`${CONSOLE_URL}/login`);
+  await page.getByLabel('Name').fill(name);
+  await page.getByLabel('Password').fill(password);
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Sign in' }).click()]);
+}
+
+/**
+ * axe on the page as it stands: no serious or critical violation (the message lists them), then
+ * a screenshot for the README when `screenshot` names it (docs/img/console-<name>.png).
+ */
+export async function checkPage(page: Page, screenshot?: string): Promise<void> {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  const serious = violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map(
+      (violation) =>
+        `${violation.id} (${violation.impact}): ${violation.nodes.map((node) => node.target.join(' ')).join('; ')}`,
+    );
+  expect(serious).toEqual([]);
+  if (screenshot) {
+    await page.screenshot({ path: join(ROOT, 'docs/img', `console-${screenshot}.png`), fullPage: true });
+  }
+}
+
+/** erp-orders' schema, migrations and topics. */
+export async function provisionErpOrders(): Promise<void> {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/services/erp-orders/src/provision.js')], {
+    cwd: ROOT,
+    env: testEnv(),
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  if (code !== 0) throw new Error(`erp-orders provisioning failed (exit ${code})`);
+}
