@@ -1,4 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
   HealthCheckService,
@@ -10,6 +11,7 @@ import {
 import { MessagingHealth } from './messaging-health';
 
 /** Liveness says the process serves; readiness says it can do its job (database and Kafka). */
+@ApiTags('operations')
 @Controller('health')
 export class HealthController {
   constructor(
