@@ -35,6 +35,11 @@ describe('describeRoles', () => {
     expect(roleDescription('data-steward')).not.toContain('viewer');
   });
 
+  it('lists a requirement once when the class and the method both declared it', () => {
+    const document = describeRoles(documentWith({ security: [{ 'api-token': [] }, { 'api-token': [] }] }));
+    expect(document.paths['/v1/things'].get?.security).toEqual([{ 'api-token': [] }]);
+  });
+
   it('keeps only the security schemes some operation uses', () => {
     const used = describeRoles(documentWith({ security: [{ 'api-token': [] }] }));
     expect(Object.keys(used.components?.securitySchemes ?? {})).toEqual(['api-token']);

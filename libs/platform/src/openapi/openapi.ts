@@ -26,8 +26,8 @@ export function roleDescription(role: string): string {
 }
 
 /**
- * Turns each operation's x-required-role into a sentence of its description, and drops the security
- * schemes no operation uses (a service without a read API does not advertise bearer tokens).
+ * Turns each operation's x-required-role into a sentence of its description, lists each security
+ * requirement once, and drops the security schemes no operation uses (a service without a read API does not advertise bearer tokens).
  */
 export function describeRoles(document: OpenAPIObject): OpenAPIObject {
   const used = new Set<string>();
@@ -35,6 +35,13 @@ export function describeRoles(document: OpenAPIObject): OpenAPIObject {
     for (const method of HTTP_METHODS) {
       const operation = item[method];
       if (!operation) continue;
+      // A role on the class and another on the method each add the bearer requirement: keep one.
+      if (operation.security) {
+        const unique = new Map(
+          operation.security.map((requirement) => [JSON.stringify(requirement), requirement]),
+        );
+        operation.security = [...unique.values()];
+      }
       for (const requirement of operation.security ?? [])
         for (const name of Object.keys(requirement)) used.add(name);
       // Extensions are not part of the OperationObject type.
