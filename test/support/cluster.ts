@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { topicOf } from '@switchboard/contracts';
 import { consumerGroupOf } from '@switchboard/platform';
 import {
+  ALL_SERVICE_NAMES,
   IngestClient,
   LocalCluster,
   SERVICE_NAMES,
@@ -34,18 +35,28 @@ export function testEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 /**
- * The five services on test ports, logging to .stack/test-logs/<suite>/, with consumer groups of
+ * The five services (six with customer-sync) on test ports, logging to .stack/test-logs/<suite>/, with consumer groups of
  * their own that start at the end of their topics: a suite sees only the events it publishes,
  * whatever earlier suites (or benchmarks) left on the shared broker.
  */
-export function testCluster(suite: string, extra: NodeJS.ProcessEnv = {}): LocalCluster {
+export function testCluster(
+  suite: string,
+  extra: NodeJS.ProcessEnv = {},
+  options: { withCustomerSync?: boolean } = {},
+): LocalCluster {
   const groupPrefix = extra.KAFKA_GROUP_PREFIX ?? uniqueName(`test-${suite}`);
+  const withCustomerSync = options.withCustomerSync ?? false;
+  // customer-sync cannot start without its ownership rules; the shipped file unless the suite says.
+  const ownership = withCustomerSync
+    ? { CUSTOMER_SYNC_OWNERSHIP_FILE: join(ROOT, 'deploy/ownership.yaml') }
+    : {};
   return new LocalCluster({
     root: ROOT,
-    env: testEnv({ ...extra, KAFKA_GROUP_PREFIX: groupPrefix }),
+    env: testEnv({ ...ownership, ...extra, KAFKA_GROUP_PREFIX: groupPrefix }),
     basePort: Number(process.env.TEST_BASE_PORT ?? 4100),
+    withCustomerSync,
     logs: { dir: join(ROOT, '.stack/test-logs', suite) },
-    afterProvision: () => startGroupsAtEnd(groupPrefix, SERVICE_NAMES),
+    afterProvision: () => startGroupsAtEnd(groupPrefix, withCustomerSync ? ALL_SERVICE_NAMES : SERVICE_NAMES),
   });
 }
 

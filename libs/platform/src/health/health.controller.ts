@@ -1,4 +1,5 @@
 import { Controller, Get, Inject, Optional } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import {
   HealthCheck,
   HealthCheckService,
@@ -11,6 +12,7 @@ import { MessagingHealth } from './messaging-health';
 import { SERVICE_READINESS, type ServiceReadiness } from './service-readiness';
 
 /** Liveness says the process serves; readiness says it can do its job (database and Kafka). */
+@ApiTags('operations')
 @Controller('health')
 export class HealthController {
   constructor(

@@ -1,6 +1,8 @@
 import { Controller, Get, Header } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { register } from 'prom-client';
 
+@ApiTags('operations')
 @Controller('metrics')
 export class MetricsController {
   @Get()

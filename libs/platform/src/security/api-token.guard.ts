@@ -14,6 +14,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 
+import { ApiRole } from '../openapi/api-role.decorator';
 import type { NamedSecret } from './secrets';
 import { TokenThrottlerGuard } from './rate-limit';
 
@@ -56,8 +57,8 @@ export const API_TOKENS = Symbol('API_TOKENS');
 
 const REQUIRED_ROLE = 'switchboard:required-role';
 
-/** The role a route needs; routes without it need any valid token. */
-export const RequireRole = (role: Role) => SetMetadata(REQUIRED_ROLE, role);
+/** The role a route needs (also stated in its OpenAPI operation); routes without it need any valid token. */
+export const RequireRole = (role: Role) => applyDecorators(SetMetadata(REQUIRED_ROLE, role), ApiRole(role));
 
 /**
  * A read API: a token with `role` (401 without or with an unknown token, 403 without the role),

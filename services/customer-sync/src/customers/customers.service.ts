@@ -2,6 +2,18 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 
+import {
+  customerDto,
+  type AuditEntryDto,
+  type ContactSummaryDto,
+  type CrossReferenceDto,
+  type CustomerDto,
+  type CustomerRow,
+  type ExportPageDto,
+  type RefusedChangeDto,
+  type RefusedSummaryDto,
+} from './dto/customer.dto';
+
 /** Reads of the canonical store for the API. */
 @Injectable()
 export class CustomersService {
@@ -15,8 +27,8 @@ export class CustomersService {
     return rows[0]?.customer_id ?? null;
   }
 
-  async view(id: string): Promise<unknown> {
-    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+  async view(id: string): Promise<CustomerDto | null> {
+    const rows: CustomerRow[] = await this.dataSource.query(
       `SELECT id, entity, status, parent_id AS "accountId", merged_into AS "mergedInto", data AS fields,
               version, synced_targets AS "syncedTargets", created_at AS "createdAt", updated_at AS "updatedAt",
               deactivated_at AS "deactivatedAt"
@@ -24,19 +36,19 @@ export class CustomersService {
       [id],
     );
     if (!rows[0]) return null;
-    const crossReferences: unknown[] = await this.dataSource.query(
+    const crossReferences: CrossReferenceDto[] = await this.dataSource.query(
       `SELECT system, external_id AS "externalId", status, matched_by AS "matchedBy", created_at AS "linkedAt"
        FROM customer_xref WHERE customer_id = $1 ORDER BY created_at, system, external_id`,
       [id],
     );
-    const contacts: unknown[] = await this.dataSource.query(
+    const contacts: ContactSummaryDto[] = await this.dataSource.query(
       `SELECT id, status, data AS fields FROM customer WHERE parent_id = $1 ORDER BY created_at`,
       [id],
     );
-    return { ...rows[0], crossReferences, contacts };
+    return customerDto(rows[0], crossReferences, contacts);
   }
 
-  audit(id: string): Promise<unknown[]> {
+  audit(id: string): Promise<AuditEntryDto[]> {
     return this.dataSource.query(
       `SELECT seq::text AS seq, kind, field, old_value AS "oldValue", new_value AS "newValue",
               source_system AS "sourceSystem", event_id AS "eventId", actor,
@@ -46,7 +58,7 @@ export class CustomersService {
     );
   }
 
-  refused(id: string): Promise<unknown[]> {
+  refused(id: string): Promise<RefusedChangeDto[]> {
     return this.dataSource.query(
       `SELECT seq::text AS seq, system, external_id AS "externalId", field, value, reason, message,
               event_id AS "eventId", source_changed_at AS "changedAt", recorded_at AS "recordedAt"
@@ -55,7 +67,7 @@ export class CustomersService {
     );
   }
 
-  refusedSummary(): Promise<unknown[]> {
+  refusedSummary(): Promise<RefusedSummaryDto[]> {
     return this.dataSource.query(
       `SELECT system, field, reason, count(*)::int AS count FROM refused_change
        GROUP BY system, field, reason ORDER BY count DESC, system, field`,
@@ -69,7 +81,7 @@ export class CustomersService {
   async exportPage(
     caller: string,
     query: { system: string; entity: string; after: string | null; limit: number },
-  ): Promise<{ items: Array<{ externalId: string; customer: unknown }>; next: string | null }> {
+  ): Promise<ExportPageDto> {
     return this.dataSource.transaction(async (m) => {
       const refs: Array<{ external_id: string; customer_id: string }> = await m.query(
         `SELECT external_id, customer_id FROM customer_xref

@@ -9,6 +9,7 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 
+import type { SyncReportDto } from './dto/sync-report.dto';
 import { SyncCounters } from './sync-counters';
 import { sendReports, type WebhookTarget } from './webhook';
 
@@ -104,7 +105,7 @@ export class SyncReportsService implements OnApplicationBootstrap, OnApplication
     }
   }
 
-  list(kind?: string): Promise<unknown[]> {
+  list(kind?: string): Promise<SyncReportDto[]> {
     return this.dataSource.query(
       `SELECT report, created_at AS "createdAt", sent_at AS "sentAt", send_attempts AS "sendAttempts", last_error AS "lastError"
        FROM sync_report WHERE ($1::text IS NULL OR kind = $1) ORDER BY window_start DESC LIMIT 200`,

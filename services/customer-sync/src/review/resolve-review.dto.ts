@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Allow, IsBoolean, IsInt, IsOptional, IsUUID, Min } from 'class-validator';
 
 /**
@@ -5,19 +6,26 @@ import { Allow, IsBoolean, IsInt, IsOptional, IsUUID, Min } from 'class-validato
  * `customerId` (the right match) or `createNew: true` (none of the candidates: a new customer).
  */
 export class ResolveReviewDto {
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'The index of a held value (a conflict)' })
   @IsOptional()
   @IsInt()
   @Min(0)
   candidate?: number;
 
   /** Checked against the field's kind when applied (null clears an optional field). */
+  @ApiPropertyOptional({
+    nullable: true,
+    description: "A value of the steward's own (a conflict); null clears",
+  })
   @Allow()
   value?: unknown;
 
+  @ApiPropertyOptional({ format: 'uuid', description: 'The right match (an ambiguous match)' })
   @IsOptional()
   @IsUUID()
   customerId?: string;
 
+  @ApiPropertyOptional({ description: 'None of the candidates: create a new customer (an ambiguous match)' })
   @IsOptional()
   @IsBoolean()
   createNew?: boolean;

@@ -26,6 +26,7 @@ import { CustomerStore } from '../sync/customer-store';
 import { outboxSink } from '../sync/outbox-sink';
 import type { SyncEngine } from '../sync/sync-engine';
 import type { IncomingChange } from '../sync/sync.types';
+import type { ReviewItemDto } from './dto/review-item.dto';
 import type { ResolveReviewDto } from './resolve-review.dto';
 
 interface ReviewRow {
@@ -59,22 +60,23 @@ export class ReviewService {
     return this.rules.current().config;
   }
 
-  list(status: string, kind?: string): Promise<unknown[]> {
+  list(status: string, kind?: string): Promise<ReviewItemDto[]> {
     return this.dataSource.query(
       `SELECT ${VIEW} FROM review_item WHERE status = $1 AND ($2::text IS NULL OR kind = $2) ORDER BY created_at, id LIMIT 500`,
       [status, kind ?? null],
     );
   }
 
-  async get(id: string): Promise<unknown> {
-    const rows: unknown[] = await this.dataSource.query(`SELECT ${VIEW} FROM review_item WHERE id = $1`, [
-      id,
-    ]);
+  async get(id: string): Promise<ReviewItemDto | null> {
+    const rows: ReviewItemDto[] = await this.dataSource.query(
+      `SELECT ${VIEW} FROM review_item WHERE id = $1`,
+      [id],
+    );
     return rows[0] ?? null;
   }
 
   /** The decision is applied and published like any change, in one transaction with the resolution. */
-  async resolve(id: string, body: ResolveReviewDto, caller: ApiCaller): Promise<unknown> {
+  async resolve(id: string, body: ResolveReviewDto, caller: ApiCaller): Promise<ReviewItemDto | null> {
     await this.dataSource.transaction(async (m) => {
       const rows: ReviewRow[] = await m.query(
         `SELECT id, kind, status, customer_id, entity, field, candidates, incoming FROM review_item WHERE id = $1 FOR UPDATE`,

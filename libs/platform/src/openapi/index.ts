@@ -1,0 +1,3 @@
+export { API_TOKEN_SCHEME, ApiRole } from './api-role.decorator';
+export { DOCS_PATH, buildOpenApiDocument, serveOpenApi, type OpenApiOptions } from './openapi';
+export { securityHeaders } from './docs-csp';
