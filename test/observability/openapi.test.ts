@@ -9,8 +9,12 @@ import { assetUrls, responseSchemaProblems, type Method } from '../support/opena
 
 jest.setTimeout(120_000);
 
-/** Each service's API routes (as OpenAPI paths) and the role each read route needs. */
-const API: Record<ServiceName, Array<[Method, string, string | null]>> = {
+/**
+ * Each service's API routes (as OpenAPI paths) and the role each read route needs. The console is
+ * not here yet: it serves pages, and its two JSON routes answer customer-sync's shapes without DTOs
+ * of their own.
+ */
+const API: Record<Exclude<ServiceName, 'console'>, Array<[Method, string, string | null]>> = {
   ingest: [['post', '/v1/events', null]],
   'erp-orders': [['get', '/v1/sales-orders/by-deal/{dealId}', 'viewer']],
   'finance-invoicing': [['get', '/v1/invoices/by-deal/{dealId}', 'viewer']],
@@ -32,7 +36,7 @@ const API: Record<ServiceName, Array<[Method, string, string | null]>> = {
     ['get', '/v1/sync-reports', 'viewer'],
   ],
 };
-const SERVICES = Object.keys(API) as ServiceName[];
+const SERVICES = Object.keys(API) as Array<keyof typeof API>;
 
 describe('every service describes its API at /docs', () => {
   let cluster: LocalCluster;
