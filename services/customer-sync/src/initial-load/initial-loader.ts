@@ -36,14 +36,25 @@ import {
 } from '@switchboard/master-data';
 import type { OutboxWriter } from '@switchboard/outbox';
 
-import {
-  CustomerStore,
-  MATCHING_LOCK,
-  fieldStateOf,
-  type AuditEntry,
-  type CustomerRow,
-  type RefusedEntry,
-} from '../sync/customer-store';
+import { CustomerStore, MATCHING_LOCK } from '../sync/customer-store';
+import type { AuditEntry, FieldMeta, RefusedEntry } from '@switchboard/master-data';
+
+interface CustomerRow {
+  id: string;
+  entity: CustomerEntity;
+  status: 'active' | 'inactive' | 'merged';
+  parent_id: string | null;
+  merged_into: string | null;
+  data: FieldValues;
+  meta: Partial<Record<CustomerFieldName, FieldMeta>>;
+  version: number;
+  synced_targets: string[];
+}
+
+function fieldStateOf(row: CustomerRow, field: CustomerFieldName) {
+  const meta = row.meta[field];
+  return meta ? { ...meta, value: row.data[field] ?? null } : undefined;
+}
 import { CUSTOMER_SYNC_SOURCE } from '../sync/outbox-sink';
 import { readRecords, type FileFormat, type RawRecord, type TextEncoding } from './record-reader';
 
@@ -340,7 +351,7 @@ export class InitialLoader {
       customerId: string,
       field: string | null,
       value: unknown,
-      reason: string,
+      reason: RefusedEntry['reason'],
       message: string,
     ) => {
       counts.refused += 1;
@@ -375,7 +386,7 @@ export class InitialLoader {
             xref.customer_id,
             null,
             null,
-            `record_${xref.status}`,
+            xref.status === 'deleted' ? 'record_deleted' : 'record_merged',
             `${system} ${record.entity} ${record.externalId} was ${xref.status}; a late change never brings it back`,
           );
           counts.unchanged += 1;
