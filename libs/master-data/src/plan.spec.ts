@@ -61,6 +61,7 @@ const ctx = (extra: Partial<PlanContext> = {}): PlanContext => ({
   maxFutureSkewMs: 300_000,
   newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
   sendToLinked: true,
+  publish: true,
   ...extra,
 });
 

@@ -324,6 +324,8 @@ export interface PlanContext {
    * sync); an initial load never writes back to the system it loads from.
    */
   sendToLinked: boolean;
+  /** False: only the canonical store is built, nothing is sent (a load with --no-publish). */
+  publish: boolean;
 }
 
 export function matchKeysOf(data: FieldValues): { email: string | null; vat: string | null } {
@@ -830,7 +832,8 @@ function applyToCustomer(
   if (changed.length > 0) customer.version += 1;
   p.save(customer);
   if (changed.length > 0) publishChanges(p, customer, changed, originOf(change));
-  if (linkedNow && sendMissing && p.ctx.sendToLinked) sendToLinked(p, customer, change, values);
+  if (linkedNow && sendMissing && p.ctx.sendToLinked && p.ctx.publish)
+    sendToLinked(p, customer, change, values);
 }
 
 /** The per-field decisions; returns the fields whose canonical value changed. */

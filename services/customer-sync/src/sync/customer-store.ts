@@ -9,6 +9,7 @@ import type {
   RecordWrite,
   RefusedEntry,
   SentValue,
+  Snapshot,
 } from '@switchboard/master-data';
 
 /** JSON for a jsonb parameter: a real JSON null stays null, never the string "null". */
@@ -69,6 +70,29 @@ export class CustomerStore {
       `SELECT ${RECORD_COLUMNS} FROM customer WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
       [[...new Set(ids)]],
     );
+  }
+
+  /**
+   * Locks the customers into the snapshot with what their plan reads: their cross-references (and
+   * their accounts'), open reviews, and the values sent to `echoes.target` not back yet.
+   */
+  async loadCustomers(
+    s: Snapshot,
+    ids: string[],
+    echoes: { target: string; ttlHours: number } | null,
+  ): Promise<void> {
+    for (const record of await this.lock(ids)) s.customers.set(record.id, record);
+    const known = [...s.customers.keys()];
+    const parents = [...s.customers.values()]
+      .map((c) => c.parentId)
+      .filter((id): id is string => id !== null);
+    for (const [id, list] of await this.xrefsOf([...new Set([...known, ...ids, ...parents])]))
+      s.xrefs.set(id, list);
+    for (const [id, list] of await this.openReviews(known)) s.reviews.set(id, list);
+    if (echoes) {
+      for (const [id, list] of await this.pendingEchoes(known, echoes.target, echoes.ttlHours))
+        s.echoes.set(id, list);
+    }
   }
 
   async get(id: string): Promise<CustomerRecord | null> {

@@ -76,6 +76,7 @@ export class SyncEngine {
       maxFutureSkewMs: this.options.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS,
       newId: randomUUID,
       sendToLinked: true,
+      publish: true,
     };
   }
 
@@ -130,34 +131,13 @@ export class SyncEngine {
     }
     if (change.entity === 'contact' && change.accountExternalId)
       await remember(change.system, 'account', change.accountExternalId);
-    await this.loadCustomers(store, s, ids, change.system);
+    await store.loadCustomers(s, ids, { target: change.system, ttlHours: this.options.echoTtlHours });
     return s;
-  }
-
-  /** Locks the customers and reads what their plan needs: cross-references (theirs and their accounts'), reviews, echoes. */
-  private async loadCustomers(
-    store: CustomerStore,
-    s: Snapshot,
-    ids: string[],
-    echoTarget: string | null,
-  ): Promise<void> {
-    for (const record of await store.lock(ids)) s.customers.set(record.id, record);
-    const known = [...s.customers.keys()];
-    const parents = [...s.customers.values()]
-      .map((c) => c.parentId)
-      .filter((id): id is string => id !== null);
-    const xrefs = await store.xrefsOf([...new Set([...known, ...ids, ...parents])]);
-    for (const [id, list] of xrefs) s.xrefs.set(id, list);
-    for (const [id, list] of await store.openReviews(known)) s.reviews.set(id, list);
-    if (echoTarget !== null) {
-      for (const [id, list] of await store.pendingEchoes(known, echoTarget, this.options.echoTtlHours))
-        s.echoes.set(id, list);
-    }
   }
 
   private async plainSnapshot(store: CustomerStore, ids: string[]): Promise<Snapshot> {
     const s = emptySnapshot();
-    await this.loadCustomers(store, s, ids, null);
+    await store.loadCustomers(s, ids, null);
     return s;
   }
 
