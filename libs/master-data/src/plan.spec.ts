@@ -263,6 +263,18 @@ describe('planChange: matching', () => {
     expect(plan.tally.created).toBe(1);
   });
 
+  it('a load that publishes nothing sends no event and remembers no value sent', () => {
+    const plan = planChange(
+      emptySnapshot(),
+      config,
+      change({ system: 'erp', externalId: 'E9', fields: { name: 'Neu', vatNumber: 'DE1' } }),
+      ctx({ publish: false }),
+    );
+    expect(plan.inserts[0].record.syncedTargets).toEqual(['erp']);
+    expect(plan.events).toEqual([]);
+    expect(plan.sent).toEqual([]);
+  });
+
   it('a new record without a required field is rejected as a whole', () => {
     const plan = planChange(emptySnapshot(), config, change({ fields: { email: 'x@y.example' } }), ctx());
     expect(plan.rejected).toEqual({ reason: 'required_field_missing', entity: 'account', missing: ['name'] });

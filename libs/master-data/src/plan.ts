@@ -1107,6 +1107,7 @@ function publishChanges(
   changed: CustomerFieldName[],
   origin: Origin,
 ): void {
+  if (!p.ctx.publish) return;
   const xrefs = primaryRefs(p.xrefsOf(customer.id));
   const flowRecord = {
     country: countryOf(customer.data),

@@ -224,7 +224,7 @@ export class CustomerStore {
     await this.m.query(
       `UPDATE customer c SET parent_id = t.account_id, parent_ref = NULL
        FROM unnest($1::text[], $2::uuid[]) AS t(parent_ref, account_id)
-       WHERE c.parent_ref = t.parent_ref AND c.parent_id IS NULL`,
+       WHERE c.parent_ref IS NOT NULL AND c.parent_ref = t.parent_ref AND c.parent_id IS NULL`,
       [parentRefs, accountIds],
     );
   }
