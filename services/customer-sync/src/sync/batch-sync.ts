@@ -67,9 +67,13 @@ export class BatchSync {
     await store.lockMatching();
     const keys: Array<[string, string, string]> = [];
     const ids: string[] = [];
+    const accountKeys = new Set<string>();
     for (const change of changes) {
       keys.push([change.system, change.entity, change.externalId]);
-      if (change.accountExternalId) keys.push([change.system, 'account', change.accountExternalId]);
+      if (change.accountExternalId) {
+        keys.push([change.system, 'account', change.accountExternalId]);
+        accountKeys.add(refKey(change.system, 'account', change.accountExternalId));
+      }
       if (change.mergedIntoExternalId) keys.push([change.system, change.entity, change.mergedIntoExternalId]);
       if (change.targetCustomerId) ids.push(change.targetCustomerId);
       if (change.switchboardCustomerId) ids.push(change.switchboardCustomerId);
@@ -79,9 +83,14 @@ export class BatchSync {
        WHERE (system, entity, external_id) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))`,
       [keys.map((k) => k[0]), keys.map((k) => k[1]), keys.map((k) => k[2])],
     );
+    // The accounts named by contacts are read, not locked (unless a change of the batch is theirs).
+    const own = new Set(changes.map((change) => refKey(change.system, change.entity, change.externalId)));
+    const accounts: string[] = [];
     for (const ref of refs) {
-      s.refs.set(refKey(ref.system, ref.entity, ref.externalId), ref);
-      ids.push(ref.customerId);
+      const key = refKey(ref.system, ref.entity, ref.externalId);
+      s.refs.set(key, ref);
+      if (accountKeys.has(key) && !own.has(key)) accounts.push(ref.customerId);
+      else ids.push(ref.customerId);
     }
 
     const emails = new Map<string, [string, string]>();
@@ -126,7 +135,7 @@ export class BatchSync {
         : null;
     if (this.options.echoTtlHours !== null && systems.size > 1)
       throw new Error('a batch with echo memory holds the changes of one system');
-    await store.loadCustomers(s, ids, echoes);
+    await store.loadCustomers(s, ids, echoes, accounts);
     return s;
   }
 }

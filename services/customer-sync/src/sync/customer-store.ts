@@ -74,19 +74,22 @@ export class CustomerStore {
 
   /**
    * Locks the customers into the snapshot with what their plan reads: their cross-references (and
-   * their accounts'), open reviews, and the values sent to `echoes.target` not back yet.
+   * their accounts'), open reviews, and the values sent to `echoes.target` not back yet. `accounts`
+   * (a contact's named account) only have their cross-references read: a contact's change never
+   * locks its account, which a merge may hold while it moves the contacts.
    */
   async loadCustomers(
     s: Snapshot,
     ids: string[],
     echoes: { target: string; ttlHours: number } | null,
+    accounts: string[] = [],
   ): Promise<void> {
     for (const record of await this.lock(ids)) s.customers.set(record.id, record);
     const known = [...s.customers.keys()];
     const parents = [...s.customers.values()]
       .map((c) => c.parentId)
       .filter((id): id is string => id !== null);
-    for (const [id, list] of await this.xrefsOf([...new Set([...known, ...ids, ...parents])]))
+    for (const [id, list] of await this.xrefsOf([...new Set([...known, ...ids, ...parents, ...accounts])]))
       s.xrefs.set(id, list);
     for (const [id, list] of await this.openReviews(known)) s.reviews.set(id, list);
     if (echoes) {

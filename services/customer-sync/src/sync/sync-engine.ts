@@ -96,11 +96,11 @@ export class SyncEngine {
   private async loadSnapshot(store: CustomerStore, change: IncomingChange): Promise<Snapshot> {
     const s = emptySnapshot();
     const ids: string[] = [];
-    const remember = async (system: string, entity: string, externalId: string) => {
+    const accounts: string[] = [];
+    const remember = async (into: string[], system: string, entity: string, externalId: string) => {
       const found = await store.findXref(system, entity, externalId);
       s.refs.set(refKey(system, entity, externalId), found);
-      if (found) ids.push(found.customerId);
-      return found;
+      if (found) into.push(found.customerId);
     };
     if (change.targetCustomerId) {
       ids.push(change.targetCustomerId);
@@ -113,7 +113,7 @@ export class SyncEngine {
       s.refs.set(refKey(change.system, change.entity, change.externalId), own);
       if (own) ids.push(own.customerId);
       if (change.deleted && change.mergedIntoExternalId)
-        await remember(change.system, change.entity, change.mergedIntoExternalId);
+        await remember(ids, change.system, change.entity, change.mergedIntoExternalId);
       if (!own && !change.deleted) {
         if (change.switchboardCustomerId) ids.push(change.switchboardCustomerId);
         const keys = matchKeysOfChange(change.entity, normalizeChange(this.config, change).values);
@@ -130,8 +130,9 @@ export class SyncEngine {
       }
     }
     if (change.entity === 'contact' && change.accountExternalId)
-      await remember(change.system, 'account', change.accountExternalId);
-    await store.loadCustomers(s, ids, { target: change.system, ttlHours: this.options.echoTtlHours });
+      await remember(accounts, change.system, 'account', change.accountExternalId);
+    const echoes = { target: change.system, ttlHours: this.options.echoTtlHours };
+    await store.loadCustomers(s, ids, echoes, accounts);
     return s;
   }
 
