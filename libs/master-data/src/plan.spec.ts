@@ -3,21 +3,18 @@ import type { SourceSystem } from '@switchboard/contracts';
 import type { FieldValues } from './fields';
 import { valueHash } from './normalize';
 import { parseOwnership } from './ownership';
+import { planChange, planDecided, planMerge, planPublishAll } from './plan';
+import { planBatch } from './plan-batch';
 import {
   emailCandidateKey,
   emptySnapshot,
-  planBatch,
-  planChange,
-  planDecided,
-  planMerge,
-  planPublishAll,
   refKey,
   type CrossReference,
   type CustomerRecord,
   type PlanContext,
   type Snapshot,
   type SourceChange,
-} from './plan';
+} from './plan-model';
 
 // The sync rules end to end on plain values: a snapshot and a change in, the plan out. No database,
 // no broker; the integration suite test/customer-sync/rules-executors.test.ts runs the same rules
