@@ -1,50 +1,29 @@
-import { randomUUID } from 'node:crypto';
 import { channel } from 'node:diagnostics_channel';
 
 import type { DataSource, EntityManager } from 'typeorm';
 
 import {
   ContractViolation,
-  buildCloudEvent,
   validatePayload,
-  type CloudEvent,
   type CustomerEntity,
   type SourceSystem,
 } from '@switchboard/contracts';
 import {
-  InvalidValue,
-  chooseMatch,
   DEFAULT_MAX_FUTURE_SKEW_MS,
+  InvalidValue,
   checkSourceTime,
-  decideField,
   fieldPolicyOf,
-  flowAllows,
-  isBlank,
   isCustomerField,
-  nextFieldState,
-  normalizeEmail,
   normalizeFieldValue,
-  normalizeVat,
   parseTimestamp,
-  receiversOf,
   toIso,
-  valueHash,
-  type CustomerFieldName,
-  type FieldValue,
   type FieldValues,
   type OwnershipConfig,
+  type SourceChange,
 } from '@switchboard/master-data';
 import type { OutboxWriter } from '@switchboard/outbox';
 
-import {
-  CustomerStore,
-  MATCHING_LOCK,
-  fieldStateOf,
-  type AuditEntry,
-  type CustomerRow,
-  type RefusedEntry,
-} from '../sync/customer-store';
-import { CUSTOMER_SYNC_SOURCE } from '../sync/outbox-sink';
+import { BatchSync } from '../sync/batch-sync';
 import { readRecords, type FileFormat, type RawRecord, type TextEncoding } from './record-reader';
 
 export interface LoadOptions {
@@ -88,14 +67,16 @@ export function emptyCounts(): LoadCounts {
   return { created: 0, updated: 0, unchanged: 0, conflicts: 0, failed: 0, refused: 0 };
 }
 
+/** A record of the file as a change of its system, with its record number for failures. */
 interface LoadRecord {
   number: number;
-  entity: CustomerEntity;
-  externalId: string;
-  changedAt: number;
-  values: FieldValues;
-  /** A contact's account in the same system, as in a live customer_updated. */
-  accountExternalId: string | null;
+  change: SourceChange;
+}
+
+/** Source timestamps later than now plus this are refused (CUSTOMER_SYNC_MAX_FUTURE_SKEW_SECONDS, as the service). */
+function maxFutureSkewMs(): number {
+  const seconds = Number(process.env.CUSTOMER_SYNC_MAX_FUTURE_SKEW_SECONDS || Number.NaN);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : DEFAULT_MAX_FUTURE_SKEW_MS;
 }
 
 /**
@@ -108,9 +89,10 @@ const batchCommitted = channel(LOAD_BATCH_COMMITTED_CHANNEL);
 const META_KEYS = new Set(['entity', 'externalId', 'changedAt', 'fields', 'system', 'accountExternalId']);
 
 /**
- * Loads a full customer export in batches, set-based: one round trip per kind of row and batch,
- * the same ownership and matching rules as the live sync, and a checkpoint committed with each
- * batch so a crashed load resumes exactly after the last committed record, without duplicates.
+ * Loads a full customer export in batches: each batch's snapshot read set-based, planned by the
+ * same rules as the live sync (`planBatch`), written with one round trip per kind of row, and a
+ * checkpoint committed with each batch so a crashed load resumes exactly after the last committed
+ * record, without duplicates.
  */
 export class InitialLoader {
   constructor(
@@ -196,12 +178,7 @@ export class InitialLoader {
         fail(externalId, `changedAt ${(error as Error).message}`);
         continue;
       }
-      const skewSeconds = Number(process.env.CUSTOMER_SYNC_MAX_FUTURE_SKEW_SECONDS || Number.NaN);
-      const time = checkSourceTime(
-        changedAt,
-        Date.now(),
-        Number.isFinite(skewSeconds) && skewSeconds >= 0 ? skewSeconds * 1000 : DEFAULT_MAX_FUTURE_SKEW_MS,
-      );
+      const time = checkSourceTime(changedAt, Date.now(), maxFutureSkewMs());
       if (time.outcome === 'refused') {
         fail(externalId, `changedAt: ${time.message}`);
         continue;
@@ -246,11 +223,17 @@ export class InitialLoader {
       }
       out.push({
         number: record.number,
-        entity,
-        externalId: externalId!,
-        changedAt,
-        values,
-        accountExternalId: entity === 'contact' ? accountExternalId : null,
+        change: {
+          system: options.system,
+          entity,
+          externalId: externalId!,
+          changedAt,
+          fields: values,
+          accountExternalId: entity === 'contact' ? accountExternalId : null,
+          eventId: null,
+          actor: `load:${options.runId}`,
+          reason: 'initial_load',
+        },
       });
     }
     return out;
@@ -264,498 +247,30 @@ export class InitialLoader {
     failures: LoadFailure[],
   ): Promise<void> {
     if (records.length === 0) return;
-    const store = new CustomerStore(m);
-    await m.query('SELECT pg_advisory_xact_lock($1)', [MATCHING_LOCK]);
-    const system = options.system;
-    const xrefRows: Array<{ entity: string; external_id: string; customer_id: string; status: string }> =
-      await m.query(
-        `SELECT x.entity, x.external_id, x.customer_id, x.status FROM customer_xref x
-       JOIN unnest($2::text[], $3::text[]) AS k(entity, external_id) ON x.entity = k.entity AND x.external_id = k.external_id
-       WHERE x.system = $1`,
-        [system, records.map((r) => r.entity), records.map((r) => r.externalId)],
-      );
-    const xrefKey = (entity: string, externalId: string) => `${entity}\u0000${externalId}`;
-    const xrefs = new Map(xrefRows.map((row) => [xrefKey(row.entity, row.external_id), row]));
-
-    const emailKeys = new Set<string>();
-    const vatKeys = new Set<string>();
-    for (const record of records) {
-      if (xrefs.has(xrefKey(record.entity, record.externalId))) continue;
-      const email = normalizeEmail(record.values.email as string | undefined);
-      const vat =
-        record.entity === 'account' ? normalizeVat(record.values.vatNumber as string | undefined) : null;
-      if (email) emailKeys.add(`${record.entity}\u0000${email}`);
-      if (vat) vatKeys.add(vat);
-    }
-    const byEmail = new Map<string, string[]>();
-    const byVat = new Map<string, string[]>();
-    if (emailKeys.size > 0) {
-      const keys = [...emailKeys].map((k) => k.split('\u0000'));
-      const rows: Array<{ id: string; entity: string; email_key: string }> = await m.query(
-        `SELECT c.id, c.entity, c.email_key FROM customer c
-         JOIN unnest($1::text[], $2::text[]) AS k(entity, email_key) ON c.entity = k.entity AND c.email_key = k.email_key
-         WHERE c.status = 'active'`,
-        [keys.map((k) => k[0]), keys.map((k) => k[1])],
-      );
-      for (const row of rows) push(byEmail, `${row.entity}\u0000${row.email_key}`, row.id);
-    }
-    if (vatKeys.size > 0) {
-      const rows: Array<{ id: string; vat_key: string }> = await m.query(
-        `SELECT id, vat_key FROM customer WHERE entity = 'account' AND status = 'active' AND vat_key = ANY($1::text[])`,
-        [[...vatKeys]],
-      );
-      for (const row of rows) push(byVat, row.vat_key, row.id);
-    }
-
-    const existingIds = new Set<string>();
-    for (const row of xrefRows) existingIds.add(row.customer_id);
-    for (const ids of [...byEmail.values(), ...byVat.values()]) for (const id of ids) existingIds.add(id);
-    const existing = new Map<string, CustomerRow>();
-    if (existingIds.size > 0) {
-      const rows: CustomerRow[] = await m.query(
-        `SELECT id, entity, status, parent_id, merged_into, data, meta, version, synced_targets FROM customer
-         WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
-        [[...existingIds]],
-      );
-      for (const row of rows) existing.set(row.id, row);
-    }
-    const openReviews = new Set<string>();
-    if (existing.size > 0) {
-      const rows: Array<{ customer_id: string; field: string }> = await m.query(
-        `SELECT customer_id, field FROM review_item WHERE status = 'open' AND kind = 'conflict' AND customer_id = ANY($1::uuid[])`,
-        [[...existing.keys()]],
-      );
-      for (const row of rows) openReviews.add(`${row.customer_id}\u0000${row.field}`);
-    }
-
-    const created: CustomerRow[] = [];
-    const createdById = new Map<string, CustomerRow>();
-    const createdIds = new Set<string>();
-    const dirty = new Set<string>();
-    const newXrefs: Array<{ entity: string; externalId: string; customerId: string; matchedBy: string }> = [];
-    const audits: AuditEntry[] = [];
-    const refusals: RefusedEntry[] = [];
-    const refuse = (
-      record: LoadRecord,
-      customerId: string,
-      field: string | null,
-      value: unknown,
-      reason: string,
-      message: string,
-    ) => {
-      counts.refused += 1;
-      refusals.push({
-        customerId,
-        system,
-        entity: record.entity,
-        externalId: record.externalId,
-        field,
-        value,
-        reason,
-        message,
-        eventId: null,
-        sourceChangedAt: record.changedAt,
+    const batch = new BatchSync(this.config, this.outbox, {
+      // A load has no echo memory to read: the export is the system's own state, not a reply to what was sent.
+      echoTtlHours: null,
+      maxFutureSkewMs: maxFutureSkewMs(),
+      // The load reads the system's own export: it sends nothing back to it.
+      sendToLinked: false,
+      publish: options.publish,
+    });
+    const { plan, rejected } = await batch.apply(
+      m,
+      records.map((record) => record.change),
+    );
+    for (const { index, rejection } of rejected) {
+      failures.push({
+        record: records[index].number,
+        externalId: records[index].change.externalId,
+        reason: `a new ${rejection.entity} needs ${rejection.missing.join(', ')} (null or empty): refused`,
       });
-    };
-    /** Contacts whose account is named: linked once this batch's cross-references are written. */
-    const accountLinks = new Map<string, string>();
-    const changedFields = new Map<string, Set<CustomerFieldName>>();
-    const reviews: Array<{ record: LoadRecord; candidates: string[]; rule: string }> = [];
-    const actor = `load:${options.runId}`;
-    const audit = (entity: CustomerEntity) => this.config.entities[entity].audit;
-
-    for (const record of records) {
-      const key = xrefKey(record.entity, record.externalId);
-      const xref = xrefs.get(key);
-      let customer: CustomerRow | undefined;
-      if (xref) {
-        if (xref.status !== 'active') {
-          refuse(
-            record,
-            xref.customer_id,
-            null,
-            null,
-            `record_${xref.status}`,
-            `${system} ${record.entity} ${record.externalId} was ${xref.status}; a late change never brings it back`,
-          );
-          counts.unchanged += 1;
-          continue;
-        }
-        customer = existing.get(xref.customer_id) ?? createdById.get(xref.customer_id);
-        if (!customer || customer.status !== 'active') {
-          refuse(
-            record,
-            xref.customer_id,
-            null,
-            null,
-            'customer_inactive',
-            `customer ${xref.customer_id} is ${customer?.status ?? 'gone'}; the change is not applied`,
-          );
-          counts.unchanged += 1;
-          continue;
-        }
-      } else {
-        const email = normalizeEmail(record.values.email as string | undefined);
-        const vat =
-          record.entity === 'account' ? normalizeVat(record.values.vatNumber as string | undefined) : null;
-        const match = chooseMatch(
-          email ? (byEmail.get(`${record.entity}\u0000${email}`) ?? []) : [],
-          vat ? (byVat.get(vat) ?? []) : [],
-          record.entity === 'account',
-        );
-        if (match.kind === 'ambiguous') {
-          reviews.push({ record, candidates: match.candidates, rule: match.rule });
-          counts.conflicts += 1;
-          continue;
-        }
-        if (match.kind === 'matched') {
-          customer = existing.get(match.customerId) ?? createdById.get(match.customerId);
-          if (!customer) continue;
-          newXrefs.push({
-            entity: record.entity,
-            externalId: record.externalId,
-            customerId: customer.id,
-            matchedBy: match.rule,
-          });
-          xrefs.set(key, {
-            entity: record.entity,
-            external_id: record.externalId,
-            customer_id: customer.id,
-            status: 'active',
-          });
-        } else {
-          const missing = Object.values(this.config.entities[record.entity].fields)
-            .filter((policy) => policy?.required && isBlank(record.values[policy.field]))
-            .map((policy) => policy.field);
-          if (missing.length > 0) {
-            counts.failed += 1;
-            failures.push({
-              record: record.number,
-              externalId: record.externalId,
-              reason: `a new ${record.entity} needs ${missing.join(', ')} (null or empty): refused`,
-            });
-            continue;
-          }
-          const row: CustomerRow = {
-            id: randomUUID(),
-            entity: record.entity,
-            status: 'active',
-            parent_id: null,
-            merged_into: null,
-            data: {},
-            meta: {},
-            version: 1,
-            synced_targets: [system],
-          };
-          for (const [field, value] of Object.entries(record.values) as Array<
-            [CustomerFieldName, FieldValue]
-          >) {
-            if (value === null) continue;
-            row.data[field] = value;
-            row.meta[field] = { system, at: record.changedAt, seen: { [system]: record.changedAt } };
-            if (audit(record.entity)) {
-              audits.push(auditEntry(row.id, 'create', field, null, value, system, actor, record.changedAt));
-            }
-          }
-          created.push(row);
-          if (record.accountExternalId) accountLinks.set(row.id, record.accountExternalId);
-          createdById.set(row.id, row);
-          createdIds.add(row.id);
-          changedFields.set(row.id, new Set(Object.keys(row.data) as CustomerFieldName[]));
-          newXrefs.push({
-            entity: record.entity,
-            externalId: record.externalId,
-            customerId: row.id,
-            matchedBy: 'created',
-          });
-          xrefs.set(key, {
-            entity: record.entity,
-            external_id: record.externalId,
-            customer_id: row.id,
-            status: 'active',
-          });
-          if (email) push(byEmail, `${record.entity}\u0000${email}`, row.id);
-          if (vat) push(byVat, vat, row.id);
-          counts.created += 1;
-          continue;
-        }
-      }
-      // An existing customer: the same per-field rules as a live change (no echoes in a load).
-      if (record.accountExternalId) accountLinks.set(customer.id, record.accountExternalId);
-      let changed = 0;
-      for (const [field, value] of Object.entries(record.values) as Array<[CustomerFieldName, FieldValue]>) {
-        const policy = fieldPolicyOf(this.config, record.entity, field)!;
-        const state = fieldStateOf(customer, field);
-        const incoming = { system, value, at: record.changedAt };
-        const decision = decideField(policy, state, incoming, {
-          echo: false,
-          reviewOpen: openReviews.has(`${customer.id}\u0000${field}`),
-        });
-        if (decision.outcome === 'applied') {
-          const old = customer.data[field] ?? null;
-          customer.data[field] = decision.value;
-          const next = nextFieldState(state, incoming, decision.value);
-          customer.meta[field] = { system: next.system, at: next.at, seen: next.seen };
-          if (audit(record.entity))
-            audits.push(
-              auditEntry(customer.id, 'change', field, old, decision.value, system, actor, record.changedAt),
-            );
-          const set = changedFields.get(customer.id) ?? new Set();
-          set.add(field);
-          changedFields.set(customer.id, set);
-          changed += 1;
-          if (decision.conflict) counts.conflicts += 1;
-        } else if (decision.outcome === 'refused') {
-          refuse(record, customer.id, field, value, decision.reason, decision.message);
-        } else if (decision.outcome === 'lost' || decision.outcome === 'review') {
-          counts.conflicts += 1;
-        }
-      }
-      if (!customer.synced_targets.includes(system)) customer.synced_targets.push(system);
-      if (changed > 0) {
-        if (!createdIds.has(customer.id)) {
-          customer.version += 1;
-          dirty.add(customer.id);
-        }
-        counts.updated += 1;
-      } else {
-        counts.unchanged += 1;
-        if (!createdIds.has(customer.id)) dirty.add(customer.id);
-      }
     }
-
-    // Events first: they decide which targets now have each record.
-    const events: CloudEvent[] = [];
-    /** What was sent to each target: its echo coming back is recognised, as after a live change. */
-    const sent: Array<{ customerId: string; target: string; field: string; hash: string }> = [];
-    if (options.publish && changedFields.size > 0) {
-      const refs = new Map<string, Array<{ system: SourceSystem; externalId: string }>>();
-      const known = [...changedFields.keys()].filter((id) => !createdIds.has(id));
-      if (known.length > 0) {
-        const rows: Array<{ customer_id: string; system: SourceSystem; external_id: string }> = await m.query(
-          `SELECT customer_id, system, external_id FROM customer_xref WHERE customer_id = ANY($1::uuid[]) AND status = 'active'
-           ORDER BY created_at`,
-          [known],
-        );
-        for (const row of rows)
-          refs.set(row.customer_id, [
-            ...(refs.get(row.customer_id) ?? []),
-            { system: row.system, externalId: row.external_id },
-          ]);
-      }
-      for (const xref of newXrefs) {
-        refs.set(xref.customerId, [
-          ...(refs.get(xref.customerId) ?? []),
-          { system, externalId: xref.externalId },
-        ]);
-      }
-      for (const [id, fields] of changedFields) {
-        const row = createdById.get(id) ?? existing.get(id)!;
-        const own = (refs.get(id) ?? []).filter(
-          (x, index, all) => all.findIndex((y) => y.system === x.system) === index,
-        );
-        events.push(...this.eventsFor(row, [...fields], system, options, own, sent));
-      }
-    }
-
-    if (created.length > 0) {
-      await m.query(
-        `INSERT INTO customer (id, entity, data, meta, email_key, vat_key, version, synced_targets)
-         SELECT id, entity, data, meta, email_key, vat_key, 1, string_to_array(targets, ',')
-         FROM unnest($1::uuid[], $2::text[], $3::jsonb[], $4::jsonb[], $5::text[], $6::text[], $7::text[])
-           AS t(id, entity, data, meta, email_key, vat_key, targets)`,
-        [
-          created.map((c) => c.id),
-          created.map((c) => c.entity),
-          created.map((c) => JSON.stringify(c.data)),
-          created.map((c) => JSON.stringify(c.meta)),
-          created.map((c) => normalizeEmail(c.data.email as string | undefined)),
-          created.map((c) => normalizeVat(c.data.vatNumber as string | undefined)),
-          created.map((c) => c.synced_targets.join(',')),
-        ],
-      );
-    }
-    if (newXrefs.length > 0) {
-      await m.query(
-        `INSERT INTO customer_xref (system, entity, external_id, customer_id, matched_by)
-         SELECT $1, entity, external_id, customer_id, matched_by FROM unnest($2::text[], $3::text[], $4::uuid[], $5::text[])
-           AS t(entity, external_id, customer_id, matched_by)`,
-        [
-          system,
-          newXrefs.map((x) => x.entity),
-          newXrefs.map((x) => x.externalId),
-          newXrefs.map((x) => x.customerId),
-          newXrefs.map((x) => x.matchedBy),
-        ],
-      );
-    }
-    const updates = [...dirty].map((id) => existing.get(id)!).filter(Boolean);
-    if (updates.length > 0) {
-      await m.query(
-        `UPDATE customer c SET data = u.data, meta = u.meta, email_key = u.email_key, vat_key = u.vat_key,
-           version = u.version, synced_targets = string_to_array(u.targets, ','), updated_at = now()
-         FROM unnest($1::uuid[], $2::jsonb[], $3::jsonb[], $4::text[], $5::text[], $6::int[], $7::text[])
-           AS u(id, data, meta, email_key, vat_key, version, targets)
-         WHERE c.id = u.id`,
-        [
-          updates.map((c) => c.id),
-          updates.map((c) => JSON.stringify(c.data)),
-          updates.map((c) => JSON.stringify(c.meta)),
-          updates.map((c) => normalizeEmail(c.data.email as string | undefined)),
-          updates.map((c) => normalizeVat(c.data.vatNumber as string | undefined)),
-          updates.map((c) => c.version),
-          updates.map((c) => c.synced_targets.join(',')),
-        ],
-      );
-    }
-    await this.linkContacts(m, system, accountLinks, created);
-    await store.audit(audits);
-    await store.refuse(refusals);
-    await store.rememberSent(sent);
-    for (const review of reviews) {
-      await m.query(
-        `INSERT INTO review_item (id, kind, entity, system, external_id, candidates, incoming, reason)
-         VALUES ($1, 'ambiguous_match', $2, $3, $4, $5::jsonb, $6::jsonb, $7)
-         ON CONFLICT (system, entity, external_id) WHERE status = 'open' AND kind = 'ambiguous_match'
-         DO UPDATE SET incoming = EXCLUDED.incoming, candidates = EXCLUDED.candidates`,
-        [
-          randomUUID(),
-          review.record.entity,
-          system,
-          review.record.externalId,
-          JSON.stringify(review.candidates.map((customerId) => ({ customerId, rule: review.rule }))),
-          JSON.stringify({
-            system,
-            entity: review.record.entity,
-            externalId: review.record.externalId,
-            changedAt: toIso(review.record.changedAt),
-            fields: review.record.values,
-            eventId: null,
-            actor,
-          }),
-          `${system} ${review.record.entity} ${review.record.externalId} (initial load) matches ${review.candidates.length} customers by ${review.rule}: a person decides`,
-        ],
-      );
-    }
-    for (let i = 0; i < events.length; i += 2000)
-      await this.outbox.enqueueEvents(m, events.slice(i, i + 2000));
+    counts.failed += rejected.length;
+    counts.created += plan.tally.created;
+    counts.updated += plan.tally.updated;
+    counts.unchanged += plan.tally.unchanged;
+    counts.conflicts += plan.tally.conflicts;
+    counts.refused += plan.tally.refused;
   }
-
-  /**
-   * Contacts to the accounts they name, as the live sync links them: the account's customer when
-   * the system's account is known (loaded in this batch or before), else a reference that the
-   * account adopts when it comes. Accounts created here adopt the contacts already waiting for them.
-   */
-  private async linkContacts(
-    m: EntityManager,
-    system: SourceSystem,
-    accountLinks: Map<string, string>,
-    created: CustomerRow[],
-  ): Promise<void> {
-    if (accountLinks.size > 0) {
-      await m.query(
-        `UPDATE customer c SET parent_id = a.customer_id,
-           parent_ref = CASE WHEN a.customer_id IS NULL THEN $1 || ':' || t.account_external_id END
-         FROM unnest($2::uuid[], $3::text[]) AS t(id, account_external_id)
-         LEFT JOIN customer_xref a ON a.system = $1 AND a.entity = 'account'
-           AND a.external_id = t.account_external_id AND a.status = 'active'
-         WHERE c.id = t.id`,
-        [system, [...accountLinks.keys()], [...accountLinks.values()]],
-      );
-    }
-    const accounts = created.filter((row) => row.entity === 'account').map((row) => row.id);
-    if (accounts.length > 0) {
-      await m.query(
-        `UPDATE customer c SET parent_id = x.customer_id, parent_ref = NULL
-         FROM customer_xref x
-         WHERE x.customer_id = ANY($2::uuid[]) AND x.system = $1 AND x.entity = 'account'
-           AND c.parent_ref = $1 || ':' || x.external_id AND c.parent_id IS NULL`,
-        [system, accounts],
-      );
-    }
-  }
-
-  private eventsFor(
-    row: CustomerRow,
-    changed: CustomerFieldName[],
-    origin: SourceSystem,
-    options: LoadOptions,
-    crossReferences: Array<{ system: SourceSystem; externalId: string }>,
-    sent: Array<{ customerId: string; target: string; field: string; hash: string }>,
-  ): CloudEvent[] {
-    const events: CloudEvent[] = [];
-    const flowRecord = {
-      country:
-        ((row.data.billingAddress ?? row.data.address) as Record<string, string> | undefined)?.country ??
-        null,
-      accountType: (row.data.accountType as string | undefined) ?? null,
-      status: (row.data.status as string | undefined) ?? null,
-    };
-    for (const target of receiversOf(this.config, row.entity)) {
-      if (target === origin) continue;
-      const receives = (field: CustomerFieldName) =>
-        fieldPolicyOf(this.config, row.entity, field)?.receivers.includes(target) ?? false;
-      const relevant = changed.filter(receives);
-      if (relevant.length === 0 || !flowAllows(this.config, target, row.entity, flowRecord)) continue;
-      const knows = row.synced_targets.includes(target);
-      const names = knows
-        ? relevant
-        : (Object.keys(row.data) as CustomerFieldName[]).filter((f) => receives(f) && row.data[f] !== null);
-      const fields: Record<string, FieldValue> = {};
-      for (const field of new Set([...names, ...relevant])) fields[field] = row.data[field] ?? null;
-      if (!knows) row.synced_targets.push(target);
-      for (const [field, value] of Object.entries(fields))
-        sent.push({ customerId: row.id, target, field, hash: valueHash(value) });
-      events.push(
-        buildCloudEvent({
-          id: randomUUID(),
-          source: CUSTOMER_SYNC_SOURCE,
-          type: 'customer_synced',
-          data: {
-            customerId: row.id,
-            entity: row.entity,
-            target,
-            targetExternalId: crossReferences.find((x) => x.system === target)?.externalId ?? null,
-            action: 'upsert',
-            version: row.version,
-            changedAt: toIso(options.asOf),
-            origin: { system: origin, eventId: null, actor: `load:${options.runId}` },
-            fields: fields,
-            crossReferences,
-            reason: 'initial_load',
-          },
-        }),
-      );
-    }
-    return events;
-  }
-}
-
-function push(map: Map<string, string[]>, key: string, id: string): void {
-  const list = map.get(key);
-  if (!list) map.set(key, [id]);
-  else if (!list.includes(id)) list.push(id);
-}
-
-function auditEntry(
-  customerId: string,
-  kind: AuditEntry['kind'],
-  field: string,
-  oldValue: unknown,
-  newValue: unknown,
-  system: string,
-  actor: string,
-  at: number,
-): AuditEntry {
-  return {
-    customerId,
-    kind,
-    field,
-    oldValue,
-    newValue,
-    sourceSystem: system,
-    eventId: null,
-    actor,
-    sourceChangedAt: at,
-  };
 }

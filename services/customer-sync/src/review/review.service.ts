@@ -18,7 +18,7 @@ import {
   type FieldValue,
   type OwnershipConfig,
 } from '@switchboard/master-data';
-import type { SourceSystem } from '@switchboard/contracts';
+import { isSourceSystem, type SourceSystem } from '@switchboard/contracts';
 
 import type { ApiCaller } from '@switchboard/platform';
 import { SyncRules } from '../config/sync-rules';
@@ -138,7 +138,7 @@ export class ReviewService {
       at,
       reason: 'review',
       kind: 'resolution' as const,
-      skipTarget: chosenSystem,
+      skipTarget: chosenSystem !== undefined && isSourceSystem(chosenSystem) ? chosenSystem : undefined,
       valueSystem: chosenSystem ?? 'switchboard',
     };
     const changed = await this.engine.applyDecided(m, item.customer_id!, { [field]: value }, origin, sink);

@@ -1,56 +1,16 @@
 import type { EntityManager } from 'typeorm';
 
-import type { CustomerEntity, SourceSystem } from '@switchboard/contracts';
-import type { CustomerFieldName, FieldState, FieldValues } from '@switchboard/master-data';
-
-/** Per-field provenance as stored in `customer.meta` (the value itself lives in `data`). */
-export type FieldMeta = Omit<FieldState, 'value'>;
-
-export interface CustomerRow {
-  id: string;
-  entity: CustomerEntity;
-  status: 'active' | 'inactive' | 'merged';
-  parent_id: string | null;
-  merged_into: string | null;
-  data: FieldValues;
-  meta: Partial<Record<CustomerFieldName, FieldMeta>>;
-  version: number;
-  synced_targets: string[];
-}
-
-export interface XrefRow {
-  system: SourceSystem;
-  entity: CustomerEntity;
-  external_id: string;
-  customer_id: string;
-  status: 'active' | 'deleted' | 'merged';
-  matched_by: string;
-}
-
-export interface AuditEntry {
-  customerId: string;
-  kind: 'create' | 'change' | 'resolution' | 'merge' | 'link' | 'deactivate' | 'signal';
-  field: string;
-  oldValue: unknown;
-  newValue: unknown;
-  sourceSystem: string;
-  eventId: string | null;
-  actor: string;
-  sourceChangedAt: number;
-}
-
-export interface RefusedEntry {
-  customerId: string | null;
-  system: string;
-  entity: CustomerEntity;
-  externalId: string;
-  field: string | null;
-  value: unknown;
-  reason: string;
-  message: string;
-  eventId: string | null;
-  sourceChangedAt: number | null;
-}
+import type {
+  AuditEntry,
+  CrossReference,
+  CustomerRecord,
+  OpenReview,
+  PendingEcho,
+  RecordWrite,
+  RefusedEntry,
+  SentValue,
+  Snapshot,
+} from '@switchboard/master-data';
 
 /** JSON for a jsonb parameter: a real JSON null stays null, never the string "null". */
 export function jsonParam(value: unknown): string | null {
@@ -60,9 +20,23 @@ export function jsonParam(value: unknown): string | null {
 /** Transaction-scoped lock that serialises matching and creation (no duplicate from two racing events). */
 export const MATCHING_LOCK = 7_305_001;
 
-const CUSTOMER_COLUMNS = 'id, entity, status, parent_id, merged_into, data, meta, version, synced_targets';
+export const RECORD_COLUMNS = `id, entity, status, parent_id AS "parentId", parent_ref AS "parentRef",
+  merged_into AS "mergedInto", data, meta, version, synced_targets AS "syncedTargets"`;
 
-/** SQL of the canonical store, always inside the caller's transaction. */
+export const XREF_COLUMNS = `system, entity, external_id AS "externalId", customer_id AS "customerId", status,
+  matched_by AS "matchedBy", (extract(epoch FROM created_at) * 1000)::float8 AS "createdAt"`;
+
+function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const row of rows) {
+    const list = map.get(key(row));
+    if (list) list.push(row);
+    else map.set(key(row), [row]);
+  }
+  return map;
+}
+
+/** SQL of the canonical store, always inside the caller's transaction: snapshot reads and plan writes. */
 export class CustomerStore {
   constructor(readonly m: EntityManager) {}
 
@@ -70,73 +44,65 @@ export class CustomerStore {
     await this.m.query('SELECT pg_advisory_xact_lock($1)', [MATCHING_LOCK]);
   }
 
-  async findXref(system: string, entity: string, externalId: string): Promise<XrefRow | null> {
-    const rows: XrefRow[] = await this.m.query(
-      `SELECT system, entity, external_id, customer_id, status, matched_by FROM customer_xref
-       WHERE system = $1 AND entity = $2 AND external_id = $3`,
+  async findXref(system: string, entity: string, externalId: string): Promise<CrossReference | null> {
+    const rows: CrossReference[] = await this.m.query(
+      `SELECT ${XREF_COLUMNS} FROM customer_xref WHERE system = $1 AND entity = $2 AND external_id = $3`,
       [system, entity, externalId],
     );
     return rows[0] ?? null;
   }
 
-  async xrefsOf(customerId: string): Promise<XrefRow[]> {
+  /** Every cross-reference of the customers (any status), oldest first. */
+  async xrefsOf(customerIds: string[]): Promise<Map<string, CrossReference[]>> {
+    if (customerIds.length === 0) return new Map();
+    const rows: CrossReference[] = await this.m.query(
+      `SELECT ${XREF_COLUMNS} FROM customer_xref WHERE customer_id = ANY($1::uuid[])
+       ORDER BY created_at, system, external_id`,
+      [customerIds],
+    );
+    return groupBy(rows, (row) => row.customerId);
+  }
+
+  /** Locks the customer rows for the rest of the transaction (in id order: no deadlock between two lockers). */
+  async lock(ids: string[]): Promise<CustomerRecord[]> {
+    if (ids.length === 0) return [];
     return this.m.query(
-      `SELECT system, entity, external_id, customer_id, status, matched_by FROM customer_xref
-       WHERE customer_id = $1 ORDER BY created_at, system, external_id`,
-      [customerId],
+      `SELECT ${RECORD_COLUMNS} FROM customer WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+      [[...new Set(ids)]],
     );
   }
 
   /**
-   * The customer's primary id per system (its oldest active cross-reference), for events: a customer
-   * that absorbed thousands of duplicates must not make every event carry all of them.
+   * Locks the customers into the snapshot with what their plan reads: their cross-references (and
+   * their accounts'), open reviews, and the values sent to `echoes.target` not back yet. `accounts`
+   * (a contact's named account) only have their cross-references read: a contact's change never
+   * locks its account, which a merge may hold while it moves the contacts.
    */
-  async primaryXrefs(customerId: string): Promise<XrefRow[]> {
-    return this.m.query(
-      `SELECT DISTINCT ON (system) system, entity, external_id, customer_id, status, matched_by FROM customer_xref
-       WHERE customer_id = $1 AND status = 'active' ORDER BY system, created_at, external_id`,
-      [customerId],
-    );
-  }
-
-  async insertXref(
-    system: string,
-    entity: string,
-    externalId: string,
-    customerId: string,
-    matchedBy: string,
+  async loadCustomers(
+    s: Snapshot,
+    ids: string[],
+    echoes: { target: string; ttlHours: number } | null,
+    accounts: string[] = [],
   ): Promise<void> {
-    await this.m.query(
-      `INSERT INTO customer_xref (system, entity, external_id, customer_id, matched_by) VALUES ($1, $2, $3, $4, $5)`,
-      [system, entity, externalId, customerId, matchedBy],
-    );
+    for (const record of await this.lock(ids)) s.customers.set(record.id, record);
+    const known = [...s.customers.keys()];
+    const parents = [...s.customers.values()]
+      .map((c) => c.parentId)
+      .filter((id): id is string => id !== null);
+    for (const [id, list] of await this.xrefsOf([...new Set([...known, ...ids, ...parents, ...accounts])]))
+      s.xrefs.set(id, list);
+    for (const [id, list] of await this.openReviews(known)) s.reviews.set(id, list);
+    if (echoes) {
+      for (const [id, list] of await this.pendingEchoes(known, echoes.target, echoes.ttlHours))
+        s.echoes.set(id, list);
+    }
   }
 
-  async setXrefStatus(
-    system: string,
-    entity: string,
-    externalId: string,
-    status: XrefRow['status'],
-  ): Promise<void> {
-    await this.m.query(
-      `UPDATE customer_xref SET status = $4 WHERE system = $1 AND entity = $2 AND external_id = $3`,
-      [system, entity, externalId, status],
-    );
-  }
-
-  /** Locks the customer row for the rest of the transaction. */
-  async lock(id: string): Promise<CustomerRow | null> {
-    const rows: CustomerRow[] = await this.m.query(
-      `SELECT ${CUSTOMER_COLUMNS} FROM customer WHERE id = $1 FOR UPDATE`,
+  async get(id: string): Promise<CustomerRecord | null> {
+    const rows: CustomerRecord[] = await this.m.query(
+      `SELECT ${RECORD_COLUMNS} FROM customer WHERE id = $1`,
       [id],
     );
-    return rows[0] ?? null;
-  }
-
-  async get(id: string): Promise<CustomerRow | null> {
-    const rows: CustomerRow[] = await this.m.query(`SELECT ${CUSTOMER_COLUMNS} FROM customer WHERE id = $1`, [
-      id,
-    ]);
     return rows[0] ?? null;
   }
 
@@ -156,80 +122,119 @@ export class CustomerStore {
     return rows.map((row) => row.id);
   }
 
-  async insertCustomer(
-    row: CustomerRow,
-    keys: { email: string | null; vat: string | null },
-    parentRef: string | null,
-  ): Promise<void> {
+  /** Open conflict reviews of the customers, by customer id. */
+  async openReviews(customerIds: string[]): Promise<Map<string, OpenReview[]>> {
+    if (customerIds.length === 0) return new Map();
+    const rows: OpenReview[] = await this.m.query(
+      `SELECT id, customer_id AS "customerId", field, candidates FROM review_item
+       WHERE customer_id = ANY($1::uuid[]) AND status = 'open' AND kind = 'conflict' ORDER BY created_at FOR UPDATE`,
+      [customerIds],
+    );
+    return groupBy(rows, (row) => row.customerId);
+  }
+
+  /** Values sent to `target` that have not come back yet, by customer id. */
+  async pendingEchoes(
+    customerIds: string[],
+    target: string,
+    ttlHours: number,
+  ): Promise<Map<string, PendingEcho[]>> {
+    if (customerIds.length === 0) return new Map();
+    const rows: Array<PendingEcho & { customerId: string }> = await this.m.query(
+      `SELECT seq, customer_id AS "customerId", field, value_hash AS hash FROM sync_outbound
+       WHERE customer_id = ANY($1::uuid[]) AND target = $2 AND sent_at > now() - make_interval(hours => $3) ORDER BY seq`,
+      [customerIds, target, ttlHours],
+    );
+    return groupBy(rows, (row) => row.customerId);
+  }
+
+  async insertCustomer(write: RecordWrite): Promise<void> {
+    const row = write.record;
     await this.m.query(
       `INSERT INTO customer (id, entity, parent_id, parent_ref, data, meta, email_key, vat_key, version, synced_targets)
        VALUES ($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7, $8, $9, $10)`,
       [
         row.id,
         row.entity,
-        row.parent_id,
-        parentRef,
+        row.parentId,
+        row.parentRef,
         JSON.stringify(row.data),
         JSON.stringify(row.meta),
-        keys.email,
-        keys.vat,
+        write.emailKey,
+        write.vatKey,
         row.version,
-        row.synced_targets,
+        row.syncedTargets,
       ],
     );
   }
 
-  /** Writes the row; `keep` leaves the matching keys as they are. */
-  async saveCustomer(
-    row: CustomerRow,
-    keys: { email: string | null; vat: string | null; keep?: boolean },
-  ): Promise<void> {
-    if (keys.keep) {
-      await this.m.query(`UPDATE customer SET synced_targets = $2, updated_at = now() WHERE id = $1`, [
-        row.id,
-        row.synced_targets,
-      ]);
-      return;
-    }
+  async saveCustomer(write: RecordWrite): Promise<void> {
+    const row = write.record;
     await this.m.query(
       `UPDATE customer SET data = $2::jsonb, meta = $3::jsonb, email_key = $4, vat_key = $5, version = $6,
-         synced_targets = $7, parent_id = $8, status = $9, merged_into = $10, updated_at = now(),
+         synced_targets = $7, parent_id = $8, parent_ref = $11, status = $9, merged_into = $10, updated_at = now(),
          deactivated_at = CASE WHEN $9 = 'active' THEN NULL ELSE COALESCE(deactivated_at, now()) END
        WHERE id = $1`,
       [
         row.id,
         JSON.stringify(row.data),
         JSON.stringify(row.meta),
-        keys.email,
-        keys.vat,
+        write.emailKey,
+        write.vatKey,
         row.version,
-        row.synced_targets,
-        row.parent_id,
+        row.syncedTargets,
+        row.parentId,
         row.status,
-        row.merged_into,
+        row.mergedInto,
+        row.parentRef,
       ],
     );
   }
 
-  /** Contacts that arrived before their account: attach them now that it is known. */
-  async adoptWaitingContacts(parentRef: string, accountId: string): Promise<void> {
+  /** The ERP must be sent the whole record again (a promotion): it is no longer one of the targets. */
+  async forgetTarget(customerId: string, target: string): Promise<void> {
     await this.m.query(
-      `UPDATE customer SET parent_id = $2, parent_ref = NULL WHERE parent_ref = $1 AND parent_id IS NULL`,
-      [parentRef, accountId],
+      `UPDATE customer SET synced_targets = array_remove(synced_targets, $2), updated_at = now() WHERE id = $1`,
+      [customerId, target],
     );
   }
 
-  async setParent(customerId: string, parentId: string | null, parentRef: string | null): Promise<void> {
-    await this.m.query(`UPDATE customer SET parent_id = $2, parent_ref = $3 WHERE id = $1`, [
-      customerId,
-      parentId,
-      parentRef,
-    ]);
+  async insertXref(x: CrossReference): Promise<void> {
+    await this.m.query(
+      `INSERT INTO customer_xref (system, entity, external_id, customer_id, matched_by) VALUES ($1, $2, $3, $4, $5)`,
+      [x.system, x.entity, x.externalId, x.customerId, x.matchedBy],
+    );
   }
 
-  async contactsOf(accountId: string): Promise<CustomerRow[]> {
+  async setXrefStatus(system: string, entity: string, externalId: string, status: string): Promise<void> {
+    await this.m.query(
+      `UPDATE customer_xref SET status = $4 WHERE system = $1 AND entity = $2 AND external_id = $3`,
+      [system, entity, externalId, status],
+    );
+  }
+
+  async moveXrefs(from: string, to: string): Promise<void> {
+    await this.m.query(`UPDATE customer_xref SET customer_id = $2 WHERE customer_id = $1`, [from, to]);
+  }
+
+  async moveChildren(from: string, to: string): Promise<void> {
+    await this.m.query(`UPDATE customer SET parent_id = $2 WHERE parent_id = $1`, [from, to]);
+  }
+
+  /** Contacts that arrived before their account: attach them now that it is known. */
+  async adoptWaitingContacts(parentRefs: string[], accountIds: string[]): Promise<void> {
+    if (parentRefs.length === 0) return;
+    await this.m.query(
+      `UPDATE customer c SET parent_id = t.account_id, parent_ref = NULL
+       FROM unnest($1::text[], $2::uuid[]) AS t(parent_ref, account_id)
+       WHERE c.parent_ref IS NOT NULL AND c.parent_ref = t.parent_ref AND c.parent_id IS NULL`,
+      [parentRefs, accountIds],
+    );
+  }
+
+  async contactsOf(accountId: string): Promise<CustomerRecord[]> {
     return this.m.query(
-      `SELECT ${CUSTOMER_COLUMNS} FROM customer WHERE parent_id = $1 AND status = 'active' ORDER BY created_at`,
+      `SELECT ${RECORD_COLUMNS} FROM customer WHERE parent_id = $1 AND status = 'active' ORDER BY created_at`,
       [accountId],
     );
   }
@@ -273,46 +278,24 @@ export class CustomerStore {
     );
   }
 
-  /** Fields of this customer with an open conflict review. */
-  async openReviewFields(customerId: string): Promise<Set<string>> {
-    const rows: Array<{ field: string }> = await this.m.query(
-      `SELECT field FROM review_item WHERE customer_id = $1 AND status = 'open' AND kind = 'conflict'`,
-      [customerId],
-    );
-    return new Set(rows.map((row) => row.field));
-  }
-
-  /** Values sent to `target` that have not come back yet, by field. */
-  async pendingEchoes(
-    customerId: string,
-    target: string,
-    ttlHours: number,
-  ): Promise<Map<string, Array<{ seq: string; hash: string }>>> {
-    const rows: Array<{ seq: string; field: string; value_hash: string }> = await this.m.query(
-      `SELECT seq, field, value_hash FROM sync_outbound
-       WHERE customer_id = $1 AND target = $2 AND sent_at > now() - make_interval(hours => $3) ORDER BY seq`,
-      [customerId, target, ttlHours],
-    );
-    const byField = new Map<string, Array<{ seq: string; hash: string }>>();
-    for (const row of rows) {
-      const list = byField.get(row.field) ?? [];
-      list.push({ seq: row.seq, hash: row.value_hash });
-      byField.set(row.field, list);
-    }
-    return byField;
-  }
-
-  /** The echo came back: it and every older value sent for the field are settled. */
-  async settleEcho(customerId: string, target: string, field: string, upToSeq: string): Promise<void> {
-    await this.m.query(
-      `DELETE FROM sync_outbound WHERE customer_id = $1 AND target = $2 AND field = $3 AND seq <= $4`,
-      [customerId, target, field, upToSeq],
-    );
-  }
-
-  async rememberSent(
-    rows: Array<{ customerId: string; target: string; field: string; hash: string }>,
+  /** The echoes came back: each, and every older value sent for its field, are settled. */
+  async settleEchoes(
+    rows: Array<{ customerId: string; target: string; field: string; seq: string }>,
   ): Promise<void> {
+    if (rows.length === 0) return;
+    await this.m.query(
+      `DELETE FROM sync_outbound o USING unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[]) AS s(customer_id, target, field, seq)
+       WHERE o.customer_id = s.customer_id AND o.target = s.target AND o.field = s.field AND o.seq <= s.seq`,
+      [
+        rows.map((r) => r.customerId),
+        rows.map((r) => r.target),
+        rows.map((r) => r.field),
+        rows.map((r) => r.seq),
+      ],
+    );
+  }
+
+  async rememberSent(rows: SentValue[]): Promise<void> {
     if (rows.length === 0) return;
     await this.m.query(
       `INSERT INTO sync_outbound (customer_id, target, field, value_hash)
@@ -325,10 +308,4 @@ export class CustomerStore {
       ],
     );
   }
-}
-
-export function fieldStateOf(row: CustomerRow, field: CustomerFieldName): FieldState | undefined {
-  const meta = row.meta[field];
-  if (!meta) return undefined;
-  return { ...meta, value: row.data[field] ?? null };
 }

@@ -9,7 +9,7 @@ import {
   type SourceSystem,
 } from '@switchboard/contracts';
 import { EventRejected, type InboxContext } from '@switchboard/inbox';
-import { parseTimestamp, type FieldValues, type OwnershipConfig } from '@switchboard/master-data';
+import { parseTimestamp, type OwnershipConfig } from '@switchboard/master-data';
 
 import { SyncRules } from '../config/sync-rules';
 import { SyncCounters } from '../reports/sync-counters';
@@ -181,7 +181,7 @@ export class SyncService {
     await store.lockMatching();
     const crm = await store.findXref('crm', 'account', link.crm_account_id);
     if (!crm) return;
-    const customer = await store.lock(crm.customer_id);
+    const [customer] = await store.lock([crm.customerId]);
     if (!customer || customer.status !== 'active') return;
     const erp = await store.findXref('erp', 'account', link.erp_customer_number);
     const origin = {
@@ -192,7 +192,15 @@ export class SyncService {
       reason: 'promotion',
     };
     if (!erp) {
-      await store.insertXref('erp', 'account', link.erp_customer_number, customer.id, 'promotion');
+      await store.insertXref({
+        system: 'erp',
+        entity: 'account',
+        externalId: link.erp_customer_number,
+        customerId: customer.id,
+        status: 'active',
+        matchedBy: 'promotion',
+        createdAt: at,
+      });
       if (this.config.entities.account.audit) {
         await store.audit([
           {
@@ -209,8 +217,7 @@ export class SyncService {
         ]);
       }
       // Now a customer: the ERP, which has the record from erp-orders, gets every field it receives.
-      customer.synced_targets = customer.synced_targets.filter((t) => t !== 'erp');
-      await store.saveCustomer(customer, { email: null, vat: null, keep: true });
+      await store.forgetTarget(customer.id, 'erp');
       const changed = await this.engine.applyDecided(
         m,
         customer.id,
@@ -218,20 +225,11 @@ export class SyncService {
         { ...origin, kind: 'change', valueSystem: 'crm' },
         sink,
       );
-      if (changed.length === 0) {
-        const fresh = (await store.lock(customer.id))!;
-        await this.engine.publishChanges(
-          store,
-          fresh,
-          Object.keys(fresh.data) as Array<keyof FieldValues>,
-          origin,
-          sink,
-        );
-      }
-    } else if (erp.customer_id !== customer.id) {
-      const other = await store.lock(erp.customer_id);
+      if (changed.length === 0) await this.engine.publishAll(m, customer.id, origin, sink);
+    } else if (erp.customerId !== customer.id) {
+      const [other] = await store.lock([erp.customerId]);
       if (other && other.status === 'active')
-        await this.engine.mergeCustomers(store, other, customer, origin, sink);
+        await this.engine.mergeCustomers(m, other.id, customer.id, origin, sink);
     }
     await m.query(`UPDATE deal_link SET customer_id = $2, linked_at = now() WHERE deal_id = $1`, [
       dealId,
@@ -260,7 +258,7 @@ export class SyncService {
       {
         system,
         entity: 'account',
-        externalId: ref.external_id,
+        externalId: ref.externalId,
         changedAt: at,
         fields: {
           paymentStatus: this.config.signals.invoicePaid.paymentStatus,
@@ -271,14 +269,14 @@ export class SyncService {
         eventId: event.id,
         actor: `system:${system}`,
         reason: 'invoice_paid',
-        targetCustomerId: ref.customer_id,
+        targetCustomerId: ref.customerId,
       },
       // The record key is the CRM or ERP id; the change is finance's.
       sink,
     );
     await this.moveToSegment(
       ctx.manager,
-      ref.customer_id,
+      ref.customerId,
       this.config.signals.invoicePaid.segment,
       'invoice_paid',
       system,
@@ -294,7 +292,7 @@ export class SyncService {
     const ticket = event.data;
     const store = new CustomerStore(ctx.manager);
     const ref = await store.findXref('crm', 'account', ticket.crmAccountId);
-    const customer = ref ? await store.get(ref.customer_id) : null;
+    const customer = ref ? await store.get(ref.customerId) : null;
     const owner = typeof customer?.data.accountOwner === 'string' ? customer.data.accountOwner : null;
     await ctx.publish('crm_task_requested', {
       taskId: nameBasedUuid('switchboard.customer-sync.task', `ticket_escalated/${event.id}`),
