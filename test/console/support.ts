@@ -70,8 +70,14 @@ export async function signIn(page: Page, name: string, password = `${name}-chang
 }
 
 /**
+ * Where the pages' screenshots go: .stack/screenshots on every run, so a test run leaves the
+ * checkout clean; with UPDATE_SCREENSHOTS=1, docs/img, the README's own images.
+ */
+const SCREENSHOTS = join(ROOT, process.env.UPDATE_SCREENSHOTS === '1' ? 'docs/img' : '.stack/screenshots');
+
+/**
  * axe on the page as it stands: no serious or critical violation (the message lists them), then
- * a screenshot for the README when `screenshot` names it (docs/img/console-<name>.png).
+ * a screenshot when `screenshot` names it (console-<name>.png in SCREENSHOTS).
  */
 export async function checkPage(page: Page, screenshot?: string): Promise<void> {
   const { violations } = await new AxeBuilder({ page }).analyze();
@@ -83,7 +89,7 @@ export async function checkPage(page: Page, screenshot?: string): Promise<void> 
     );
   expect(serious).toEqual([]);
   if (screenshot) {
-    await page.screenshot({ path: join(ROOT, 'docs/img', `console-${screenshot}.png`), fullPage: true });
+    await page.screenshot({ path: join(SCREENSHOTS, `console-${screenshot}.png`), fullPage: true });
   }
 }
 
