@@ -1,9 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 
+import { DECIMAL_STRING } from '@switchboard/platform';
+
 import type { SalesOrderLine } from '../sales-order-line.entity';
 import type { SalesOrder } from '../sales-order.entity';
-
-const DECIMAL = { type: String, format: 'decimal', description: 'An exact decimal, as a string' } as const;
 
 export class SalesOrderLineDto {
   @ApiProperty()
@@ -18,16 +18,16 @@ export class SalesOrderLineDto {
   @ApiProperty({ description: 'The ERP item the CRM product maps to' })
   itemCode!: string;
 
-  @ApiProperty(DECIMAL)
+  @ApiProperty(DECIMAL_STRING)
   quantity!: string;
 
-  @ApiProperty(DECIMAL)
+  @ApiProperty(DECIMAL_STRING)
   unitPrice!: string;
 
-  @ApiProperty(DECIMAL)
+  @ApiProperty(DECIMAL_STRING)
   discountPercent!: string;
 
-  @ApiProperty(DECIMAL)
+  @ApiProperty(DECIMAL_STRING)
   lineTotal!: string;
 }
 
@@ -45,7 +45,7 @@ export class SalesOrderDto {
   @ApiProperty({ minLength: 3, maxLength: 3, example: 'EUR' })
   currency!: string;
 
-  @ApiProperty(DECIMAL)
+  @ApiProperty(DECIMAL_STRING)
   netTotal!: string;
 
   @ApiProperty({ format: 'uuid', description: 'The deal_won event that created it' })

@@ -1,9 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 
+import { DECIMAL_STRING } from '@switchboard/platform';
+
 import type { InvoiceLine } from '../invoice-line.entity';
 import type { Invoice } from '../invoice.entity';
-
-const DECIMAL = { type: String, format: 'decimal', description: 'An exact decimal, as a string' } as const;
 
 export class InvoiceLineDto {
   @ApiProperty()
@@ -15,16 +15,16 @@ export class InvoiceLineDto {
   @ApiProperty()
   description!: string;
 
-  @ApiProperty(DECIMAL)
+  @ApiProperty(DECIMAL_STRING)
   quantity!: string;
 
-  @ApiProperty(DECIMAL)
+  @ApiProperty(DECIMAL_STRING)
   unitPrice!: string;
 
-  @ApiProperty(DECIMAL)
+  @ApiProperty(DECIMAL_STRING)
   discountPercent!: string;
 
-  @ApiProperty(DECIMAL)
+  @ApiProperty(DECIMAL_STRING)
   lineTotal!: string;
 }
 
@@ -42,16 +42,16 @@ export class InvoiceDto {
   @ApiProperty({ minLength: 3, maxLength: 3, example: 'EUR' })
   currency!: string;
 
-  @ApiProperty(DECIMAL)
+  @ApiProperty(DECIMAL_STRING)
   netTotal!: string;
 
-  @ApiProperty(DECIMAL)
+  @ApiProperty(DECIMAL_STRING)
   taxRatePercent!: string;
 
-  @ApiProperty(DECIMAL)
+  @ApiProperty(DECIMAL_STRING)
   taxTotal!: string;
 
-  @ApiProperty(DECIMAL)
+  @ApiProperty(DECIMAL_STRING)
   grossTotal!: string;
 
   @ApiProperty({ format: 'uuid', description: 'The deal_won event that created it' })
