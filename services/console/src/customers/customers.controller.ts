@@ -8,7 +8,7 @@ import { CustomerSyncClient } from '../customer-sync/customer-sync.client';
 import type { AuditEntry, CustomerView, RefusedChange } from '../customer-sync/customer-sync.types';
 import { historyTable } from '../review/review.controller';
 import { display, time } from '../views/format';
-import { html } from '../views/html';
+import { dataTable, html } from '../views/html';
 import { Pages } from '../views/pages';
 import { CustomerAccess } from './customer-access.service';
 import { visibleValue } from './personal-data';
@@ -180,33 +180,20 @@ export class CustomersController {
       <h2>Refused changes</h2>
       ${
         refused.length > 0
-          ? html`<div class="overflow-auto" tabindex="0" role="region" aria-label="Refused changes">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">When</th>
-                    <th scope="col">System</th>
-                    <th scope="col">Field</th>
-                    <th scope="col">Value</th>
-                    <th scope="col">Reason</th>
-                    <th scope="col">Event</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${refused.map(
-                    (change) =>
-                      html`<tr>
-                        <td>${time(change.recordedAt)}</td>
-                        <td>${change.system}</td>
-                        <td>${change.field ?? ''}</td>
-                        <td>${value(change.field ?? '', change.value)}</td>
-                        <td>${change.reason}${change.message ? html`: ${change.message}` : ''}</td>
-                        <td>${change.eventId ? html`<code>${change.eventId}</code>` : ''}</td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>`
+          ? dataTable(
+              { label: 'Refused changes', columns: ['When', 'System', 'Field', 'Value', 'Reason', 'Event'] },
+              refused.map(
+                (change) =>
+                  html`<tr>
+                    <td>${time(change.recordedAt)}</td>
+                    <td>${change.system}</td>
+                    <td>${change.field ?? ''}</td>
+                    <td>${value(change.field ?? '', change.value)}</td>
+                    <td>${change.reason}${change.message ? html`: ${change.message}` : ''}</td>
+                    <td>${change.eventId ? html`<code>${change.eventId}</code>` : ''}</td>
+                  </tr>`,
+              ),
+            )
           : html`<p>None.</p>`
       }`;
   }

@@ -9,7 +9,7 @@ import { can } from '../auth/roles';
 import type { ConsoleUser } from '../auth/session';
 import { ConsoleError, ConsoleErrorCode } from '../console.errors';
 import { time } from '../views/format';
-import { html, type SafeHtml } from '../views/html';
+import { dataTable, html, type SafeHtml } from '../views/html';
 import { csrfField, type PageContext } from '../views/layout';
 import { Pages } from '../views/pages';
 import { DeadLettersService } from './dead-letters.service';
@@ -263,35 +263,32 @@ export class DeadLettersController {
           name="scope"
           value="selected"
         />
-        <div class="overflow-auto" tabindex="0" role="region" aria-label="Dead letters">
-          <table>
-            <thead>
-              <tr>
-                ${operates ? html`<th scope="col">Select</th>` : ''}
-                <th scope="col">Letter</th>
-                <th scope="col">Event</th>
-                <th scope="col">Error</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Original topic/partition/offset</th>
-                <th scope="col">Dead-lettered</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${entries.map(
-                ({ ref, letter }) =>
-                  html`<tr>
-                    ${operates ? html`<td><input type="checkbox" name="ref" value="${ref}" id="ref-${ref}" aria-label="Select ${ref}" /></td>` : ''}
-                    <td><a href="/dead-letters/${ref}">${ref}</a></td>
-                    <td>${letter.eventType ?? ''}<br /><code>${letter.eventId ?? ''}</code></td>
-                    <td>${letter.errorClass}: ${letter.reason}</td>
-                    <td>${letter.attempts}</td>
-                    <td>${letter.originalTopic}/${letter.partition}/${letter.offset}</td>
-                    <td>${time(letter.failedAt)}</td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>
-        </div>
+        ${dataTable(
+          {
+            label: 'Dead letters',
+            columns: [
+              operates ? 'Select' : null,
+              'Letter',
+              'Event',
+              'Error',
+              'Attempts',
+              'Original topic/partition/offset',
+              'Dead-lettered',
+            ],
+          },
+          entries.map(
+            ({ ref, letter }) =>
+              html`<tr>
+                ${operates ? html`<td><input type="checkbox" name="ref" value="${ref}" id="ref-${ref}" aria-label="Select ${ref}" /></td>` : ''}
+                <td><a href="/dead-letters/${ref}">${ref}</a></td>
+                <td>${letter.eventType ?? ''}<br /><code>${letter.eventId ?? ''}</code></td>
+                <td>${letter.errorClass}: ${letter.reason}</td>
+                <td>${letter.attempts}</td>
+                <td>${letter.originalTopic}/${letter.partition}/${letter.offset}</td>
+                <td>${time(letter.failedAt)}</td>
+              </tr>`,
+          ),
+        )}
         ${
           operates && entries.length > 0
             ? html`<div class="grid">

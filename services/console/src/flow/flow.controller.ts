@@ -4,7 +4,7 @@ import { THRESHOLDS } from '@switchboard/platform';
 
 import { CurrentUser, Requires } from '../auth/console-auth.guard';
 import type { ConsoleUser } from '../auth/session';
-import { html } from '../views/html';
+import { dataTable, html } from '../views/html';
 import { Pages } from '../views/pages';
 import { FlowHealthService, type GroupHealth } from './flow-health.service';
 
@@ -55,33 +55,30 @@ export class FlowController {
             Throughput and failure ratio are measured since the previous reading of this page (reload to
             measure).
           </p>
-          <div class="overflow-auto" tabindex="0" role="region" aria-label="Consumer groups">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Consumer group</th>
-                  <th scope="col">Lag</th>
-                  <th scope="col">Events per minute</th>
-                  <th scope="col">Failure ratio</th>
-                  <th scope="col">Dead letters</th>
-                  <th scope="col">State</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${groups.map(
-                  (group) =>
-                    html`<tr data-consumer="${group.consumer}">
-                      <th scope="row">${group.group}</th>
-                      <td class="lag">${group.lag}${perTopic(group)}</td>
-                      <td>${group.perMinute === null ? 'n/a' : group.perMinute.toFixed(1)}</td>
-                      <td>${percent(group.failureRatio)}</td>
-                      <td><a href="/dead-letters?consumer=${group.consumer}">${group.deadLetters}</a></td>
-                      <td>${state(group)}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
-          </div>`,
+          ${dataTable(
+            {
+              label: 'Consumer groups',
+              columns: [
+                'Consumer group',
+                'Lag',
+                'Events per minute',
+                'Failure ratio',
+                'Dead letters',
+                'State',
+              ],
+            },
+            groups.map(
+              (group) =>
+                html`<tr data-consumer="${group.consumer}">
+                  <th scope="row">${group.group}</th>
+                  <td class="lag">${group.lag}${perTopic(group)}</td>
+                  <td>${group.perMinute === null ? 'n/a' : group.perMinute.toFixed(1)}</td>
+                  <td>${percent(group.failureRatio)}</td>
+                  <td><a href="/dead-letters?consumer=${group.consumer}">${group.deadLetters}</a></td>
+                  <td>${state(group)}</td>
+                </tr>`,
+            ),
+          )}`,
       '/flow',
     );
   }

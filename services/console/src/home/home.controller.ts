@@ -4,7 +4,7 @@ import { ConsoleAuditService } from '../audit/console-audit.service';
 import { CurrentUser, Requires } from '../auth/console-auth.guard';
 import { can } from '../auth/roles';
 import type { ConsoleUser } from '../auth/session';
-import { html } from '../views/html';
+import { dataTable, html } from '../views/html';
 import { Pages } from '../views/pages';
 
 /** The start page (what the user's roles let them do) and the console's own audit log. */
@@ -58,37 +58,24 @@ export class HomeController {
       'Console audit',
       () =>
         html`<p>The last ${rows.length} actions taken in this console, newest first.</p>
-          <div class="overflow-auto" tabindex="0" role="region" aria-label="Console audit">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Who</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">On</th>
-                  <th scope="col">Outcome</th>
-                  <th scope="col">Detail</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${rows.map(
-                  (row) =>
-                    html`<tr>
-                      <td><time datetime="${row.at}">${row.at}</time></td>
-                      <td>${row.actor}</td>
-                      <td>${row.action}</td>
-                      <td>${row.target ?? ''}</td>
-                      <td>${row.outcome}</td>
-                      <td>
-                        ${Object.entries(row.detail)
-                          .map(([key, value]) => `${key}=${String(value)}`)
-                          .join(', ')}
-                      </td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
-          </div>`,
+          ${dataTable(
+            { label: 'Console audit', columns: ['When', 'Who', 'Action', 'On', 'Outcome', 'Detail'] },
+            rows.map(
+              (row) =>
+                html`<tr>
+                  <td><time datetime="${row.at}">${row.at}</time></td>
+                  <td>${row.actor}</td>
+                  <td>${row.action}</td>
+                  <td>${row.target ?? ''}</td>
+                  <td>${row.outcome}</td>
+                  <td>
+                    ${Object.entries(row.detail)
+                      .map(([key, value]) => `${key}=${String(value)}`)
+                      .join(', ')}
+                  </td>
+                </tr>`,
+            ),
+          )}`,
       '/audit',
     );
   }

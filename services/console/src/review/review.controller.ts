@@ -19,7 +19,7 @@ import { CustomerSyncClient } from '../customer-sync/customer-sync.client';
 import type { AuditEntry, FieldRule, ReviewItem } from '../customer-sync/customer-sync.types';
 import { visibleValue } from '../customers/personal-data';
 import { display, time } from '../views/format';
-import { html, type SafeHtml } from '../views/html';
+import { dataTable, html, type SafeHtml } from '../views/html';
 import { csrfField, type PageContext } from '../views/layout';
 import { Pages } from '../views/pages';
 import { ResolveFormDto, toResolveRequest } from './dto/resolve-form.dto';
@@ -102,40 +102,29 @@ export class ReviewController {
             <button type="submit">Filter</button>
           </form>
           <p>${items.length} of ${open.length} open items.</p>
-          <div class="overflow-auto" tabindex="0" role="region" aria-label="Open review items">
-            <table>
-              <caption>
-                Open review items, oldest first
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">Item</th>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Field</th>
-                  <th scope="col">Systems</th>
-                  <th scope="col">Waiting</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${items.map(
-                  (item) =>
-                    html`<tr>
-                      <td>
-                        <a href="/review/${item.id}"
-                          >${item.field ? `${item.field} of ${item.entity}` : `${item.system ?? ''} ${item.entity} ${item.externalId ?? ''}`}</a
-                        >
-                      </td>
-                      <td>${item.kind === 'conflict' ? 'conflict' : 'ambiguous match'}</td>
-                      <td>${item.field ?? ''}</td>
-                      <td>
-                        ${[...new Set(item.candidates.map((c) => c.system ?? c.rule ?? '').filter(Boolean))].join(', ') || item.system}
-                      </td>
-                      <td>${age(item.createdAt)}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>
-          </div>`,
+          ${dataTable(
+            {
+              label: 'Open review items',
+              caption: 'Open review items, oldest first',
+              columns: ['Item', 'Kind', 'Field', 'Systems', 'Waiting'],
+            },
+            items.map(
+              (item) =>
+                html`<tr>
+                  <td>
+                    <a href="/review/${item.id}"
+                      >${item.field ? `${item.field} of ${item.entity}` : `${item.system ?? ''} ${item.entity} ${item.externalId ?? ''}`}</a
+                    >
+                  </td>
+                  <td>${item.kind === 'conflict' ? 'conflict' : 'ambiguous match'}</td>
+                  <td>${item.field ?? ''}</td>
+                  <td>
+                    ${[...new Set(item.candidates.map((c) => c.system ?? c.rule ?? '').filter(Boolean))].join(', ') || item.system}
+                  </td>
+                  <td>${age(item.createdAt)}</td>
+                </tr>`,
+            ),
+          )}`,
       '/review',
     );
   }
@@ -260,33 +249,19 @@ export function historyTable(
   entity: 'account' | 'contact',
   personal: boolean,
 ): SafeHtml {
-  return html`<div class="overflow-auto" tabindex="0" role="region" aria-label="History">
-    <table>
-      <thead>
-        <tr>
-          <th scope="col">When</th>
-          <th scope="col">Field</th>
-          <th scope="col">Old value</th>
-          <th scope="col">New value</th>
-          <th scope="col">From</th>
-          <th scope="col">Actor</th>
-          <th scope="col">Event</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${entries.map(
-          (entry) =>
-            html`<tr>
-              <td>${time(entry.recordedAt)}</td>
-              <td>${entry.field ?? entry.kind}</td>
-              <td>${display(visibleValue(entry.field, entity, entry.oldValue, personal))}</td>
-              <td>${display(visibleValue(entry.field, entity, entry.newValue, personal))}</td>
-              <td>${entry.sourceSystem ?? ''}</td>
-              <td>${entry.actor ?? ''}</td>
-              <td>${entry.eventId ? html`<code>${entry.eventId}</code>` : ''}</td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>
-  </div>`;
+  return dataTable(
+    { label: 'History', columns: ['When', 'Field', 'Old value', 'New value', 'From', 'Actor', 'Event'] },
+    entries.map(
+      (entry) =>
+        html`<tr>
+          <td>${time(entry.recordedAt)}</td>
+          <td>${entry.field ?? entry.kind}</td>
+          <td>${display(visibleValue(entry.field, entity, entry.oldValue, personal))}</td>
+          <td>${display(visibleValue(entry.field, entity, entry.newValue, personal))}</td>
+          <td>${entry.sourceSystem ?? ''}</td>
+          <td>${entry.actor ?? ''}</td>
+          <td>${entry.eventId ? html`<code>${entry.eventId}</code>` : ''}</td>
+        </tr>`,
+    ),
+  );
 }

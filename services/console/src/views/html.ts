@@ -39,3 +39,37 @@ export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Saf
   });
   return new SafeHtml(out);
 }
+
+export interface DataTable {
+  /** The accessible name of the scrolling region (and so of the table for a screen reader). */
+  label: string;
+  caption?: string;
+  /** Column headings; null leaves a column out (e.g. the selection column of a read-only user). */
+  columns: Array<string | null>;
+}
+
+/**
+ * A table in a region that scrolls on its own and is reachable by keyboard (axe's
+ * scrollable-region-focusable), with a heading for each column: every list page is one.
+ */
+export function dataTable({ label, caption, columns }: DataTable, rows: HtmlValue): SafeHtml {
+  return html`<div class="overflow-auto" tabindex="0" role="region" aria-label="${label}">
+    <table>
+      ${
+        caption
+          ? html`<caption>
+              ${caption}
+            </caption>`
+          : ''
+      }
+      <thead>
+        <tr>
+          ${columns.map((column) => (column === null ? '' : html`<th scope="col">${column}</th>`))}
+        </tr>
+      </thead>
+      <tbody>
+        ${rows}
+      </tbody>
+    </table>
+  </div>`;
+}
