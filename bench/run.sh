@@ -16,7 +16,7 @@
 #   missing; a database carrying that marker is dropped and recreated at the start of every run, one
 #   without the marker (someone else's) is used as it is and never dropped.
 # - Kafka: a scratch single-node broker started for this run from the same jars and the same
-#   deploy/kafka/server.properties, on 127.0.0.1:9192 (controller :9193), data in .stack/bench/kafka
+#   deploy/kafka/server.properties, on 127.0.0.1:9192 (controller :9193), data in .stack/scratch-kafka-9192
 #   (deleted afterwards). The dev/test broker on :9092 and the consumer groups of running services
 #   never see the benchmark's events. BENCH_KAFKA_BROKERS=host:port uses an existing cluster
 #   instead (it then receives the benchmark's topics and events).
@@ -79,7 +79,7 @@ cleanup() {
   fi
   if [[ -n "$SCRATCH_KAFKA" ]]; then
     [[ -n "$SCRATCH_JOB" ]] && wait "$SCRATCH_JOB" 2>/dev/null || true
-    KEEP_LOG="$RUN_DIR/logs/kafka-server.log" bash bench/scratch-kafka.sh stop || true
+    KEEP_LOG="$RUN_DIR/logs/kafka-server.log" bash deploy/scratch-kafka.sh stop || true
   fi
   exit "$code"
 }
@@ -147,10 +147,10 @@ if [[ -n "${BENCH_KAFKA_BROKERS:-}" ]]; then
   broker_answers "$BROKERS" || die "BENCH_KAFKA_BROKERS=$BROKERS does not answer"
   echo "Kafka: using the existing cluster $BROKERS (it receives the benchmark topics and events)"
 else
-  BROKERS="$(bash bench/scratch-kafka.sh brokers)"
-  echo "Kafka: starting a scratch broker on $BROKERS (bench/scratch-kafka.sh) in the background"
+  BROKERS="$(bash deploy/scratch-kafka.sh brokers)"
+  echo "Kafka: starting a scratch broker on $BROKERS (deploy/scratch-kafka.sh) in the background"
   SCRATCH_KAFKA=starting
-  bash bench/scratch-kafka.sh start >"$RUN_DIR/logs/scratch-kafka.out" 2>&1 &
+  bash deploy/scratch-kafka.sh start >"$RUN_DIR/logs/scratch-kafka.out" 2>&1 &
   SCRATCH_JOB=$!
 fi
 
@@ -240,7 +240,7 @@ if wants 6; then
 fi
 
 step "3-6/6 services (ingest, relay, consumers, latency; phases: $BENCH_PHASES)"
-BENCH_RUN_ID="$RUN_ID" BENCH_RUN_DIR="$RUN_DIR" BENCH_KAFKA_PID="$(bash bench/scratch-kafka.sh pid || true)" BENCH_STARTED_AT="$started" \
+BENCH_RUN_ID="$RUN_ID" BENCH_RUN_DIR="$RUN_DIR" BENCH_KAFKA_PID="$(bash deploy/scratch-kafka.sh pid || true)" BENCH_STARTED_AT="$started" \
   node --enable-source-maps dist/bench/main.js &
 NODE_PID=$!
 wait "$NODE_PID"

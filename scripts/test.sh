@@ -48,6 +48,24 @@ fi
 step "real systems: Tryton and Request Tracker for test/real-systems (deploy/real-systems.sh)"
 bash deploy/real-systems.sh up || failed+=(real-systems)
 
+# The suites that drive Tryton and Request Tracker spend most of their time waiting for them (Tryton is
+# one Python process, about 0.8 s of its CPU per won deal), while the other suites wait mostly for
+# Kafka and their own timers. A full run therefore tests in two lanes side by side: the real-systems
+# lane gets a broker of its own (deploy/scratch-kafka.sh), so that neither lane's consumers see the
+# other's events; its suites already use databases and ports of their own. Given paths or options,
+# `npm test -- ...` runs one Jest as asked, on the stack's broker.
+REAL_SYSTEMS_LANE=(test/real-systems test/pollers)
+LANE_KAFKA_PORT="${TEST_LANE_KAFKA_PORT:-9292}"
+lane=""
+if (($# == 0)) && [[ "${TEST_LANES:-2}" == 2 ]]; then
+  lane=starting
+  mkdir -p .stack
+  SCRATCH_KAFKA_PORT="$LANE_KAFKA_PORT" bash deploy/scratch-kafka.sh start >.stack/test-lane-kafka.out 2>&1 &
+  lane_kafka_job=$!
+fi
+stop_lane_kafka() { [[ -z "$lane" ]] || SCRATCH_KAFKA_PORT="$LANE_KAFKA_PORT" bash deploy/scratch-kafka.sh stop >/dev/null 2>&1 || true; }
+trap stop_lane_kafka EXIT
+
 step "typecheck (tsc --noEmit)"
 npx tsc -p tsconfig.json --noEmit || failed+=(typecheck)
 
@@ -75,20 +93,42 @@ if [[ -z "${CHROMIUM_PATH:-}" && ! -x /usr/bin/chromium ]]; then
     echo "npm test: WARNING: could not install chromium (apt-get install chromium)" >&2
 fi
 
-step "tests (jest --runInBand $*)"
 mkdir -p .stack
 results=.stack/jest-results.json
-rm -f "$results"
+lane_results=.stack/jest-results-real-systems.json
+lane_log=.stack/jest-real-systems.log
+rm -f "$results" "$lane_results" "$lane_log"
 # --forceExit: once every result is written, a client socket or timer a suite left open must not
 # keep CI waiting for its time limit.
-bash scripts/support/jest.sh --runInBand --forceExit --json --outputFile="$results" "$@" || failed+=(jest)
+jest() { bash scripts/support/jest.sh --runInBand --forceExit --json "$@"; }
+if [[ -n "$lane" ]]; then
+  if wait "$lane_kafka_job"; then
+    step "tests, two lanes: ${REAL_SYSTEMS_LANE[*]} on $(SCRATCH_KAFKA_PORT="$LANE_KAFKA_PORT" bash deploy/scratch-kafka.sh brokers) (log in $lane_log), the rest here"
+    KAFKA_BROKERS="127.0.0.1:$LANE_KAFKA_PORT" jest --outputFile="$lane_results" "${REAL_SYSTEMS_LANE[@]}" >"$lane_log" 2>&1 &
+    lane_job=$!
+    jest --outputFile="$results" --testPathIgnorePatterns "${REAL_SYSTEMS_LANE[@]/%//}" || failed+=(jest)
+    wait "$lane_job" || failed+=(jest-real-systems)
+    step "tests of the real-systems lane (${REAL_SYSTEMS_LANE[*]})"
+    cat "$lane_log"
+  else
+    cat .stack/test-lane-kafka.out >&2
+    echo "npm test: the real-systems lane's broker did not start (above); every suite runs in one lane" >&2
+    lane=""
+    jest --outputFile="$results" || failed+=(jest)
+  fi
+else
+  step "tests (jest --runInBand $*)"
+  jest --outputFile="$results" "$@" || failed+=(jest)
+fi
 if [[ -s "$results" ]]; then
   # One plain closing line that any CI reads: "jest: N passed, N failed, N skipped".
   node -e '
-    const r = require(require("path").resolve(process.argv[1]));
-    const skipped = r.numPendingTests + r.numTodoTests;
-    console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
-  ' "$results"
+    const files = process.argv.slice(1).filter((file) => require("fs").existsSync(file));
+    const runs = files.map((file) => require(require("path").resolve(file)));
+    const sum = (key) => runs.reduce((total, run) => total + run[key], 0);
+    const skipped = sum("numPendingTests") + sum("numTodoTests");
+    console.log(`jest: ${sum("numPassedTests")} passed, ${sum("numFailedTests")} failed, ${skipped} skipped`);
+  ' "$results" "$lane_results"
 fi
 
 if ((${#failed[@]} > 0)); then

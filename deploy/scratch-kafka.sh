@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
-# A throw-away single-node Kafka (KRaft) for the benchmark: the same jars and the same
-# deploy/kafka/server.properties as the dev broker of deploy/stack.sh, but its own ports
-# (127.0.0.1:9192, controller :9193; BENCH_KAFKA_PORT moves both) and its own data directory
-# (.stack/bench/kafka, formatted fresh on every start and deleted on stop). The dev/test broker on
-# :9092, its topics and its consumer groups are never touched.
+# A throw-away single-node Kafka (KRaft), for the benchmark and for the test lane that runs beside
+# the others (scripts/test.sh): the same jars and the same deploy/kafka/server.properties as the dev
+# broker of deploy/stack.sh, but its own ports (127.0.0.1:9192, controller :9193; SCRATCH_KAFKA_PORT
+# moves both) and its own data directory (.stack/scratch-kafka-<port>, formatted fresh on every start
+# and deleted on stop). The dev/test broker on :9092, its topics and its consumer groups are never
+# touched.
 #
-#   bash bench/scratch-kafka.sh start    # format, start, wait until it answers; prints the pid
-#   bash bench/scratch-kafka.sh stop     # stop the broker started by 'start' (by its pid file), delete its data
-#   bash bench/scratch-kafka.sh brokers  # prints 127.0.0.1:<port>
+#   bash deploy/scratch-kafka.sh start    # format, start, wait until it answers; prints the pid
+#   bash deploy/scratch-kafka.sh stop     # stop the broker started by 'start' (by its pid file), delete its data
+#   bash deploy/scratch-kafka.sh brokers  # prints 127.0.0.1:<port>
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-PORT="${BENCH_KAFKA_PORT:-9192}"
+PORT="${SCRATCH_KAFKA_PORT:-9192}"
 CPORT=$((PORT + 1))
-STATE="$ROOT/.stack/bench/kafka"
+STATE="$ROOT/.stack/scratch-kafka-$PORT"
 PIDFILE="$STATE/kafka.pid"
 LIB="$ROOT/deploy/kafka/target/lib"
 
@@ -39,9 +40,9 @@ running_pid() {
 }
 
 start() {
-  if running_pid >/dev/null; then die "already running (pid $(running_pid)); 'bash bench/scratch-kafka.sh stop' first"; fi
+  if running_pid >/dev/null; then die "already running (pid $(running_pid)); 'bash deploy/scratch-kafka.sh stop' first"; fi
   for p in "$PORT" "$CPORT"; do
-    port_open "$p" && die "port $p is in use; free it or set BENCH_KAFKA_PORT"
+    port_open "$p" && die "port $p is in use; free it or set SCRATCH_KAFKA_PORT"
   done
   command -v java >/dev/null || die "java not found (Kafka needs Java 17+)"
   bash deploy/stack.sh jars >/dev/null
@@ -111,7 +112,7 @@ case "${1:-}" in
   pid) running_pid ;;
   brokers) echo "127.0.0.1:$PORT" ;;
   *)
-    echo "usage: bash bench/scratch-kafka.sh start|stop|pid|brokers" >&2
+    echo "usage: bash deploy/scratch-kafka.sh start|stop|pid|brokers" >&2
     exit 2
     ;;
 esac
