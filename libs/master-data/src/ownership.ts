@@ -210,11 +210,11 @@ function fieldMapping(
   value: unknown,
   path: string[],
   systemName: string,
+  entity: CustomerEntity,
   policy: EntityPolicy | undefined,
 ): FieldMapping | undefined {
   const raw = check.object(value, path, ['field', 'transforms', 'values']);
   if (!raw) return undefined;
-  const [system, entity] = [path[1], path[2]];
   // customer_updated and customer_synced are closed contracts with the canonical names: a name of
   // the system's own (`telefono`) cannot travel in them, so the edge that reads the system renames it.
   if (!isCustomerField(systemName)) {
@@ -296,7 +296,7 @@ function systemMappings(
       if (!raw) continue;
       const list: FieldMapping[] = [];
       for (const [name, item] of Object.entries(raw)) {
-        const mapping = fieldMapping(check, item, [...path, name], name, entities[entity]);
+        const mapping = fieldMapping(check, item, [...path, name], name, entity, entities[entity]);
         if (!mapping) continue;
         const twin = list.find((other) => other.field === mapping.field);
         if (twin) {
