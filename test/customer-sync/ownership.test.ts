@@ -296,6 +296,17 @@ describe('ownership file', () => {
       expect(to('ecommerce')).toMatchObject({ accountType: 'customer' });
       expect(to('support')).toMatchObject({ address });
       expect(to('support')).not.toHaveProperty('billingAddress');
+      // Support calls it address now: billingAddress from support is dead-lettered with the reason.
+      const misnamed = updated('support', `SUP-${run}-mapping`, { billingAddress: address }, t + 1500);
+      await handle(misnamed);
+      const [dead] = await db.rows<{ payload: string }>(
+        `SELECT payload FROM customer_sync.outbox_message WHERE topic = 'switchboard.dlq.customer-sync' AND payload LIKE $1`,
+        [`%${misnamed.id}%`],
+      );
+      expect(JSON.parse(dead.payload)).toMatchObject({
+        errorCode: 'unmapped_field',
+        reason: expect.stringContaining("support names the account field billingAddress 'address'"),
+      });
 
       // Version 6 names a transform that does not exist: refused, version 5's mapping stays in force.
       const invalid = mapped
