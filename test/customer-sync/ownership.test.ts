@@ -25,6 +25,14 @@ jest.setTimeout(240_000);
 
 const dir = mkdtempSync(join(tmpdir(), 'customer-sync-ownership-'));
 
+const cli = (file: string) =>
+  promisify(execFile)(process.execPath, [
+    join(ROOT, 'dist/scripts/switchboard.js'),
+    'ownership',
+    'validate',
+    file,
+  ]);
+
 describe('ownership file', () => {
   beforeAll(() => provisionCustomerSync());
 
@@ -59,13 +67,6 @@ describe('ownership file', () => {
   });
 
   it('switchboard ownership validate passes a valid file and names every problem of a wrong one, with its line', async () => {
-    const cli = (file: string) =>
-      promisify(execFile)(process.execPath, [
-        join(ROOT, 'dist/scripts/switchboard.js'),
-        'ownership',
-        'validate',
-        file,
-      ]);
     const valid = await cli(join(ROOT, 'deploy/ownership.yaml'));
     expect(valid.stdout).toMatch(
       /deploy\/ownership\.yaml: valid, version 1; account \(\d+ fields\), contact \(\d+ fields\)/,
@@ -125,6 +126,16 @@ describe('ownership file', () => {
       await service?.stop();
       await db?.close();
     });
+
+    const reloads = async (outcome: string) => {
+      const text = await (await fetch(`${service.url}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find((entry) =>
+          entry.startsWith(`switchboard_customer_sync_ownership_reloads_total{outcome="${outcome}"`),
+        );
+      return line ? Number(line.split(' ').pop()) : 0;
+    };
 
     const updated = (
       system: SourceSystem,
@@ -199,15 +210,6 @@ describe('ownership file', () => {
     });
 
     it('follows a changed file without a restart, and refuses an invalid one, keeping the rules in force', async () => {
-      const reloads = async (outcome: string) => {
-        const text = await (await fetch(`${service.url}/metrics`)).text();
-        const line = text
-          .split('\n')
-          .find((entry) =>
-            entry.startsWith(`switchboard_customer_sync_ownership_reloads_total{outcome="${outcome}"`),
-          );
-        return line ? Number(line.split(' ').pop()) : 0;
-      };
       const t = Date.parse('2025-09-01T08:00:00Z');
       const externalId = `ACC-${run}-reload`;
       const first = updated(
@@ -245,6 +247,99 @@ describe('ownership file', () => {
       await eventually(() => db.allHandled([third.id]), { timeoutMs: 120_000 });
       expect((await api(`/v1/customers/${id}`)).body.fields.phone).toBe('crm-3');
       expect(await reloads('applied')).toBe(1);
+    });
+
+    it('follows a changed field mapping from the next event, refuses an invalid one and keeps the mapping in force', async () => {
+      const t = Date.parse('2025-10-01T08:00:00Z');
+      const externalId = `ACC-${run}-mapping`;
+      const handle = async (event: CloudEvent) => {
+        await sources.publish([event]);
+        await eventually(() => db.allHandled([event.id]), { timeoutMs: 120_000 });
+      };
+      // In force: no mapping of the CRM's account types, so its German label is taken as it is.
+      await handle(
+        updated(
+          'crm',
+          externalId,
+          { name: 'Mappa Srl', email: `mapping.${run}@example.com`, accountType: 'Kunde' },
+          t,
+        ),
+      );
+      const id = (await db.customerIdByRef('crm', 'account', externalId))!;
+      expect((await api(`/v1/customers/${id}`)).body.fields.accountType).toBe('Kunde');
+
+      // Version 5 maps the CRM's label in, the ERP's out, and gives support its own name for the
+      // billing address: the next event follows it, no restart.
+      const mapped = custom
+        .replace('version: 2', 'version: 5')
+        .replace(
+          'mappings:\n',
+          'mappings:\n  crm:\n    account:\n      accountType: { values: { Kunde: customer } }\n' +
+            '  support:\n    account:\n      address: { field: billingAddress }\n',
+        )
+        .replace(
+          '      vatNumber: { transforms: [trim, upper] }\n',
+          '      vatNumber: { transforms: [trim, upper] }\n      accountType: { values: { Cliente: customer } }\n',
+        );
+      const applied = await reloads('applied');
+      writeFileSync(file, mapped);
+      await eventually(async () => expect(await reloads('applied')).toBeGreaterThan(applied));
+      const address = { line1: 'Via Po 3', city: 'Torino', country: 'IT' };
+      await handle(updated('crm', externalId, { accountType: 'Kunde', billingAddress: address }, t + 1000));
+      expect((await api(`/v1/customers/${id}`)).body.fields).toMatchObject({
+        accountType: 'customer',
+        billingAddress: address,
+      });
+      const sent = (await db.synced(id)).filter((s) => s.changedAt === iso(t + 1000));
+      const to = (target: SourceSystem) => sent.find((s) => s.target === target)?.fields;
+      expect(to('erp')).toMatchObject({ accountType: 'Cliente' });
+      expect(to('ecommerce')).toMatchObject({ accountType: 'customer' });
+      expect(to('support')).toMatchObject({ address });
+      expect(to('support')).not.toHaveProperty('billingAddress');
+      // Support calls it address now: billingAddress from support is dead-lettered with the reason.
+      const misnamed = updated('support', `SUP-${run}-mapping`, { billingAddress: address }, t + 1500);
+      await handle(misnamed);
+      const [dead] = await db.rows<{ payload: string }>(
+        `SELECT payload FROM customer_sync.outbox_message WHERE topic = 'switchboard.dlq.customer-sync' AND payload LIKE $1`,
+        [`%${misnamed.id}%`],
+      );
+      expect(JSON.parse(dead.payload)).toMatchObject({
+        errorCode: 'unmapped_field',
+        reason: expect.stringContaining("support names the account field billingAddress 'address'"),
+      });
+
+      // Version 6 names a transform that does not exist: refused, version 5's mapping stays in force.
+      const invalid = mapped
+        .replace('version: 5', 'version: 6')
+        .replace(
+          'accountType: { values: { Kunde: customer } }',
+          'accountType: { values: { Kunde: partner }, transforms: [titlecase] }',
+        );
+      const refusedBefore = await reloads('refused');
+      writeFileSync(file, invalid);
+      await eventually(async () => expect(await reloads('refused')).toBeGreaterThan(refusedBefore));
+      const other = `ACC-${run}-mapping-2`;
+      await handle(
+        updated(
+          'crm',
+          other,
+          { name: 'Mappa Due Srl', email: `mapping2.${run}@example.com`, accountType: 'Kunde' },
+          t,
+        ),
+      );
+      const otherId = (await db.customerIdByRef('crm', 'account', other))!;
+      expect((await api(`/v1/customers/${otherId}`)).body.fields.accountType).toBe('customer');
+
+      // The CLI names the bad mapping with its line.
+      const line = invalid.split('\n').findIndex((l) => l.includes('titlecase')) + 1;
+      const refused = await cli(file).then(
+        () => null,
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(refused?.code).toBe(1);
+      expect(refused?.stderr).toContain(
+        `- mappings.crm.account.accountType.transforms.0 (line ${line}): unknown transform "titlecase"`,
+      );
     });
   });
 });

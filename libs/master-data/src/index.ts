@@ -38,6 +38,19 @@ export {
   type OwnershipConfig,
 } from './ownership';
 export {
+  MAPPING_TRANSFORMS,
+  applyTransform,
+  parseTransform,
+  toCanonical,
+  toE164,
+  toSystem,
+  type FieldMapping,
+  type MappingProblem,
+  type MappingProblemReason,
+  type SystemMappings,
+  type Transform,
+} from './mapping';
+export {
   DEFAULT_MAX_FUTURE_SKEW_MS,
   checkSourceTime,
   decideField,

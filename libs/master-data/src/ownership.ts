@@ -10,6 +10,14 @@ import {
 } from '@switchboard/contracts';
 
 import { CUSTOMER_FIELD_NAMES, FIELD_KINDS, isCustomerField, type CustomerFieldName } from './fields';
+import {
+  MAPPING_TRANSFORMS,
+  isTextField,
+  parseTransform,
+  type FieldMapping,
+  type SystemMappings,
+  type Transform,
+} from './mapping';
 
 export const CONFLICT_STRATEGIES = ['last_writer_wins', 'source_of_truth', 'manual_review', 'merge'] as const;
 export type ConflictStrategy = (typeof CONFLICT_STRATEGIES)[number];
@@ -59,6 +67,8 @@ export interface OwnershipConfig {
   defaultAccountOwner: string;
   entities: Record<CustomerEntity, EntityPolicy>;
   flows: FlowRule[];
+  /** How each system names and formats fields that differ from the canonical ones. */
+  mappings: SystemMappings;
   signals: {
     invoicePaid: { segment: string | null; paymentStatus: string };
     ticketEscalated: { segment: string | null };
@@ -88,13 +98,15 @@ class Checker {
     this.problems.push(`${path.join('.') || '(top level)'}${line ? ` (line ${line})` : ''}: ${message}`);
   }
 
-  object(value: unknown, path: string[], allowed: readonly string[]): Json | undefined {
+  /** A mapping with only `allowed` keys; null allows any key. */
+  object(value: unknown, path: string[], allowed: readonly string[] | null): Json | undefined {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       this.fail(path, 'must be a mapping');
       return undefined;
     }
     for (const key of Object.keys(value)) {
-      if (!allowed.includes(key)) this.fail([...path, key], `unknown key (allowed: ${allowed.join(', ')})`);
+      if (allowed && !allowed.includes(key))
+        this.fail([...path, key], `unknown key (allowed: ${allowed.join(', ')})`);
     }
     return value as Json;
   }
@@ -193,6 +205,123 @@ function fieldPolicy(
   };
 }
 
+function fieldMapping(
+  check: Checker,
+  value: unknown,
+  path: string[],
+  systemName: string,
+  entity: CustomerEntity,
+  policy: EntityPolicy | undefined,
+): FieldMapping | undefined {
+  const raw = check.object(value, path, ['field', 'transforms', 'values']);
+  if (!raw) return undefined;
+  // customer_updated and customer_synced are closed contracts with the canonical names: a name of
+  // the system's own (`telefono`) cannot travel in them, so the edge that reads the system renames it.
+  if (!isCustomerField(systemName)) {
+    check.fail(
+      path,
+      `a system's name must be one customer_updated and customer_synced carry (${CUSTOMER_FIELD_NAMES.join(', ')})`,
+    );
+    return undefined;
+  }
+  const target = raw.field ?? systemName;
+  if (typeof target !== 'string' || !isCustomerField(target)) {
+    check.fail([...path, 'field'], `is not a customer field (got ${JSON.stringify(target)})`);
+    return undefined;
+  }
+  if (policy && !policy.fields[target]) {
+    check.fail(
+      [...path, 'field'],
+      `${target} is not synced for ${entity}s (not in entities.${entity}.fields)`,
+    );
+  }
+  if (FIELD_KINDS[systemName] !== FIELD_KINDS[target]) {
+    check.fail(
+      [...path, 'field'],
+      `${systemName} holds ${FIELD_KINDS[systemName]} on the wire and ${target} holds ${FIELD_KINDS[target]}: a rename keeps the kind`,
+    );
+  }
+  const transforms: Transform[] = [];
+  if (raw.transforms !== undefined) {
+    if (!Array.isArray(raw.transforms)) check.fail([...path, 'transforms'], 'must be a list of transforms');
+    else {
+      raw.transforms.forEach((item, index) => {
+        const transform = typeof item === 'string' ? parseTransform(item) : undefined;
+        if (transform) transforms.push(transform);
+        else {
+          check.fail(
+            [...path, 'transforms', String(index)],
+            `unknown transform ${JSON.stringify(item)} (allowed: ${MAPPING_TRANSFORMS.join(', ')}, phone_e164:+<country code>)`,
+          );
+        }
+      });
+    }
+  }
+  const values: FieldMapping['values'] = [];
+  if (raw.values !== undefined) {
+    const map = raw.values;
+    if (typeof map !== 'object' || map === null || Array.isArray(map)) {
+      check.fail([...path, 'values'], 'must map system values to canonical values');
+    } else {
+      for (const [from, to] of Object.entries(map)) {
+        if (typeof to === 'string' && /\S/.test(to)) values.push([from, to]);
+        else check.fail([...path, 'values', from], 'must be a canonical text value');
+      }
+    }
+  }
+  if ((transforms.length > 0 || values.length > 0) && !isTextField(target)) {
+    check.fail(path, `transforms and value maps apply to text; ${target} holds ${FIELD_KINDS[target]}`);
+  }
+  if (target === systemName && raw.transforms === undefined && raw.values === undefined) {
+    check.fail(path, 'maps nothing: give field, transforms or values');
+  }
+  return { systemName, field: target, transforms, values };
+}
+
+/** `mappings.<system>.<entity>.<system's name>`: each canonical field has one name per system. */
+function systemMappings(
+  check: Checker,
+  value: unknown,
+  entities: Partial<Record<CustomerEntity, EntityPolicy>>,
+): SystemMappings {
+  const out: SystemMappings = {};
+  const systems = check.object(value, ['mappings'], SOURCE_SYSTEMS);
+  for (const system of SOURCE_SYSTEMS) {
+    if (systems?.[system] === undefined) continue;
+    const perEntity = check.object(systems[system], ['mappings', system], CUSTOMER_ENTITIES);
+    for (const entity of CUSTOMER_ENTITIES) {
+      if (perEntity?.[entity] === undefined) continue;
+      const path = ['mappings', system, entity];
+      const raw = check.object(perEntity[entity], path, null);
+      if (!raw) continue;
+      const list: FieldMapping[] = [];
+      for (const [name, item] of Object.entries(raw)) {
+        const mapping = fieldMapping(check, item, [...path, name], name, entity, entities[entity]);
+        if (!mapping) continue;
+        const twin = list.find((other) => other.field === mapping.field);
+        if (twin) {
+          check.fail(
+            [...path, name],
+            `maps to ${mapping.field} like ${twin.systemName}: a field has one name in ${system}`,
+          );
+        } else list.push(mapping);
+      }
+      for (const mapping of list) {
+        const name = mapping.systemName;
+        const taken = name !== mapping.field && isCustomerField(name) && entities[entity]?.fields[name];
+        if (taken && !list.some((other) => other.field === name)) {
+          check.fail(
+            [...path, name],
+            `is ${system}'s name for ${mapping.field}, so the canonical ${name} needs another name in ${system}: map it too`,
+          );
+        }
+      }
+      (out[system] ??= {})[entity] = list;
+    }
+  }
+  return out;
+}
+
 /** Validates a parsed ownership document; throws OwnershipConfigError listing every problem. */
 export function validateOwnership(
   doc: unknown,
@@ -203,7 +332,7 @@ export function validateOwnership(
   const top = check.object(
     doc,
     [],
-    ['version', 'conflictWindowSeconds', 'defaultAccountOwner', 'entities', 'flows', 'signals'],
+    ['version', 'conflictWindowSeconds', 'defaultAccountOwner', 'entities', 'flows', 'mappings', 'signals'],
   );
   if (!top) throw new OwnershipConfigError(source, check.problems);
 
@@ -273,6 +402,8 @@ export function validateOwnership(
     }
   }
 
+  const mappings = top.mappings === undefined ? {} : systemMappings(check, top.mappings, entities);
+
   const signals: OwnershipConfig['signals'] = {
     invoicePaid: { segment: null, paymentStatus: 'paid' },
     ticketEscalated: { segment: null },
@@ -308,6 +439,7 @@ export function validateOwnership(
     defaultAccountOwner: String(top.defaultAccountOwner).trim(),
     entities,
     flows,
+    mappings,
     signals,
   };
 }

@@ -20,6 +20,7 @@ import type { OutboxWriter } from '@switchboard/outbox';
 
 import { CustomerStore, XREF_COLUMNS } from './customer-store';
 import { applyPlanSetBased } from './plan-executors';
+import { inTargetTerms } from './target-terms';
 
 export interface BatchSyncOptions {
   /** The echo memory read for the batch's system; null: none (a load of the system's own export). */
@@ -52,7 +53,7 @@ export class BatchSync {
       sendToLinked: this.options.sendToLinked,
       publish: this.options.publish,
     });
-    await applyPlanSetBased(m, result.plan, this.outbox);
+    await applyPlanSetBased(m, inTargetTerms(this.config, result.plan), this.outbox);
     return result;
   }
 

@@ -17,6 +17,7 @@ import {
   planPublishAll,
   primaryRefs,
   refKey,
+  toSystem,
   type CustomerFieldName,
   type CustomerRecord,
   type DecidedOrigin,
@@ -30,6 +31,7 @@ import {
 
 import { CustomerStore } from './customer-store';
 import { applyPlanRowByRow } from './plan-executors';
+import { inTargetTerms } from './target-terms';
 import type { IncomingChange, SyncSink, SyncTally } from './sync.types';
 
 export interface EngineOptions {
@@ -84,7 +86,7 @@ export class SyncEngine {
     const snapshot = await this.loadSnapshot(new CustomerStore(m), change);
     const plan = planChange(snapshot, this.config, change, this.context());
     if (plan.rejected) throw rejectedError(plan.rejected, change);
-    await applyPlanRowByRow(m, plan, sink);
+    await applyPlanRowByRow(m, inTargetTerms(this.config, plan), sink);
     return { tally: plan.tally, customerId: plan.customerId };
   }
 
@@ -157,7 +159,7 @@ export class SyncEngine {
     const snapshot = await this.plainSnapshot(store, [customerId]);
     if (!snapshot.customers.has(customerId)) throw new Error(`customer ${customerId} does not exist`);
     const { plan, changed } = planDecided(snapshot, this.config, customerId, values, origin, this.context());
-    await applyPlanRowByRow(m, plan, sink);
+    await applyPlanRowByRow(m, inTargetTerms(this.config, plan), sink);
     return changed;
   }
 
@@ -166,7 +168,7 @@ export class SyncEngine {
     const snapshot = await this.plainSnapshot(new CustomerStore(m), [customerId]);
     await applyPlanRowByRow(
       m,
-      planPublishAll(snapshot, this.config, customerId, origin, this.context()),
+      inTargetTerms(this.config, planPublishAll(snapshot, this.config, customerId, origin, this.context())),
       sink,
     );
   }
@@ -182,7 +184,10 @@ export class SyncEngine {
     const snapshot = await this.plainSnapshot(new CustomerStore(m), [loserId, survivorId]);
     await applyPlanRowByRow(
       m,
-      planMerge(snapshot, this.config, loserId, survivorId, origin, this.context()),
+      inTargetTerms(
+        this.config,
+        planMerge(snapshot, this.config, loserId, survivorId, origin, this.context()),
+      ),
       sink,
     );
   }
@@ -200,7 +205,7 @@ export class SyncEngine {
     await sink.publish('customer_synced', {
       ...envelopeOf(customer, target, origin, primaryRefs(xrefs)),
       action: 'upsert',
-      fields: fields,
+      fields: toSystem(this.config.mappings, target, customer.entity, fields),
     });
   }
 }

@@ -9,7 +9,7 @@ import {
   type SourceSystem,
 } from '@switchboard/contracts';
 import { EventRejected, type InboxContext } from '@switchboard/inbox';
-import { parseTimestamp, type OwnershipConfig } from '@switchboard/master-data';
+import { parseTimestamp, toCanonical, type OwnershipConfig } from '@switchboard/master-data';
 
 import { SyncRules } from '../config/sync-rules';
 import { SyncCounters } from '../reports/sync-counters';
@@ -63,11 +63,19 @@ export class SyncService {
         `customer_updated from source "${event.source}" names system "${event.data.system}": a source speaks only for itself`,
       );
     }
-    const { tally } = await this.engine.apply(
-      ctx.manager,
-      SyncService.changeFrom(event.data, event.id),
-      inboxSink(ctx),
-    );
+    // One rule set for the whole event: the mapping that reads it and the engine that decides it.
+    const { config, engine } = this.rules.current();
+    const change = SyncService.changeFrom(event.data, event.id);
+    const mapped = toCanonical(config.mappings, change.system, change.entity, change.fields);
+    if (mapped.problems.length > 0) {
+      // Refused as a whole and dead-lettered: once the mapping is fixed, a replay applies all of it.
+      throw new EventRejected(
+        mapped.problems[0].reason,
+        `${change.system} ${change.entity} ${change.externalId}: ${mapped.problems.map((p) => p.message).join('; ')}`,
+        mapped.problems.map((p) => ({ field: `data.fields.${p.field}`, message: p.message })),
+      );
+    }
+    const { tally } = await engine.apply(ctx.manager, { ...change, fields: mapped.fields }, inboxSink(ctx));
     await this.counters.add(ctx.manager, ctx.delivery, tally);
   }
 
