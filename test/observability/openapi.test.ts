@@ -1,11 +1,20 @@
 // Issue 15, OpenAPI: every service, started from dist/ like in production, serves Swagger UI at
 // /docs with its assets from the service itself (no CDN, a CSP that lets them load) and its OpenAPI 3
 // document at /docs-json, whose API routes answer real (non-empty) schemas and name their security.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { LocalCluster, ServiceName } from '@switchboard/testing';
 
-import { testCluster } from '../support/cluster';
-import { assetUrls, responseSchemaProblems, type Method } from '../support/openapi';
+import { ROOT, testCluster } from '../support/cluster';
+import {
+  CONSOLE_CUSTOMER_SYNC_TYPES,
+  assetUrls,
+  clientTypesOf,
+  responseSchemaProblems,
+  type Method,
+} from '../support/openapi';
 
 jest.setTimeout(120_000);
 
@@ -140,6 +149,15 @@ describe('every service describes its API at /docs', () => {
       expect(api.headers.get('content-security-policy')).toContain('upgrade-insecure-requests');
     },
   );
+
+  it("the console's types of customer-sync's API are generated from the document customer-sync serves", async () => {
+    const generated = await clientTypesOf(await documentOf('customer-sync'), 'customer-sync');
+    const file = join(ROOT, CONSOLE_CUSTOMER_SYNC_TYPES);
+    if (process.env.UPDATE_OPENAPI === '1') writeFileSync(file, generated);
+    // A difference means a DTO changed and the console was not regenerated (see the file's header).
+    expect(readFileSync(file, 'utf8')).toBe(generated);
+    expect(generated).toContain('ReviewItemDto');
+  });
 
   it('a DTO that lost its @ApiProperty decorators is caught (the check above can fail)', async () => {
     const document = structuredClone(await documentOf('erp-orders'));

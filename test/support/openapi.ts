@@ -44,3 +44,25 @@ export function responseSchemaProblems(document: OpenAPIObject, method: Method, 
 export function assetUrls(html: string): string[] {
   return [...html.matchAll(/\b(?:src|href)\s*=\s*["']([^"']+)["']/g)].map((match) => match[1]);
 }
+
+/** Where the console's types of customer-sync's API live, generated from the document it serves. */
+export const CONSOLE_CUSTOMER_SYNC_TYPES = 'services/console/src/customer-sync/customer-sync.openapi.ts';
+
+/**
+ * The TypeScript types openapi-typescript makes of a served document: what a client of the API
+ * compiles against, so a DTO change that the client does not follow fails the typecheck.
+ */
+export async function clientTypesOf(document: OpenAPIObject, service: string): Promise<string> {
+  const { default: openapiTS, astToString } = await import('openapi-typescript');
+  // The version is left out: it says which build served the document, not what the API is.
+  const nodes = await openapiTS({ ...document, info: { ...document.info, version: 'any' } } as Parameters<
+    typeof openapiTS
+  >[0]);
+  return [
+    `// Generated from ${service}'s OpenAPI document (GET /docs-json) by openapi-typescript; do not edit.`,
+    '// test/observability/openapi.test.ts fails when it differs from what the service serves;',
+    '// `UPDATE_OPENAPI=1 npm test -- test/observability/openapi.test.ts` writes it again.',
+    '',
+    astToString(nodes),
+  ].join('\n');
+}

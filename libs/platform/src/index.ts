@@ -30,4 +30,4 @@ export {
 export { TokenThrottlerGuard } from './security/rate-limit';
 export { SERVICE_READINESS, type ServiceReadiness } from './health/service-readiness';
 export { THRESHOLDS } from './metrics/thresholds';
-export { DECIMAL_STRING } from './openapi';
+export { DECIMAL_STRING, JSON_VALUE } from './openapi';

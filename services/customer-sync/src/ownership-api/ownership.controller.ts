@@ -1,27 +1,14 @@
 import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 
+import { ApiExtraModels, ApiOkResponse } from '@nestjs/swagger';
+
 import type { FieldPolicy } from '@switchboard/master-data';
 import { ApiTokenGuard, RequireRole, TokenThrottlerGuard } from '@switchboard/platform';
 
 import { SyncRules } from '../config/sync-rules';
 
-/** A field's rule as the API states it. */
-export interface FieldRuleDto {
-  master: string;
-  writers: string[];
-  receivers: string[];
-  strategy: string;
-  required: boolean;
-  conflictWindowSeconds: number;
-}
-
-export interface OwnershipDto {
-  version: string;
-  /** The owner of an account that names none (the source documents' default-owner rule). */
-  defaultAccountOwner: string;
-  entities: Record<string, Record<string, FieldRuleDto>>;
-}
+import { FieldRuleDto, OwnershipDto } from './dto/ownership.dto';
 
 function ruleOf(policy: FieldPolicy): FieldRuleDto {
   return {
@@ -38,6 +25,7 @@ function ruleOf(policy: FieldPolicy): FieldRuleDto {
  * The ownership rules in force (the file reloads without a restart): who masters, writes and
  * receives each field and how its conflicts resolve. The console shows a review item's rule from it.
  */
+@ApiExtraModels(FieldRuleDto)
 @Controller('v1/ownership')
 @UseGuards(ApiTokenGuard, TokenThrottlerGuard)
 export class OwnershipController {
@@ -45,6 +33,7 @@ export class OwnershipController {
 
   @Get()
   @RequireRole('viewer')
+  @ApiOkResponse({ type: OwnershipDto })
   current(): OwnershipDto {
     // SyncRules lives in SyncModule; read from there, not a second copy of the file.
     const { config } = this.modules.get(SyncRules, { strict: false }).current();

@@ -8,7 +8,7 @@ const row: CustomerRow = {
   mergedInto: null,
   fields: { name: 'Acme' },
   version: 3,
-  syncedTargets: { erp: 3 },
+  syncedTargets: ['erp'],
   createdAt: new Date('2026-01-02T03:04:05.000Z'),
   updatedAt: new Date('2026-01-03T03:04:05.000Z'),
   deactivatedAt: null,

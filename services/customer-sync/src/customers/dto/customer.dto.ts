@@ -1,5 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 
+import { JSON_VALUE } from '@switchboard/platform';
+
 const FIELDS = {
   type: 'object',
   additionalProperties: true,
@@ -45,7 +47,7 @@ export interface CustomerRow {
   mergedInto: string | null;
   fields: Record<string, unknown>;
   version: number;
-  syncedTargets: unknown;
+  syncedTargets: string[];
   createdAt: Date;
   updatedAt: Date;
   deactivatedAt: Date | null;
@@ -74,8 +76,8 @@ export class CustomerDto implements CustomerRow {
   @ApiProperty({ type: 'integer' })
   version!: number;
 
-  @ApiProperty({ description: 'What each target system last received (JSON)' })
-  syncedTargets!: unknown;
+  @ApiProperty({ type: [String], description: 'The target systems the customer has been sent to' })
+  syncedTargets!: string[];
 
   @ApiProperty()
   createdAt!: Date;
@@ -126,10 +128,10 @@ export class AuditEntryDto {
   @ApiProperty({ type: String, nullable: true })
   field!: string | null;
 
-  @ApiProperty({ nullable: true, description: 'JSON value before' })
+  @ApiProperty({ ...JSON_VALUE, nullable: true, description: 'The value before' })
   oldValue!: unknown;
 
-  @ApiProperty({ nullable: true, description: 'JSON value after' })
+  @ApiProperty({ ...JSON_VALUE, nullable: true, description: 'The value after' })
   newValue!: unknown;
 
   @ApiProperty({ type: String, nullable: true })
@@ -162,7 +164,7 @@ export class RefusedChangeDto {
   @ApiProperty()
   field!: string;
 
-  @ApiProperty({ nullable: true, description: 'The refused JSON value' })
+  @ApiProperty({ ...JSON_VALUE, nullable: true, description: 'The refused value' })
   value!: unknown;
 
   @ApiProperty({ example: 'not_owner' })
