@@ -132,6 +132,14 @@ describe('TrytonPartySource', () => {
     ]);
   });
 
+  it('reads the next page while the load writes the batch it handed out', async () => {
+    const { tryton, pages } = fakeTryton([3, 5, 8, 9, 12]);
+    const batches = new TrytonPartySource(tryton, where).read({ position: 0, records: 0 }, 2);
+    await batches.next();
+    expect(pages.map((page) => page.afterId)).toEqual([0, 5]);
+    await batches.return(undefined);
+  });
+
   it('goes on past a page whose parties were all archived before they were read', async () => {
     const { tryton } = fakeTryton([3, 5, 8, 9, 12], [3, 5]);
     const source = new TrytonPartySource(tryton, where);

@@ -72,15 +72,22 @@ export class TrytonPartySource implements RecordSource {
   }
 
   async *read(from: Checkpoint, batchSize: number): AsyncGenerator<RawRecord[]> {
-    let afterId = from.position;
+    const page = (afterId: number) => {
+      const reading = this.parties.partyPage(afterId, batchSize, this.where.codeLike);
+      // Awaited below; a page read ahead for a load that stops first must not fail the process.
+      void reading.catch(() => undefined);
+      return reading;
+    };
     let number = from.records;
+    let next = page(from.position);
     for (;;) {
-      const { parties, lastId } = await this.parties.partyPage(afterId, batchSize, this.where.codeLike);
+      const { parties, lastId } = await next;
       if (lastId === null) return;
+      // The next page is read while this one is planned and written (its checkpoint is not moved by it).
+      next = page(lastId);
       const batch = parties.map((party) => partyRecord(party, (number += 1)));
       // A page whose parties were all archived before they were read commits nothing.
       if (batch.length > 0) yield batch;
-      afterId = lastId;
     }
   }
 
