@@ -136,7 +136,8 @@ describe('initial load pulled from Tryton', () => {
   it('loads 1,000 parties into 1,000 canonical customers cross-referenced by their party codes', async () => {
     const prefix = `TP${run}`;
     const ids = await createParties(prefix, 0, 1000);
-    const result = await pull(`${prefix}-%`, ['--batch-size', '250']);
+    // The default batch size: one page, one transaction, as an operator runs it.
+    const result = await pull(`${prefix}-%`, []);
     expect(failureOf(result)).toEqual({ code: 0, stderrTail: '' });
     expect(reportOf(result)).toMatchObject({
       kind: 'initial_load',
@@ -167,23 +168,23 @@ describe('initial load pulled from Tryton', () => {
 
   it('resumes a pull killed after its first pages: every party exactly once, parties created meanwhile too', async () => {
     const prefix = `TR${run}`;
-    const ids = await createParties(prefix, 0, 200);
-    // Killed (SIGKILL) right after its 2nd committed page of 50.
-    const killed = await pull(`${prefix}-%`, ['--batch-size', '50'], faultEnv({ loadKillAfterBatches: 2 }));
+    const ids = await createParties(prefix, 0, 120);
+    // Killed (SIGKILL) right after its 2nd committed page of 40.
+    const killed = await pull(`${prefix}-%`, ['--batch-size', '40'], faultEnv({ loadKillAfterBatches: 2 }));
     expect(killed.signal).toBe('SIGKILL');
-    expect(await loadedCodes(prefix)).toEqual((await codesOf(ids)).slice(0, 100));
+    expect(await loadedCodes(prefix)).toEqual((await codesOf(ids)).slice(0, 80));
 
     // New parties while the load is down: higher ids, read when their page comes.
-    const later = await createParties(prefix, 200, 20);
-    const resumed = await pull(`${prefix}-%`, ['--batch-size', '50']);
+    const later = await createParties(prefix, 120, 10);
+    const resumed = await pull(`${prefix}-%`, ['--batch-size', '40']);
     expect(failureOf(resumed)).toEqual({ code: 0, stderrTail: '' });
-    expect(resumed.stderr).toMatch(new RegExp(`resuming load-\\S+ after record 100 \\(party id ${ids[99]},`));
+    expect(resumed.stderr).toMatch(new RegExp(`resuming load-\\S+ after record 80 \\(party id ${ids[79]},`));
     expect(reportOf(resumed)).toMatchObject({
-      records: 220,
-      resumedAfterRecord: 100,
-      counts: { created: 220, updated: 0, unchanged: 0, conflicts: 0, failed: 0, refused: 0 },
+      records: 130,
+      resumedAfterRecord: 80,
+      counts: { created: 130, updated: 0, unchanged: 0, conflicts: 0, failed: 0, refused: 0 },
     });
     expect(await loadedCodes(prefix)).toEqual(await codesOf([...ids, ...later]));
-    expect(await customersOf(prefix)).toBe(220);
+    expect(await customersOf(prefix)).toBe(130);
   });
 });

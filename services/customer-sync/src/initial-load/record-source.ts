@@ -18,6 +18,9 @@ export interface RawRecord {
   error?: string;
 }
 
+/** An export file's format, or the system a pull reads. */
+export type SourceFormat = 'ndjson' | 'csv' | 'tryton';
+
 /** How `load_run` knows a source again, so that the same command after a crash resumes its load. */
 export interface SourceIdentity {
   /** The file's path, or the system's address (`tryton:<url>/<database>`), as `load_run` keeps it. */
@@ -35,8 +38,8 @@ export interface SourceIdentity {
  * writes and reports after it are one code path.
  */
 export interface RecordSource {
-  /** `ndjson`, `csv`, `tryton` (load_run's format). */
-  readonly format: string;
+  /** What load_run records as the run's format. */
+  readonly format: SourceFormat;
   identify(): Promise<SourceIdentity>;
   /** The records after a checkpoint, `batchSize` at most per batch (one transaction each). */
   read(from: Checkpoint, batchSize: number): AsyncGenerator<RawRecord[]>;

@@ -10,7 +10,7 @@ import {
 } from '@switchboard/connectors';
 import { validateEnv } from '@switchboard/platform';
 
-import type { Checkpoint, RawRecord, RecordSource, SourceIdentity } from './record-source';
+import type { Checkpoint, RawRecord, RecordSource, SourceFormat, SourceIdentity } from './record-source';
 
 /** Where a pull load finds Tryton: the variables the connectors and the pollers read. */
 export class TrytonPullEnv {
@@ -52,7 +52,7 @@ export function partyRecord(party: PartySnapshot, number: number): RawRecord {
  * during the load gets a higher id and is read when its page comes). Archived parties are not read.
  */
 export class TrytonPartySource implements RecordSource {
-  readonly format = 'tryton';
+  readonly format: SourceFormat = 'tryton';
 
   constructor(
     private readonly parties: PartyPages,
