@@ -1,41 +1,19 @@
-/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- reports are untyped JSON here */
+/* eslint-disable @typescript-eslint/no-explicit-any -- reports are untyped JSON here */
 // The initial load command against the real database: 100,000 customers interrupted by a crash and
 // resumed (exactly 100,000 canonical customers), and a small CSV with the awkward cases.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { ROOT } from '../support/cluster';
 import { faultEnv } from '../support/faults';
 import { writeNdjsonExport } from './export-file';
-import { SYNC_PORT, SyncDb, provisionCustomerSync, runId, syncEnv } from './support';
+import { load, reportOf } from './initial-load-cli';
+import { SYNC_PORT, SyncDb, provisionCustomerSync, runId } from './support';
 
 jest.setTimeout(300_000);
 
-const CLI = join(ROOT, 'dist/services/customer-sync/src/initial-load/initial-load.cli.js');
 const WEBHOOK_PORT = SYNC_PORT + 2;
-
-interface CliResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function load(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: syncEnv(env) });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('exit', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
-
-const reportOf = (result: CliResult) => JSON.parse(result.stdout.trim().split('\n').at(-1)!);
 
 describe('initial load', () => {
   const dir = mkdtempSync(join(tmpdir(), 'customer-sync-load-'));

@@ -254,3 +254,65 @@ describe('TrytonParties.createOnce', () => {
     await expect(none.createOnce('ACC-1', { name: 'ACME' })).rejects.toBe(refused);
   });
 });
+
+describe('TrytonParties.partyPage', () => {
+  /** A Tryton whose search finds `ids` and whose read answers only the active ones. */
+  function fakeTryton(ids: number[], active: number[]) {
+    const calls: Array<[string, unknown[]]> = [];
+    const client = {
+      options: { name: 'tryton-test' },
+      model: (model: string, method: string, ...args: unknown[]) => {
+        calls.push([`${model}.${method}`, args]);
+        if (model === 'party.party' && method === 'search') return Promise.resolve(ids);
+        if (model === 'party.party' && method === 'read') {
+          const records = (args[0] as number[])
+            .filter((id) => active.includes(id))
+            .map((id) => ({
+              id,
+              code: `P-${id}`,
+              name: `Party ${id}`,
+              active: true,
+              write_date: null,
+              create_date: null,
+              addresses: [],
+              identifiers: [],
+              tax_identifier: null,
+              customer_payment_term: null,
+            }));
+          return Promise.resolve(records);
+        }
+        return Promise.resolve([]);
+      },
+    } as unknown as TrytonClient;
+    return { parties: new TrytonParties(client), calls };
+  }
+
+  it('searches after the id in id order with the code pattern, and reports the last id searched', async () => {
+    const { parties, calls } = fakeTryton([11, 12, 13], [11, 12]);
+    const page = await parties.partyPage(10, 3, 'SB-%');
+    expect(calls[0]).toEqual([
+      'party.party.search',
+      [
+        [
+          ['id', '>', 10],
+          ['code', 'like', 'SB-%'],
+        ],
+        0,
+        3,
+        [['id', 'ASC']],
+      ],
+    ]);
+    // 13 was archived between the search and the read: left out, yet the next page starts after it.
+    expect(page.parties.map((party) => [party.id, party.code])).toEqual([
+      [11, 'P-11'],
+      [12, 'P-12'],
+    ]);
+    expect(page.lastId).toBe(13);
+  });
+
+  it('says so when nothing is left, and searches every party without a pattern', async () => {
+    const { parties, calls } = fakeTryton([], []);
+    await expect(parties.partyPage(99, 500)).resolves.toEqual({ parties: [], lastId: null });
+    expect(calls).toEqual([['party.party.search', [[['id', '>', 99]], 0, 500, [['id', 'ASC']]]]]);
+  });
+});

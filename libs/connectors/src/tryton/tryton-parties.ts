@@ -214,6 +214,12 @@ function addressValues(address: Address, countryId: number | null): Record<strin
   };
 }
 
+const SNAPSHOT_CHUNK = 200;
+
+function codeDomain(codeLike: string | undefined): unknown[] {
+  return codeLike ? [['code', 'like', codeLike]] : [];
+}
+
 const PARTY_FIELDS = [
   'code',
   'name',
@@ -427,14 +433,47 @@ export class TrytonParties {
       );
       for (const record of related) ids.add(record.party);
     }
-    const snapshots: PartySnapshot[] = [];
-    const all = [...ids];
-    for (let offset = 0; offset < all.length; offset += 200) {
-      snapshots.push(...(await this.snapshots(all.slice(offset, offset + 200))));
-    }
-    return snapshots.sort((a, b) =>
+    return (await this.snapshotsInChunks([...ids])).sort((a, b) =>
       a.changedAt < b.changedAt ? -1 : a.changedAt > b.changedAt ? 1 : a.id - b.id,
     );
+  }
+
+  /**
+   * One page of the active parties after `afterId` in id order (the initial load's pull), only those
+   * whose code matches `codeLike` (a Tryton `like` pattern) when given. A party created meanwhile
+   * gets a higher id, so paging by id reads every party once, also across a resumed load. `lastId` is
+   * the last id the page searched (null: nothing after `afterId`), where the next page starts even
+   * when that party was archived before it was read.
+   */
+  async partyPage(
+    afterId: number,
+    limit: number,
+    codeLike?: string,
+  ): Promise<{ parties: PartySnapshot[]; lastId: number | null }> {
+    const ids = await this.client.model<number[]>(
+      'party.party',
+      'search',
+      [['id', '>', afterId], ...codeDomain(codeLike)],
+      0,
+      limit,
+      [['id', 'ASC']],
+    );
+    const parties = await this.snapshotsInChunks(ids);
+    return { parties: parties.sort((a, b) => a.id - b.id), lastId: ids.at(-1) ?? null };
+  }
+
+  /** How many active parties a pull with this code pattern reads (the progress bar's total). */
+  countParties(codeLike?: string): Promise<number> {
+    return this.client.model<number>('party.party', 'search_count', codeDomain(codeLike));
+  }
+
+  /** Snapshots of many parties, a few hundred per call so that no answer grows large. */
+  private async snapshotsInChunks(ids: number[]): Promise<PartySnapshot[]> {
+    const snapshots: PartySnapshot[] = [];
+    for (let offset = 0; offset < ids.length; offset += SNAPSHOT_CHUNK) {
+      snapshots.push(...(await this.snapshots(ids.slice(offset, offset + SNAPSHOT_CHUNK))));
+    }
+    return snapshots;
   }
 
   /** The parties with these ids as the poller reads them; archived ones are left out. */

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 
 import { writeFileSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { DataSource } from 'typeorm';
@@ -16,25 +16,31 @@ import { sendReports } from '../reports/webhook';
 import { customerSyncService } from '../service.definition';
 import { InitialLoader, emptyCounts, type LoadCounts, type LoadFailure } from './initial-loader';
 import { Progress } from './progress';
-import { encodingOf, fingerprint, formatOf } from './record-reader';
+import { FileSource, encodingOf, formatOf } from './record-reader';
+import type { Checkpoint, RecordSource } from './record-source';
+import { trytonSourceFromEnv } from './tryton-source';
 
 const USAGE = `Usage: node dist/services/customer-sync/src/initial-load/initial-load.cli.js <file> [options]
+       node dist/services/customer-sync/src/initial-load/initial-load.cli.js --from tryton [options]
 
 Loads a full customer export (NDJSON: one JSON object per line; CSV: a header row in any column
-order, dotted columns such as billingAddress.city, fields quoted as RFC 4180 says) into the
-canonical store, in batches, with the live sync's rules.
+order, dotted columns such as billingAddress.city, fields quoted as RFC 4180 says), or the parties
+read straight from Tryton's API, into the canonical store, in batches, with the live sync's rules.
 Running the same command again after a crash resumes after the last committed batch.
 
 Options:
+  --from <source>      file (default: the <file> given) or tryton (every active party, in id order;
+                       TRYTON_URL, TRYTON_DATABASE, TRYTON_USER, TRYTON_PASSWORD or TRYTON_PASSWORD_FILE)
+  --code-like <p>      tryton: only parties whose code matches this pattern (% any text, _ one character)
   --system <name>      system the export comes from (default erp): crm, erp, finance, support, marketing, ecommerce
   --format <f>         ndjson or csv (default: from the file name)
   --delimiter <c>      CSV field delimiter: ';', ',', tab or '|' (default: the one the header uses most)
   --encoding <e>       CSV text: utf-8 or windows-1252 (default: utf-8 if the file's head is UTF-8;
                        a UTF-8 BOM is dropped)
-  --batch-size <n>     records per transaction (default 5000)
+  --batch-size <n>     records per transaction, parties per Tryton page (default 5000)
   --as-of <time>       source time of records without changedAt (default: now)
   --no-publish         only build the canonical store; send nothing to the other systems
-  --restart            start over instead of resuming an unfinished load of the same file
+  --restart            start over instead of resuming an unfinished load of the same file or Tryton
   --report-file <path> also write the final report there (JSON)
 Environment: DATABASE_URL (required), CUSTOMER_SYNC_OWNERSHIP_FILE, CUSTOMER_SYNC_REPORT_WEBHOOK_URL, CUSTOMER_SYNC_REPORT_WEBHOOK_SECRET.`;
 
@@ -48,10 +54,30 @@ interface RunRow {
   started_at: Date;
 }
 
+/** A run's checkpoint: the position its last committed batch ended at (load_run.byte_offset). */
+function from(run: RunRow): Checkpoint {
+  return { position: Number(run.byte_offset), records: Number(run.records) };
+}
+
+function fileSource(
+  file: string,
+  values: { format?: string; encoding?: string; delimiter?: string },
+): FileSource {
+  const delimiter = values.delimiter === 'tab' ? '\t' : values.delimiter;
+  if (delimiter !== undefined && ![';', ',', '\t', '|'].includes(delimiter))
+    throw new Error(`--delimiter must be ';', ',', tab or '|', not ${delimiter}`);
+  return new FileSource(file, formatOf(file, values.format), {
+    delimiter,
+    encoding: encodingOf(values.encoding),
+  });
+}
+
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
+      from: { type: 'string', default: 'file' },
+      'code-like': { type: 'string' },
       system: { type: 'string', default: 'erp' },
       format: { type: 'string' },
       delimiter: { type: 'string' },
@@ -64,7 +90,9 @@ async function main(): Promise<number> {
       help: { type: 'boolean', default: false },
     },
   });
-  if (values.help || positionals.length !== 1) {
+  const pull = values.from === 'tryton';
+  if (!pull && values.from !== 'file') throw new Error(`--from must be file or tryton, not ${values.from}`);
+  if (values.help || positionals.length !== (pull ? 0 : 1)) {
     process.stderr.write(`${USAGE}\n`);
     return values.help ? 0 : 64;
   }
@@ -73,23 +101,20 @@ async function main(): Promise<number> {
   if (!isSourceSystem(values.system))
     throw new Error(`--system must be a source system, not ${values.system}`);
   const system: SourceSystem = values.system;
-  const file = resolve(positionals[0]);
-  const format = formatOf(file, values.format);
-  const encoding = encodingOf(values.encoding);
-  const delimiter = values.delimiter === 'tab' ? '\t' : values.delimiter;
-  if (delimiter !== undefined && ![';', ',', '\t', '|'].includes(delimiter))
-    throw new Error(`--delimiter must be ';', ',', tab or '|', not ${delimiter}`);
+  const source: RecordSource = pull
+    ? trytonSourceFromEnv(process.env, values['code-like'])
+    : fileSource(resolve(positionals[0]), values);
   const batchSize = Number(values['batch-size']);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 20_000)
     throw new Error('--batch-size must be 1..20000');
   const asOf = values['as-of'] ? parseTimestamp(values['as-of']) : Date.now();
   const config = ownership();
-  const { size, fingerprint: print } = fingerprint(file);
+  const { location, name, size, fingerprint: print } = await source.identify();
 
   const dataSource = new DataSource(serviceDataSourceOptions(customerSyncService, url, 4));
   await dataSource.initialize();
   try {
-    // One load of a file at a time; a second command waits instead of loading it twice.
+    // One load of a source at a time; a second command waits instead of loading it twice.
     const lock = dataSource.createQueryRunner();
     await lock.connect();
     await lock.query('SELECT pg_advisory_lock(hashtext($1))', [`customer-sync:load:${print}`]);
@@ -101,7 +126,7 @@ async function main(): Promise<number> {
       );
       if (run?.status === 'completed' && !values.restart) {
         process.stderr.write(
-          `${basename(file)} was loaded completely by ${run.id}; nothing to do (--restart loads it again)\n`,
+          `${name} was loaded completely by ${run.id}; nothing to do (--restart loads it again)\n`,
         );
         const [report]: Array<{ report: unknown }> = await dataSource.query(
           `SELECT report FROM sync_report WHERE id = $1`,
@@ -115,7 +140,7 @@ async function main(): Promise<number> {
         const id = `load-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${print.slice(0, 8)}`;
         await dataSource.query(
           `INSERT INTO load_run (id, file_path, file_size, file_fingerprint, format, system, status) VALUES ($1, $2, $3, $4, $5, $6, 'running')`,
-          [id, file, size, print, format, system],
+          [id, location, size, print, source.format, system],
         );
         [run] = await dataSource.query(
           `SELECT id, status, byte_offset, records, counts, failures, started_at FROM load_run WHERE id = $1`,
@@ -123,35 +148,32 @@ async function main(): Promise<number> {
         );
       } else {
         process.stderr.write(
-          `resuming ${run.id} after record ${run.records} (byte ${run.byte_offset} of ${size})\n`,
+          `resuming ${run.id} after record ${run.records} (${source.describe(from(run), size)})\n`,
         );
       }
       const counts = { ...emptyCounts(), ...run.counts };
       const failures = [...run.failures];
       const started = Date.now();
-      const startRecords = Number(run.records);
-      const progress = new Progress(size, process.stderr, Number(run.byte_offset));
+      const start = from(run);
+      const startRecords = start.records;
+      const progress = new Progress(size, process.stderr, source.progressOf(start));
       let peakRss = process.memoryUsage().rss;
       const loader = new InitialLoader(dataSource, config, new OutboxWriter(customerSyncService.schema));
       const result = await loader.run({
-        file,
-        format,
-        delimiter,
-        encoding,
+        source,
         system,
         batchSize,
         asOf,
         publish: !values['no-publish'],
         runId: run.id,
-        startOffset: Number(run.byte_offset),
-        startRecords,
+        from: start,
         counts,
         failures,
-        onProgress: (records, offset, now) => {
+        onProgress: (at, now) => {
           peakRss = Math.max(peakRss, process.memoryUsage().rss);
           progress.update(
-            records,
-            offset,
+            at.records,
+            source.progressOf(at),
             `created ${now.created} updated ${now.updated} failed ${now.failed}`,
           );
         },
@@ -162,7 +184,7 @@ async function main(): Promise<number> {
         kind: 'initial_load',
         id: `initial_load:${run.id}`,
         service: 'customer-sync',
-        file: basename(file),
+        file: name,
         system,
         windowStart: new Date(run.started_at).toISOString(),
         windowEnd: new Date().toISOString(),

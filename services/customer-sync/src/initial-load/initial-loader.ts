@@ -24,26 +24,23 @@ import {
 import type { OutboxWriter } from '@switchboard/outbox';
 
 import { BatchSync } from '../sync/batch-sync';
-import { readRecords, type FileFormat, type RawRecord, type TextEncoding } from './record-reader';
+import type { Checkpoint, RawRecord, RecordSource } from './record-source';
 
 export interface LoadOptions {
-  file: string;
-  format: FileFormat;
-  /** CSV: as `readRecords` detects them when absent. */
-  delimiter?: string;
-  encoding?: TextEncoding;
+  /** An export file or a system's API: the same records either way. */
+  source: RecordSource;
   system: SourceSystem;
   batchSize: number;
   /** Source time of records without `changedAt` (the export's time). */
   asOf: number;
   publish: boolean;
   runId: string;
-  startOffset: number;
-  startRecords: number;
+  /** A previous run's checkpoint (position 0, records 0 for a new load). */
+  from: Checkpoint;
   counts: LoadCounts;
   failures: LoadFailure[];
-  /** After each committed batch: records done so far and the file offset. */
-  onProgress?: (records: number, offset: number, counts: LoadCounts) => void;
+  /** After each committed batch: the checkpoint it committed. */
+  onProgress?: (at: Checkpoint, counts: LoadCounts) => void;
 }
 
 export interface LoadCounts {
@@ -67,7 +64,7 @@ export function emptyCounts(): LoadCounts {
   return { created: 0, updated: 0, unchanged: 0, conflicts: 0, failed: 0, refused: 0 };
 }
 
-/** A record of the file as a change of its system, with its record number for failures. */
+/** A record of the source as a change of its system, with its record number for failures. */
 interface LoadRecord {
   number: number;
   change: SourceChange;
@@ -81,7 +78,7 @@ function maxFutureSkewMs(): number {
 
 /**
  * Published (node:diagnostics_channel) after each committed batch: `{ runId, batches, records,
- * offset }`. The resume test kills the process there from a preload; nothing in the load reads it.
+ * position }`. The resume test kills the process there from a preload; nothing in the load reads it.
  */
 export const LOAD_BATCH_COMMITTED_CHANNEL = 'switchboard.initial-load.batch-committed';
 const batchCommitted = channel(LOAD_BATCH_COMMITTED_CHANNEL);
@@ -89,7 +86,7 @@ const batchCommitted = channel(LOAD_BATCH_COMMITTED_CHANNEL);
 const META_KEYS = new Set(['entity', 'externalId', 'changedAt', 'fields', 'system', 'accountExternalId']);
 
 /**
- * Loads a full customer export in batches: each batch's snapshot read set-based, planned by the
+ * Loads a full customer export (a file, or a system's records read through its API) in batches: each batch's snapshot read set-based, planned by the
  * same rules as the live sync (`planBatch`), written with one round trip per kind of row, and a
  * checkpoint committed with each batch so a crashed load resumes exactly after the last committed
  * record, without duplicates.
@@ -101,17 +98,10 @@ export class InitialLoader {
     private readonly outbox: OutboxWriter,
   ) {}
 
-  async run(options: LoadOptions): Promise<{ records: number; offset: number }> {
-    let records = options.startRecords;
-    let offset = options.startOffset;
+  async run(options: LoadOptions): Promise<Checkpoint> {
+    let at = options.from;
     let batches = 0;
-    for await (const raw of readRecords(options.file, options.format, {
-      startOffset: options.startOffset,
-      startNumber: options.startRecords,
-      batchSize: options.batchSize,
-      delimiter: options.delimiter,
-      encoding: options.encoding,
-    })) {
+    for await (const raw of options.source.read(options.from, options.batchSize)) {
       const batchCounts = emptyCounts();
       const failures: LoadFailure[] = [];
       const valid = this.parse(raw, options, batchCounts, failures);
@@ -123,25 +113,25 @@ export class InitialLoader {
         failures.sort((a, b) => a.record - b.record);
         for (const failure of failures)
           if (options.failures.length < MAX_FAILURES_KEPT) options.failures.push(failure);
+        // byte_offset holds the source's position: a file's byte offset, the last Tryton party id.
         await m.query(
           `UPDATE load_run SET byte_offset = $2, records = $3, counts = $4::jsonb, failures = $5::jsonb, updated_at = now() WHERE id = $1`,
           [
             options.runId,
-            last.endOffset,
+            last.position,
             last.number,
             JSON.stringify(options.counts),
             JSON.stringify(options.failures),
           ],
         );
       });
-      records = last.number;
-      offset = last.endOffset;
+      at = { position: last.position, records: last.number };
       batches += 1;
-      options.onProgress?.(records, offset, options.counts);
+      options.onProgress?.(at, options.counts);
       if (batchCommitted.hasSubscribers)
-        batchCommitted.publish({ runId: options.runId, batches, records, offset });
+        batchCommitted.publish({ runId: options.runId, batches, records: at.records, position: at.position });
     }
-    return { records, offset };
+    return at;
   }
 
   private parse(

@@ -2,14 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import {
-  detectDelimiter,
-  detectEncoding,
-  fingerprint,
-  readRecords,
-  type RawRecord,
-  type ReadOptions,
-} from './record-reader';
+import { detectDelimiter, detectEncoding, fingerprint, readRecords, type ReadOptions } from './record-reader';
+import type { RawRecord } from './record-source';
 
 async function all(
   path: string,
@@ -116,7 +110,7 @@ describe('export files', () => {
     const file = join(dir, 'resume.csv');
     writeFileSync(file, 'externalId;name\nR-1;"Jürgen\nZweite"\nR-2;Ærø\nR-3;Ōsaka\n');
     const records = await all(file, 'csv');
-    const resumed = await all(file, 'csv', records[0].endOffset, records[0].number);
+    const resumed = await all(file, 'csv', records[0].position, records[0].number);
     expect(rows(resumed)).toEqual(rows(records.slice(1)));
   });
 
@@ -131,7 +125,7 @@ describe('export files', () => {
     writeFileSync(file, '{"externalId":"A"}\n{"externalId":"Ä"}\nnot json\n{"externalId":"C"}');
     const records = await all(file, 'ndjson');
     expect(records.map((r) => r.value?.externalId ?? r.error)).toEqual(['A', 'Ä', 'is not valid JSON', 'C']);
-    const resumed = await all(file, 'ndjson', records[1].endOffset, records[1].number);
+    const resumed = await all(file, 'ndjson', records[1].position, records[1].number);
     expect(resumed.map((r) => [r.number, r.value?.externalId ?? r.error])).toEqual([
       [3, 'is not valid JSON'],
       [4, 'C'],

@@ -1,18 +1,10 @@
 import { createReadStream, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
 
 import { parse, type CsvError, type Options, type Parser } from 'csv-parse';
 
-/** One record of an export file, with where it ends (the resume point after it). */
-export interface RawRecord {
-  /** 1-based record number in the file (the CSV header is not a record). */
-  number: number;
-  /** Byte offset just after this record: a resumed load starts there. */
-  endOffset: number;
-  value: Record<string, unknown> | null;
-  /** Why the line could not be read at all (bad JSON, wrong column count). */
-  error?: string;
-}
+import type { Checkpoint, RawRecord, RecordSource, SourceIdentity } from './record-source';
 
 export type FileFormat = 'ndjson' | 'csv';
 
@@ -69,6 +61,36 @@ export function readRecords(
   options: ReadOptions,
 ): AsyncGenerator<RawRecord[]> {
   return format === 'csv' ? readCsv(path, options) : readNdjson(path, options);
+}
+
+/** An export file as a record source: its position is the byte offset after a record. */
+export class FileSource implements RecordSource {
+  constructor(
+    private readonly path: string,
+    readonly format: FileFormat,
+    private readonly csv: Pick<ReadOptions, 'delimiter' | 'encoding'> = {},
+  ) {}
+
+  identify(): Promise<SourceIdentity> {
+    return Promise.resolve({ location: this.path, name: basename(this.path), ...fingerprint(this.path) });
+  }
+
+  read(from: Checkpoint, batchSize: number): AsyncGenerator<RawRecord[]> {
+    return readRecords(this.path, this.format, {
+      startOffset: from.position,
+      startNumber: from.records,
+      batchSize,
+      ...this.csv,
+    });
+  }
+
+  progressOf(at: Checkpoint): number {
+    return at.position;
+  }
+
+  describe(at: Checkpoint, size: number): string {
+    return `byte ${at.position} of ${size}`;
+  }
 }
 
 /** The bytes of a file's head, enough to tell its encoding and its header's delimiter. */
@@ -175,7 +197,12 @@ async function* readCsv(path: string, options: ReadOptions): AsyncGenerator<RawR
   const parser = createReadStream(path, { start, highWaterMark: 1 << 20 }).pipe(
     csvParser(delimiter, (error) => {
       number += 1;
-      batch.push({ number, endOffset, value: null, error: `(line ${Number(error.lines)}) ${error.message}` });
+      batch.push({
+        number,
+        position: endOffset,
+        value: null,
+        error: `(line ${Number(error.lines)}) ${error.message}`,
+      });
     }),
   );
   for await (const { record, info } of parser as AsyncIterable<CsvRecord>) {
@@ -183,10 +210,10 @@ async function* readCsv(path: string, options: ReadOptions): AsyncGenerator<RawR
     endOffset = start + info.bytes;
     batch.push(
       record.length === columns.length
-        ? { number, endOffset, value: csvObject(columns, decode(record)) }
+        ? { number, position: endOffset, value: csvObject(columns, decode(record)) }
         : {
             number,
-            endOffset,
+            position: endOffset,
             value: null,
             error: `has ${record.length} columns, the header ${columns.length}`,
           },
@@ -250,11 +277,11 @@ async function* readNdjson(path: string, options: ReadOptions): AsyncGenerator<R
     try {
       const value = JSON.parse(line) as unknown;
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        return { number, endOffset: position, value: null, error: 'is not a JSON object' };
+        return { number, position, value: null, error: 'is not a JSON object' };
       }
-      return { number, endOffset: position, value: value as Record<string, unknown> };
+      return { number, position, value: value as Record<string, unknown> };
     } catch {
-      return { number, endOffset: position, value: null, error: 'is not valid JSON' };
+      return { number, position, value: null, error: 'is not valid JSON' };
     }
   }
 }
