@@ -87,7 +87,7 @@ export class ReviewService {
       const item = rows[0];
       if (!item) throw new NotFoundException(`No review item ${id}`);
       if (item.status !== 'open') throw new ConflictException(`Review item ${id} is already resolved`);
-      const decision = refusingBadly(() => decideReview(item, body));
+      const decision = asBadRequest(() => decideReview(item, body));
       const sink = outboxSink(this.outbox, m);
       const actor = `steward:${caller.name}`;
       let resolution: Record<string, unknown>;
@@ -191,7 +191,7 @@ export class ReviewService {
       const candidateIds = item.candidates.map((c) => c.customerId).filter((id): id is string => !!id);
       // Locked (in id order) before deciding who is still active to merge.
       const current = await new CustomerStore(m).lock(candidateIds);
-      merged = refusingBadly(() => mergeLosers(candidateIds, decision.survivorId, current));
+      merged = asBadRequest(() => mergeLosers(candidateIds, decision.survivorId, current));
       const origin: Origin = {
         system: 'switchboard',
         eventId: null,
@@ -216,7 +216,7 @@ export class ReviewService {
 }
 
 /** A decision that does not fit the item is the caller's mistake: 400 with the reason. */
-function refusingBadly<T>(decide: () => T): T {
+function asBadRequest<T>(decide: () => T): T {
   try {
     return decide();
   } catch (error) {
