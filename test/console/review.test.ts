@@ -1,10 +1,9 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- customer-sync's answers are untyped JSON here */
 // Review queue and Customer 360 in a real browser, against customer-sync and erp-orders as
 // processes on the real broker and database: a steward resolves a phone-number conflict, the value
-// reaches the ERP (erp-orders' built-in ERP), the history names the steward; a viewer sees masked
-// values and no controls, and the console's API refuses the viewer's decision.
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// reaches the ERP (erp-orders' built-in ERP; the Tryton mode is test/real-systems/console-review-tryton),
+// the history names the steward; a steward merges the duplicates an ambiguous match found; a viewer
+// sees masked values and no controls, and the console's API refuses the viewer's decision.
 import { join } from 'node:path';
 
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -32,6 +31,7 @@ import {
   checkPage,
   consoleProcess,
   launchBrowser,
+  ownershipWithPhoneReview,
   provisionConsole,
   provisionErpOrders,
   signIn,
@@ -41,20 +41,6 @@ jest.setTimeout(180_000);
 
 const CRM_PHONE = '+49 30 5550101';
 const ERP_PHONE = '+49 30 5550202';
-
-/** deploy/ownership.yaml with the phone held for a steward when CRM and ERP change it together. */
-function ownershipWithPhoneReview(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'console-ownership-'));
-  const path = join(dir, 'ownership.yaml');
-  copyFileSync(join(ROOT, 'deploy/ownership.yaml'), path);
-  const text = readFileSync(path, 'utf8');
-  const phone =
-    'phone: { master: crm, writers: [erp], receivers: [erp, marketing, support], strategy: last_writer_wins }';
-  if (!text.includes(phone))
-    throw new Error('deploy/ownership.yaml no longer has the phone rule this test edits');
-  writeFileSync(path, text.replace(phone, phone.replace('last_writer_wins', 'manual_review')));
-  return path;
-}
 
 describe('console: review queue and customer 360', () => {
   let sync: ServiceProcess;
@@ -258,6 +244,73 @@ describe('console: review queue and customer 360', () => {
       body: JSON.stringify({ candidate: 0 }),
     });
     expect(impersonating.status).toBe(403);
+  });
+
+  it('a steward merges duplicates an ambiguous match found: the other is merged into the survivor, and the history says who decided', async () => {
+    // Two CRM accounts end up with one e-mail (the CRM masters it); an ERP record with that e-mail
+    // then matches both: held for a person, who sees they are one customer.
+    const now = Date.now();
+    const shared = `twins.${run}@example.com`;
+    await send(updated('crm', `${acc}-twin-a`, { name: `Twin ${run} A`, email: shared }, now - 30_000));
+    await send(
+      updated('crm', `${acc}-twin-b`, { name: `Twin ${run} B`, email: `b.${shared}` }, now - 30_000),
+    );
+    await send(updated('crm', `${acc}-twin-b`, { email: shared }, now - 20_000));
+    await send(updated('erp', `C-${run}-twin`, { name: `Twin ${run}`, email: shared }, now - 10_000));
+    const survivor = (await db.customerIdByRef('crm', 'account', `${acc}-twin-a`))!;
+    const duplicate = (await db.customerIdByRef('crm', 'account', `${acc}-twin-b`))!;
+    const matches = (await api('/v1/review-items?kind=ambiguous_match')).body as Array<{
+      id: string;
+      externalId: string;
+      candidates: Array<{ customerId: string }>;
+    }>;
+    const match = matches.find((item) => item.externalId === `C-${run}-twin`);
+    if (!match) throw new Error(`no ambiguous match was opened for C-${run}-twin`);
+    expect(match.candidates.map((c) => c.customerId).sort()).toEqual([survivor, duplicate].sort());
+
+    const { context, page } = await session(USERS.steward);
+    await page.goto(`${CONSOLE_URL}/review/${match.id}`);
+    const survivorCard = page
+      .locator('article')
+      .filter({ has: page.locator(`a[href="/customers/${survivor}"]`) });
+    await checkPage(page, 'review-match');
+    await Promise.all([
+      page.waitForNavigation(),
+      survivorCard.getByRole('button', { name: 'Merge the others into this customer' }).click(),
+    ]);
+    const resolved = await page.locator('main').innerText();
+    expect(resolved).toContain('resolved by steward:dana via console');
+    expect(resolved).toContain(`Merged ${duplicate} into ${survivor}.`);
+
+    // The duplicate is merged into the survivor, which now holds its CRM record and the ERP's.
+    expect((await api(`/v1/customers/${duplicate}`)).body).toMatchObject({
+      status: 'merged',
+      mergedInto: survivor,
+    });
+    await expect(db.customerIdByRef('crm', 'account', `${acc}-twin-b`)).resolves.toBe(survivor);
+    await expect(db.customerIdByRef('erp', 'account', `C-${run}-twin`)).resolves.toBe(survivor);
+
+    await page.goto(`${CONSOLE_URL}/customers/${duplicate}`);
+    await expect(page.locator('main').innerText()).resolves.toContain(`${duplicate} · merged`);
+    const history = page.locator('table').filter({ hasText: 'Actor' });
+    const decided = history.locator('tr').filter({ hasText: 'steward:dana via console' });
+    await expect(decided.innerText()).resolves.toMatch(/status\s+active\s+merged/);
+    await page.goto(`${CONSOLE_URL}/customers/${survivor}`);
+    await expect(
+      page
+        .locator('table')
+        .filter({ hasText: 'Actor' })
+        .locator('tr')
+        .filter({ hasText: 'steward:dana via console' })
+        .count(),
+    ).resolves.toBeGreaterThan(0);
+    await checkPage(page, 'customer-merged');
+    const [audit] = await db.rows<{ actor: string; outcome: string; detail: any }>(
+      `SELECT actor, outcome, detail FROM console.console_audit WHERE action = 'review.resolve' AND target = $1`,
+      [match.id],
+    );
+    expect(audit).toMatchObject({ actor: USERS.steward, outcome: 'ok', detail: { mergeInto: survivor } });
+    await context.close();
   });
 
   it('a sales user sees only their own customers, in the pages and in the API', async () => {

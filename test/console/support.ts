@@ -1,7 +1,8 @@
 // Shared by the console suites: the console as its own process (from dist/, like its container),
 // Debian's Chromium driven by playwright-core, an axe check and a screenshot of every page.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import AxeBuilder from '@axe-core/playwright';
@@ -102,4 +103,18 @@ export async function provisionErpOrders(): Promise<void> {
   });
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   if (code !== 0) throw new Error(`erp-orders provisioning failed (exit ${code})`);
+}
+
+/** deploy/ownership.yaml with the phone held for a steward when CRM and ERP change it together. */
+export function ownershipWithPhoneReview(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'console-ownership-'));
+  const path = join(dir, 'ownership.yaml');
+  copyFileSync(join(ROOT, 'deploy/ownership.yaml'), path);
+  const text = readFileSync(path, 'utf8');
+  const phone =
+    'phone: { master: crm, writers: [erp], receivers: [erp, marketing, support], strategy: last_writer_wins }';
+  if (!text.includes(phone))
+    throw new Error('deploy/ownership.yaml no longer has the phone rule this test edits');
+  writeFileSync(path, text.replace(phone, phone.replace('last_writer_wins', 'manual_review')));
+  return path;
 }

@@ -26,27 +26,10 @@ import type { PassResult } from '../../services/pollers/src/jobs/poller-job';
 import { API_TOKENS, Sources, VIEWER_TOKEN } from '../customer-sync/support';
 import { ROOT, ingestClient, readApiHeaders, testEnv } from '../support/cluster';
 import { startGroupAtEnd } from '../support/kafka';
-import { databaseUrl, uniqueName } from '../support/stack';
-import { realSystemsEnv, trytonReader } from './support';
+import { uniqueName } from '../support/stack';
+import { ownDatabaseUrl, realSystemsEnv, trytonReader } from './support';
 
 jest.setTimeout(10 * 60_000);
-
-/** A database of this suite's own (not the one deal-won-real-systems uses beside it), created when missing. */
-async function ownDatabaseUrl(database: string): Promise<string> {
-  const url = new URL(databaseUrl());
-  url.pathname = `/${database}`;
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const client = new Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (!rowCount) await client.query(`CREATE DATABASE ${database}`);
-  } finally {
-    await client.end();
-  }
-  return url.toString();
-}
 
 /**
  * ingest, erp-orders and customer-sync on their own database and ports, with consumer groups that

@@ -41,6 +41,23 @@ export async function realSystemsDatabaseUrl(): Promise<string> {
   return url.toString();
 }
 
+/** A database of a suite's own (not the one deal-won-real-systems uses beside it), created when missing. */
+export async function ownDatabaseUrl(database: string): Promise<string> {
+  const url = new URL(databaseUrl());
+  url.pathname = `/${database}`;
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${database}`);
+  } finally {
+    await client.end();
+  }
+  return url.toString();
+}
+
 /** A reader on Tryton's own API, with its own session (not the consumers'). */
 export function trytonReader(env = realSystemsEnv()): TrytonClient {
   return new TrytonClient({

@@ -30,12 +30,16 @@ export interface ReviewItem {
   resolution: Record<string, JsonValue> | null;
 }
 
-/** One of: a candidate's index, a value of the steward's own, the right customer, or a new one. */
+/**
+ * One of: a candidate's index, a value of the steward's own, the right customer, a new one, or the
+ * candidate the others are merged into.
+ */
 export interface ResolveRequest {
   candidate?: number;
   value?: string | null;
   customerId?: string;
   createNew?: boolean;
+  mergeInto?: string;
 }
 
 export interface CrossReference {

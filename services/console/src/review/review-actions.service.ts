@@ -21,6 +21,7 @@ export class ReviewActions {
       ownValue: decision.value !== undefined,
       customerId: decision.customerId ?? null,
       createNew: decision.createNew ?? false,
+      mergeInto: decision.mergeInto ?? null,
     };
     try {
       const item = await this.customerSync.resolve(id, decision, user.name);

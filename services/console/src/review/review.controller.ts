@@ -213,7 +213,14 @@ export class ReviewController {
               >
             </header>
             <p>matched by ${candidate.rule ?? 'rule'}</p>
-            ${resolves ? html`<footer>${choose(html`<input type="hidden" name="customerId" value="${candidate.customerId ?? ''}" />`, 'Link to this customer')}</footer>` : ''}
+            ${
+              resolves
+                ? html`<footer>
+                    ${choose(html`<input type="hidden" name="customerId" value="${candidate.customerId ?? ''}" />`, 'Link to this customer')}
+                    ${choose(html`<input type="hidden" name="mergeInto" value="${candidate.customerId ?? ''}" />`, 'Merge the others into this customer')}
+                  </footer>`
+                : ''
+            }
           </article>`,
     );
     return html` <p>${item.reason ?? ''}</p>
@@ -223,6 +230,7 @@ export class ReviewController {
         >${item.status === 'resolved' ? html` by <strong>${item.resolvedBy ?? ''}</strong> at ${time(item.resolvedAt)}` : ''}.
         ${item.customerId ? html` Customer: <a href="/customers/${item.customerId}">${item.customerId}</a>.` : ''}
       </p>
+      ${mergedInto(item)}
       ${rule ? html`<p>Rule for <strong>${item.field}</strong>: master <strong>${rule.master}</strong>, writers ${rule.writers.join(', ') || 'none'}, receivers ${rule.receivers.join(', ')}, strategy <strong>${rule.strategy}</strong>, conflict window ${rule.conflictWindowSeconds} s${rule.required ? ', required' : ''}.</p>` : ''}
       <h2>${item.kind === 'conflict' ? 'Competing values' : 'Candidate customers'}</h2>
       <div class="values">${candidates}</div>
@@ -242,6 +250,15 @@ export class ReviewController {
           : ''
       }`;
   }
+}
+
+/** What a merge resolution did: the duplicates, each linked, and the customer they now are. */
+function mergedInto(item: ReviewItem): SafeHtml | '' {
+  const recorded = item.resolution?.mergedCustomerIds;
+  const merged = Array.isArray(recorded) ? recorded.filter((id) => typeof id === 'string') : [];
+  if (merged.length === 0 || !item.customerId) return '';
+  const links = merged.map((id, index) => html`${index > 0 ? ', ' : ''}<a href="/customers/${id}">${id}</a>`);
+  return html`<p>Merged ${links} into <a href="/customers/${item.customerId}">${item.customerId}</a>.</p>`;
 }
 
 export function historyTable(

@@ -2,8 +2,10 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Allow, IsBoolean, IsInt, IsOptional, IsUUID, Min } from 'class-validator';
 
 /**
- * One of: `candidate` (index of a held value), `value` (a value of the steward's own; null clears),
- * `customerId` (the right match) or `createNew: true` (none of the candidates: a new customer).
+ * Exactly one of: `candidate` (index of a held value), `value` (a value of the steward's own; null
+ * clears), `customerId` (the right match), `createNew: true` (none of the candidates: a new customer)
+ * or `mergeInto` (the candidates are one customer: the others are merged into this one). Checked
+ * against the item by `decideReview`.
  */
 export class ResolveReviewDto {
   @ApiPropertyOptional({ type: 'integer', minimum: 0, description: 'The index of a held value (a conflict)' })
@@ -29,4 +31,13 @@ export class ResolveReviewDto {
   @IsOptional()
   @IsBoolean()
   createNew?: boolean;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description:
+      'The candidates are duplicates of one customer (an ambiguous match): every other active candidate is merged into this one, and the incoming record linked to it',
+  })
+  @IsOptional()
+  @IsUUID()
+  mergeInto?: string;
 }

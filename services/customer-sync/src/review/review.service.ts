@@ -6,7 +6,7 @@ import {
   NotFoundException,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 
 import { OutboxWriter } from '@switchboard/outbox';
 import {
@@ -16,6 +16,7 @@ import {
   parseTimestamp,
   type CustomerFieldName,
   type FieldValue,
+  type Origin,
   type OwnershipConfig,
 } from '@switchboard/master-data';
 import { isSourceSystem, type SourceSystem } from '@switchboard/contracts';
@@ -28,6 +29,7 @@ import type { SyncEngine } from '../sync/sync-engine';
 import type { IncomingChange } from '../sync/sync.types';
 import type { ReviewItemDto } from './dto/review-item.dto';
 import type { ResolveReviewDto } from './resolve-review.dto';
+import { ReviewDecisionError, decideReview, mergeLosers, type ReviewDecision } from './review-decision';
 
 interface ReviewRow {
   id: string;
@@ -85,13 +87,20 @@ export class ReviewService {
       const item = rows[0];
       if (!item) throw new NotFoundException(`No review item ${id}`);
       if (item.status !== 'open') throw new ConflictException(`Review item ${id} is already resolved`);
+      const decision = asBadRequest(() => decideReview(item, body));
       const sink = outboxSink(this.outbox, m);
       const actor = `steward:${caller.name}`;
       let resolution: Record<string, unknown>;
-      if (item.kind === 'conflict') {
-        resolution = await this.resolveConflict(m, item, body, actor, sink);
-      } else {
-        resolution = await this.resolveMatch(m, item, body, actor, sink);
+      switch (decision.kind) {
+        case 'candidate':
+        case 'value':
+          resolution = await this.resolveConflict(m, item, decision, actor, sink);
+          break;
+        case 'link':
+        case 'create':
+        case 'merge':
+          resolution = await this.resolveMatch(m, item, decision, actor, sink);
+          break;
       }
       await m.query(
         `UPDATE review_item SET status = 'resolved', resolved_at = now(), resolved_by = $2, resolution = $3::jsonb WHERE id = $1`,
@@ -102,31 +111,28 @@ export class ReviewService {
   }
 
   private async resolveConflict(
-    m: import('typeorm').EntityManager,
+    m: EntityManager,
     item: ReviewRow,
-    body: ResolveReviewDto,
+    decision: Extract<ReviewDecision, { kind: 'candidate' | 'value' }>,
     actor: string,
     sink: ReturnType<typeof outboxSink>,
   ): Promise<Record<string, unknown>> {
     const field = item.field!;
     let value: FieldValue;
     let chosenSystem: string | undefined;
-    if (body.candidate !== undefined) {
-      const candidate = item.candidates[body.candidate];
-      if (!candidate) throw new BadRequestException(`candidate must be 0..${item.candidates.length - 1}`);
+    if (decision.kind === 'candidate') {
+      const candidate = item.candidates[decision.index];
       value = candidate.value ?? null;
       chosenSystem = candidate.system;
-    } else if (body.value !== undefined) {
+    } else {
       try {
-        value = normalizeFieldValue(field, body.value);
+        value = normalizeFieldValue(field, decision.value);
       } catch (error) {
         throw new BadRequestException(error instanceof InvalidValue ? error.message : String(error));
       }
       if (value === null && fieldPolicyOf(this.config, item.entity, field)?.required) {
         throw new BadRequestException(`${field} is required and cannot be cleared`);
       }
-    } else {
-      throw new BadRequestException('Send candidate (an index) or value to resolve a conflict');
     }
     const at =
       Math.max(...item.candidates.map((c) => (c.changedAt ? parseTimestamp(c.changedAt) : 0)), 0) ||
@@ -155,34 +161,66 @@ export class ReviewService {
         await this.engine.publishDirect(m, customer!, target, { [field]: value }, origin, sink);
       }
     }
-    return { field, value, chosenSystem: chosenSystem ?? null, candidate: body.candidate ?? null };
+    return {
+      field,
+      value,
+      chosenSystem: chosenSystem ?? null,
+      candidate: decision.kind === 'candidate' ? decision.index : null,
+    };
   }
 
+  /**
+   * The held record is linked to a candidate, created as a new customer, or (a merge) linked to the
+   * survivor after every other candidate was merged into it, in the steward's name.
+   */
   private async resolveMatch(
-    m: import('typeorm').EntityManager,
+    m: EntityManager,
     item: ReviewRow,
-    body: ResolveReviewDto,
+    decision: Extract<ReviewDecision, { kind: 'link' | 'create' | 'merge' }>,
     actor: string,
     sink: ReturnType<typeof outboxSink>,
   ): Promise<Record<string, unknown>> {
     const held = item.incoming!;
     const change: IncomingChange = { ...held, changedAt: parseTimestamp(held.changedAt), actor: held.actor };
-    if (body.customerId) {
-      if (!item.candidates.some((c) => c.customerId === body.customerId)) {
-        throw new BadRequestException(
-          `customerId must be one of the candidates: ${item.candidates.map((c) => c.customerId).join(', ')}`,
-        );
-      }
-      change.switchboardCustomerId = body.customerId;
-    } else if (body.createNew === true) {
+    let merged: string[] = [];
+    if (decision.kind === 'link') {
+      change.switchboardCustomerId = decision.customerId;
+    } else if (decision.kind === 'create') {
       change.forceCreate = true;
     } else {
-      throw new BadRequestException(
-        'Send customerId (one of the candidates) or createNew: true to resolve a match',
-      );
+      const candidateIds = item.candidates.map((c) => c.customerId).filter((id): id is string => !!id);
+      // Locked (in id order) before deciding who is still active to merge.
+      const current = await new CustomerStore(m).lock(candidateIds);
+      merged = asBadRequest(() => mergeLosers(candidateIds, decision.survivorId, current));
+      const origin: Origin = {
+        system: 'switchboard',
+        eventId: null,
+        actor,
+        at: Date.now(),
+        reason: 'review',
+      };
+      for (const loser of merged) {
+        await this.engine.mergeCustomers(m, loser, decision.survivorId, origin, sink);
+      }
+      change.switchboardCustomerId = decision.survivorId;
     }
     const result = await this.engine.apply(m, change, sink);
     await m.query(`UPDATE review_item SET customer_id = $2 WHERE id = $1`, [item.id, result.customerId]);
-    return { customerId: result.customerId, createNew: body.createNew === true, decidedBy: actor };
+    return {
+      customerId: result.customerId,
+      createNew: decision.kind === 'create',
+      ...(decision.kind === 'merge' && { mergedCustomerIds: merged }),
+      decidedBy: actor,
+    };
+  }
+}
+
+/** A decision that does not fit the item is the caller's mistake: 400 with the reason. */
+function asBadRequest<T>(decide: () => T): T {
+  try {
+    return decide();
+  } catch (error) {
+    if (error instanceof ReviewDecisionError) throw new BadRequestException(error.message);
+    throw error;
   }
 }

@@ -22,6 +22,10 @@ export class ResolveFormDto {
   @IsIn(['true'])
   createNew?: string;
 
+  @IsOptional()
+  @IsUUID()
+  mergeInto?: string;
+
   /** Checked by the guard; listed so the whitelist keeps it out of the decision. */
   @IsOptional()
   @IsString()
@@ -34,12 +38,13 @@ export function toResolveRequest(form: ResolveFormDto): ResolveRequest {
     form.value !== undefined ? { value: form.value.trim() === '' ? null : form.value.trim() } : null,
     form.customerId !== undefined ? { customerId: form.customerId } : null,
     form.createNew === 'true' ? { createNew: true } : null,
+    form.mergeInto !== undefined ? { mergeInto: form.mergeInto } : null,
   ];
   const choices = offered.filter((choice): choice is ResolveRequest => choice !== null);
   if (choices.length !== 1) {
     throw new ConsoleError(
       ConsoleErrorCode.Invalid,
-      'Choose exactly one: a value, your own value, a customer, or a new one',
+      'Choose exactly one: a value, your own value, a customer, a new one, or a customer to merge into',
     );
   }
   return choices[0];
