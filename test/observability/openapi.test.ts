@@ -19,9 +19,8 @@ import {
 jest.setTimeout(120_000);
 
 /**
- * Each service's API routes (as OpenAPI paths) and the role each read route needs. The console is
- * not here yet: it serves pages, and its two JSON routes answer customer-sync's shapes without DTOs
- * of their own.
+ * Each service's API routes (as OpenAPI paths) and the role each read route needs. The console
+ * serves pages; what it reads from customer-sync is typed from customer-sync's document (below).
  */
 const API: Record<Exclude<ServiceName, 'console'>, Array<[Method, string, string | null]>> = {
   ingest: [['post', '/v1/events', null]],

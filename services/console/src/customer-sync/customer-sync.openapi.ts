@@ -289,7 +289,9 @@ export interface components {
             status: string;
             /** @description The canonical fields by name (name, email, phone, address, ...); personal data */
             fields: {
-                [key: string]: unknown;
+                [key: string]: (string | number | boolean | {
+                    [key: string]: unknown;
+                } | unknown[]) | null;
             };
         };
         CustomerDto: {
@@ -311,11 +313,13 @@ export interface components {
             mergedInto: string | null;
             /** @description The canonical fields by name (name, email, phone, address, ...); personal data */
             fields: {
-                [key: string]: unknown;
+                [key: string]: (string | number | boolean | {
+                    [key: string]: unknown;
+                } | unknown[]) | null;
             };
             version: number;
-            /** @description What each target system last received (JSON) */
-            syncedTargets: Record<string, never>;
+            /** @description The target systems the customer has been sent to */
+            syncedTargets: string[];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -339,10 +343,14 @@ export interface components {
             /** @example field_changed */
             kind: string;
             field: string | null;
-            /** @description JSON value before */
-            oldValue: Record<string, never> | null;
-            /** @description JSON value after */
-            newValue: Record<string, never> | null;
+            /** @description The value before */
+            oldValue: (string | number | boolean | {
+                [key: string]: unknown;
+            } | unknown[]) | null;
+            /** @description The value after */
+            newValue: (string | number | boolean | {
+                [key: string]: unknown;
+            } | unknown[]) | null;
             sourceSystem: string | null;
             /** Format: uuid */
             eventId: string | null;
@@ -362,8 +370,10 @@ export interface components {
             system: string;
             externalId: string;
             field: string;
-            /** @description The refused JSON value */
-            value: Record<string, never> | null;
+            /** @description The refused value */
+            value: (string | number | boolean | {
+                [key: string]: unknown;
+            } | unknown[]) | null;
             /** @example not_owner */
             reason: string;
             message: string | null;
@@ -383,15 +393,32 @@ export interface components {
         ReviewCandidateDto: {
             /** @description The source system of a held value */
             system?: string;
-            /** @description A held value (JSON) */
-            value?: Record<string, never> | null;
-            /** Format: date-time */
+            /** @description A held value */
+            value?: (string | number | boolean | {
+                [key: string]: unknown;
+            } | unknown[]) | null;
+            /**
+             * Format: date-time
+             * @description When the held value changed in its source
+             */
             changedAt?: string;
+            /**
+             * Format: uuid
+             * @description The event that brought the held value
+             */
+            eventId?: string | null;
+            /** @description The canonical value when the conflict was opened */
+            current?: boolean;
             /**
              * Format: uuid
              * @description A candidate customer of a match
              */
             customerId?: string;
+            /**
+             * @description How a match found the candidate (email, vat)
+             * @example email
+             */
+            rule?: string;
         };
         ReviewItemDto: {
             /** Format: uuid */
@@ -425,7 +452,9 @@ export interface components {
             /** @description The index of a held value (a conflict) */
             candidate?: number;
             /** @description A value of the steward's own (a conflict); null clears */
-            value?: Record<string, never> | null;
+            value?: (string | number | boolean | {
+                [key: string]: unknown;
+            } | unknown[]) | null;
             /**
              * Format: uuid
              * @description The right match (an ambiguous match)
@@ -433,6 +462,11 @@ export interface components {
             customerId?: string;
             /** @description None of the candidates: create a new customer (an ambiguous match) */
             createNew?: boolean;
+            /**
+             * Format: uuid
+             * @description The candidates are duplicates of one customer (an ambiguous match): every other active candidate is merged into this one, and the incoming record linked to it
+             */
+            mergeInto?: string;
         };
         SyncReportBodyDto: {
             /** @enum {string} */
@@ -459,6 +493,35 @@ export interface components {
             sentAt: string | null;
             sendAttempts: number;
             lastError: string | null;
+        };
+        FieldRuleDto: {
+            /**
+             * @description The system of record
+             * @example crm
+             */
+            master: string;
+            /** @description Other systems whose changes are accepted too */
+            writers: string[];
+            /** @description Systems that get the field's changes */
+            receivers: string[];
+            /** @enum {string} */
+            strategy: "last_writer_wins" | "source_of_truth" | "manual_review" | "merge";
+            /** @description Never cleared; a new record without it is refused */
+            required: boolean;
+            /** @description Two changes from different systems closer than this are a conflict */
+            conflictWindowSeconds: number;
+        };
+        OwnershipDto: {
+            /** @example 1 */
+            version: string;
+            /** @description The owner of an account that names none (the default-owner rule) */
+            defaultAccountOwner: string;
+            /** @description Per entity (account, contact), each field's rule by field name */
+            entities: {
+                [key: string]: {
+                    [key: string]: components["schemas"]["FieldRuleDto"];
+                };
+            };
         };
     };
     responses: never;
@@ -1202,6 +1265,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnershipDto"];
+                };
+            };
             /** @description No `Authorization: Bearer <token>` header, or an unknown token */
             401: {
                 headers: {

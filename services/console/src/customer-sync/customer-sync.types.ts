@@ -1,107 +1,21 @@
-/** What customer-sync's API answers (services/customer-sync: review, customers), as the console reads it. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+// What customer-sync's API answers and takes, as the console reads it: the DTOs of the OpenAPI
+// document customer-sync serves (customer-sync.openapi.ts is generated from it), so a changed DTO
+// that the console does not follow fails the typecheck instead of a page.
+import type { components } from './customer-sync.openapi';
 
-export interface ReviewCandidate {
-  system?: string;
-  value?: JsonValue;
-  changedAt?: string;
-  customerId?: string;
-  eventId?: string | null;
-  /** The canonical value when the conflict was opened. */
-  current?: boolean;
-  /** How an ambiguous match found this customer (email, vat). */
-  rule?: string;
-}
+type Schemas = components['schemas'];
 
-export interface ReviewItem {
-  id: string;
-  kind: 'conflict' | 'ambiguous_match';
-  status: 'open' | 'resolved';
-  customerId: string | null;
-  entity: 'account' | 'contact';
-  field: string | null;
-  system: string | null;
-  externalId: string | null;
-  candidates: ReviewCandidate[];
-  reason: string | null;
-  createdAt: string;
-  resolvedAt: string | null;
-  resolvedBy: string | null;
-  resolution: Record<string, JsonValue> | null;
-}
+/** Any JSON value: a customer field's value, held, before or after a change. */
+export type JsonValue = NonNullable<Schemas['AuditEntryDto']['newValue']> | null;
 
-/**
- * One of: a candidate's index, a value of the steward's own, the right customer, a new one, or the
- * candidate the others are merged into.
- */
-export interface ResolveRequest {
-  candidate?: number;
-  value?: string | null;
-  customerId?: string;
-  createNew?: boolean;
-  mergeInto?: string;
-}
-
-export interface CrossReference {
-  system: string;
-  externalId: string;
-  status: string;
-  matchedBy: string | null;
-  linkedAt: string;
-}
-
-export interface CustomerView {
-  id: string;
-  entity: 'account' | 'contact';
-  status: string;
-  accountId: string | null;
-  mergedInto: string | null;
-  fields: Record<string, JsonValue>;
-  version: number;
-  syncedTargets: string[];
-  createdAt: string;
-  updatedAt: string;
-  crossReferences: CrossReference[];
-  contacts: Array<{ id: string; status: string; fields: Record<string, JsonValue> }>;
-}
-
-export interface AuditEntry {
-  seq: string;
-  kind: string;
-  field: string | null;
-  oldValue: JsonValue;
-  newValue: JsonValue;
-  sourceSystem: string | null;
-  eventId: string | null;
-  actor: string | null;
-  changedAt: string | null;
-  recordedAt: string;
-}
-
-export interface RefusedChange {
-  seq: string;
-  system: string;
-  externalId: string;
-  field: string | null;
-  value: JsonValue;
-  reason: string;
-  message: string | null;
-  eventId: string | null;
-  changedAt: string | null;
-  recordedAt: string;
-}
-
-export interface FieldRule {
-  master: string;
-  writers: string[];
-  receivers: string[];
-  strategy: string;
-  required: boolean;
-  conflictWindowSeconds: number;
-}
-
-export interface Ownership {
-  version: string;
-  defaultAccountOwner: string;
-  entities: Record<string, Record<string, FieldRule>>;
-}
+export type ReviewCandidate = Schemas['ReviewCandidateDto'];
+export type ReviewItem = Schemas['ReviewItemDto'];
+/** Exactly one of: a candidate's index, a value of the steward's own, the right customer, a new one, or the candidate the others are merged into. */
+export type ResolveRequest = Schemas['ResolveReviewDto'];
+export type CrossReference = Schemas['CrossReferenceDto'];
+export type CustomerView = Schemas['CustomerDto'];
+export type AuditEntry = Schemas['AuditEntryDto'];
+export type RefusedChange = Schemas['RefusedChangeDto'];
+export type FieldRule = Schemas['FieldRuleDto'];
+export type Ownership = Schemas['OwnershipDto'];
+export type SyncReport = Schemas['SyncReportDto'];

@@ -1,6 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Allow, IsBoolean, IsInt, IsOptional, IsUUID, Min } from 'class-validator';
 
+import { JSON_VALUE } from '@switchboard/platform';
+
 /**
  * Exactly one of: `candidate` (index of a held value), `value` (a value of the steward's own; null
  * clears), `customerId` (the right match), `createNew: true` (none of the candidates: a new customer)
@@ -16,6 +18,7 @@ export class ResolveReviewDto {
 
   /** Checked against the field's kind when applied (null clears an optional field). */
   @ApiPropertyOptional({
+    ...JSON_VALUE,
     nullable: true,
     description: "A value of the steward's own (a conflict); null clears",
   })

@@ -4,7 +4,7 @@ import { JSON_VALUE } from '@switchboard/platform';
 
 const FIELDS = {
   type: 'object',
-  additionalProperties: true,
+  additionalProperties: { ...JSON_VALUE, nullable: true },
   description: 'The canonical fields by name (name, email, phone, address, ...); personal data',
 } as const;
 
