@@ -209,9 +209,13 @@ program
       const entities = Object.values(config.entities).map(
         (entity) => `${entity.entity} (${Object.keys(entity.fields).length} fields)`,
       );
+      const mapped = Object.entries(config.mappings).map(
+        ([system, entities]) =>
+          `${system} ${Object.values(entities ?? {}).reduce((n, fields) => n + (fields?.length ?? 0), 0)}`,
+      );
       console.log(
         safeText(
-          `${file}: valid, version ${config.version}; ${entities.join(', ')}; ${config.flows.length} flow rules`,
+          `${file}: valid, version ${config.version}; ${entities.join(', ')}; ${config.flows.length} flow rules; field mappings: ${mapped.join(', ') || 'none'}`,
         ),
       );
     } catch (error) {

@@ -160,7 +160,8 @@ describe('initial load', () => {
     expect(stored.data).toEqual({
       name: 'Alpha, Beta & Co',
       email: `alpha@${p}.example`,
-      vatNumber: `IT${p}1`,
+      // Read through the ERP's mapping of deploy/ownership.yaml, as its live changes are: trimmed, upper case.
+      vatNumber: `IT${p}1`.toUpperCase(),
       billingAddress: { city: 'Milano', country: 'IT', line1: 'Via Roma 1' },
       paymentTerms: 'NET90',
     });
@@ -180,7 +181,7 @@ describe('initial load', () => {
       targetExternalId: null,
       crossReferences: [{ system: 'erp', externalId: `${p}-1` }],
       fields: {
-        vatNumber: `IT${p}1`,
+        vatNumber: `IT${p}1`.toUpperCase(),
         paymentTerms: 'NET30',
         billingAddress: { city: 'Milano', country: 'IT', line1: 'Via Roma 1' },
       },

@@ -69,7 +69,7 @@ describe('ownership file', () => {
   it('switchboard ownership validate passes a valid file and names every problem of a wrong one, with its line', async () => {
     const valid = await cli(join(ROOT, 'deploy/ownership.yaml'));
     expect(valid.stdout).toMatch(
-      /deploy\/ownership\.yaml: valid, version 1; account \(\d+ fields\), contact \(\d+ fields\)/,
+      /deploy\/ownership\.yaml: valid, version 1; account \(\d+ fields\), contact \(\d+ fields\); \d+ flow rules; field mappings: erp 1, marketing 1, ecommerce 1/,
     );
 
     const file = join(dir, 'cli-broken.yaml');

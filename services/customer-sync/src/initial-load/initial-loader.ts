@@ -2,28 +2,16 @@ import { channel } from 'node:diagnostics_channel';
 
 import type { DataSource, EntityManager } from 'typeorm';
 
-import {
-  ContractViolation,
-  validatePayload,
-  type CustomerEntity,
-  type SourceSystem,
-} from '@switchboard/contracts';
+import type { SourceSystem } from '@switchboard/contracts';
 import {
   DEFAULT_MAX_FUTURE_SKEW_MS,
-  InvalidValue,
-  checkSourceTime,
-  fieldPolicyOf,
-  isCustomerField,
-  normalizeFieldValue,
-  parseTimestamp,
-  toIso,
-  type FieldValues,
   type OwnershipConfig,
   type SourceChange,
 } from '@switchboard/master-data';
 import type { OutboxWriter } from '@switchboard/outbox';
 
 import { BatchSync } from '../sync/batch-sync';
+import { loadRecord } from './load-record';
 import type { Checkpoint, RawRecord, RecordSource } from './record-source';
 
 export interface LoadOptions {
@@ -83,8 +71,6 @@ function maxFutureSkewMs(): number {
 export const LOAD_BATCH_COMMITTED_CHANNEL = 'switchboard.initial-load.batch-committed';
 const batchCommitted = channel(LOAD_BATCH_COMMITTED_CHANNEL);
 
-const META_KEYS = new Set(['entity', 'externalId', 'changedAt', 'fields', 'system', 'accountExternalId']);
-
 /**
  * Loads a full customer export (a file, or a system's records read through its API) in batches: each batch's snapshot read set-based, planned by the
  * same rules as the live sync (`planBatch`), written with one round trip per kind of row, and a
@@ -140,91 +126,22 @@ export class InitialLoader {
     counts: LoadCounts,
     failures: LoadFailure[],
   ): LoadRecord[] {
+    const ctx = {
+      config: this.config,
+      system: options.system,
+      asOf: options.asOf,
+      runId: options.runId,
+      now: Date.now(),
+      maxFutureSkewMs: maxFutureSkewMs(),
+    };
     const out: LoadRecord[] = [];
     for (const record of raw) {
-      const fail = (externalId: string | null, reason: string) => {
+      const outcome = loadRecord(record, ctx);
+      if (outcome.ok) out.push({ number: record.number, change: outcome.change });
+      else {
         counts.failed += 1;
-        failures.push({ record: record.number, externalId, reason });
-      };
-      if (!record.value) {
-        fail(null, `record ${record.number} ${record.error}`);
-        continue;
+        failures.push({ record: record.number, externalId: outcome.externalId, reason: outcome.reason });
       }
-      const value = record.value;
-      const externalId = typeof value.externalId === 'string' ? value.externalId : null;
-      const fields: Record<string, unknown> =
-        typeof value.fields === 'object' && value.fields !== null
-          ? { ...(value.fields as Record<string, unknown>) }
-          : Object.fromEntries(Object.entries(value).filter(([key]) => !META_KEYS.has(key)));
-      if (typeof fields.leadScore === 'string' && /^\d+$/.test(fields.leadScore))
-        fields.leadScore = Number(fields.leadScore);
-      let changedAt: number;
-      try {
-        changedAt =
-          value.changedAt === undefined || value.changedAt === ''
-            ? options.asOf
-            : parseTimestamp(value.changedAt);
-      } catch (error) {
-        fail(externalId, `changedAt ${(error as Error).message}`);
-        continue;
-      }
-      const time = checkSourceTime(changedAt, Date.now(), maxFutureSkewMs());
-      if (time.outcome === 'refused') {
-        fail(externalId, `changedAt: ${time.message}`);
-        continue;
-      }
-      const entity = (value.entity ?? 'account') as CustomerEntity;
-      const accountExternalId =
-        typeof value.accountExternalId === 'string' && value.accountExternalId !== ''
-          ? value.accountExternalId
-          : null;
-      try {
-        // The same contract as a live customer_updated: every wrong field named at once.
-        validatePayload('customer_updated', {
-          system: options.system,
-          entity,
-          externalId,
-          changedAt: toIso(changedAt),
-          fields,
-          ...(accountExternalId !== null && { accountExternalId }),
-        });
-      } catch (error) {
-        if (!(error instanceof ContractViolation)) throw error;
-        fail(
-          externalId,
-          error.errors.map((e) => `${e.field.replace(/^fields\./, '')}: ${e.message}`).join('; '),
-        );
-        continue;
-      }
-      const values: FieldValues = {};
-      let invalid: string | null = null;
-      for (const [field, rawValue] of Object.entries(fields)) {
-        if (!isCustomerField(field) || !fieldPolicyOf(this.config, entity, field)) continue;
-        try {
-          values[field] = normalizeFieldValue(field, rawValue);
-        } catch (error) {
-          if (!(error instanceof InvalidValue)) throw error;
-          invalid = error.message;
-        }
-      }
-      if (invalid) {
-        fail(externalId, invalid);
-        continue;
-      }
-      out.push({
-        number: record.number,
-        change: {
-          system: options.system,
-          entity,
-          externalId: externalId!,
-          changedAt,
-          fields: values,
-          accountExternalId: entity === 'contact' ? accountExternalId : null,
-          eventId: null,
-          actor: `load:${options.runId}`,
-          reason: 'initial_load',
-        },
-      });
     }
     return out;
   }
