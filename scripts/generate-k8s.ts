@@ -335,6 +335,8 @@ export const SERVICE_EXTRAS: Record<
     },
     config: {
       CONSOLE_CUSTOMER_SYNC_URL: 'http://customer-sync',
+      // The flow page reads each service's /metrics (its outbox backlog) through its Service.
+      CONSOLE_SERVICE_URLS: ALL_SERVICES.map(({ name }) => `${name}=http://${name}`).join(','),
       // Whose dead letters and lag it shows, and where it may replay: from the definitions, as it
       // imports no other service.
       CONSOLE_CONSUMERS: consumerTopicsSpec(ALL_SERVICES),
@@ -342,7 +344,8 @@ export const SERVICE_EXTRAS: Record<
       CONSOLE_PROXY_AUTH: 'true',
       CONSOLE_PROXY_ADDRESSES: CLUSTER.consoleProxyAddresses,
     },
-    calls: ['customer-sync'],
+    // customer-sync's API; every service's metrics.
+    calls: ALL_SERVICES.map(({ name }) => name),
     replicas: 2,
     // Its own writes are the audit rows; its pages read the other services' APIs and Kafka.
     poolSize: 2,

@@ -1,16 +1,19 @@
 // Flow health in a real browser: erp-orders' consumer group on the real broker builds up lag while
 // the service is stopped (a paused consumer), the page shows it over nothing, and it clears once
-// the consumer runs again.
+// the consumer runs again. An outbox row that waits shows with its age against the alert threshold.
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 
+import { Client } from 'pg';
 import type { Browser, Page } from 'playwright-core';
 
 import { topicOf } from '@switchboard/contracts';
+import { THRESHOLDS } from '@switchboard/platform';
 import { ServiceProcess, eventually, sampleDeal } from '@switchboard/testing';
 
 import { SYNC_PORT, Sources, runId } from '../customer-sync/support';
 import { ROOT, startGroupsAtEnd, testEnv } from '../support/cluster';
-import { uniqueName } from '../support/stack';
+import { databaseUrl, uniqueName } from '../support/stack';
 import {
   CONSOLE_URL,
   USERS,
@@ -42,7 +45,10 @@ describe('console: flow health', () => {
       basePort: SYNC_PORT + 3,
       logs: { dir: join(ROOT, '.stack/test-logs', 'console-flow') },
     });
-    consoleService = consoleProcess('console-flow', { KAFKA_GROUP_PREFIX: prefix });
+    consoleService = consoleProcess('console-flow', {
+      KAFKA_GROUP_PREFIX: prefix,
+      CONSOLE_SERVICE_URLS: `erp-orders=http://127.0.0.1:${SYNC_PORT + 3}`,
+    });
     erp.start();
     consoleService.start();
     [browser] = await Promise.all([
@@ -88,5 +94,37 @@ describe('console: flow health', () => {
     await eventually(async () => expect(await erpLag()).toBe(0), { timeoutMs: 60_000, intervalMs: 1_000 });
     // Two readings apart: the page measured the events the consumer worked through.
     await expect(row.locator('td').nth(1).innerText()).resolves.toMatch(/^\d+\.\d$/);
+  });
+
+  it('shows the age of the oldest unpublished outbox row of a service against the alert threshold', async () => {
+    // A row for a topic the broker does not know waits (the relay publishes every other topic on):
+    // one that was written 20 minutes ago, removed again at the end.
+    const database = new Client({ connectionString: databaseUrl() });
+    await database.connect();
+    const id = randomUUID();
+    try {
+      await database.query(
+        `INSERT INTO erp_orders.outbox_message (id, topic, message_key, event_type, payload, created_at)
+         VALUES ($1, $2, $3, 'test', '{}', now() - interval '20 minutes')`,
+        [id, `test.${prefix}.waiting`, id],
+      );
+      const row = page.locator('tr[data-outbox="erp-orders"]');
+      await eventually(async () => {
+        await page.goto(`${CONSOLE_URL}/flow`);
+        const oldest = Number((await row.locator('td.oldest').innerText()).replace(/ s$/, ''));
+        expect(oldest).toBeGreaterThanOrEqual(20 * 60);
+      });
+      await expect(row.locator('td.threshold').innerText()).resolves.toBe(`${THRESHOLDS.latencySeconds} s`);
+      await expect(row.locator('td').nth(2).innerText()).resolves.toBe('over threshold');
+      await checkPage(page, 'flow-outbox');
+    } finally {
+      await database.query('DELETE FROM erp_orders.outbox_message WHERE id = $1', [id]);
+      await database.end();
+    }
+    // The console itself produces and consumes nothing: it runs no outbox relay (nor holds its connection).
+    const ready = (await (await fetch(`${CONSOLE_URL}/health/ready`)).json()) as {
+      details: { kafka: { relay: string } };
+    };
+    expect(ready.details.kafka.relay).toBe('none');
   });
 });

@@ -479,6 +479,10 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       CONSOLE_CONSUMERS: consumerTopicsSpec(ALL_SERVICES),
       CONSOLE_CUSTOMER_SYNC_URL: 'http://customer-sync',
     });
+    // The flow page reads every other service's metrics through its Service (port 80).
+    expect(config.CONSOLE_SERVICE_URLS.split(',').sort()).toEqual(
+      ALL_SERVICES.map(({ name }) => `${name}=http://${name}`).sort(),
+    );
     // Only loopback addresses: a header from any other pod is ignored.
     for (const address of config.CONSOLE_PROXY_ADDRESSES.split(','))
       expect(['127.0.0.1', '::1']).toContain(address);
@@ -699,8 +703,6 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       'observability:TCP:4318',
       'kube-system:UDP:53',
       'kube-system:TCP:53',
-      'ingest:TCP:8080',
-      'customer-sync:TCP:8080',
     ]);
     for (const policy of policies.filter((p) => p !== defaultDeny[0])) {
       // A consumer's egress to its real downstream system (overlays): one service's pods, HTTPS, an ipBlock.
@@ -723,9 +725,11 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
               (SERVICE_EXTRAS[policy.metadata.name]?.calls ?? []).includes(
                 peer.podSelector?.matchLabels?.['app.kubernetes.io/name'],
               );
-            const namespace = calledPods
-              ? peer.podSelector.matchLabels['app.kubernetes.io/name']
-              : peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
+            if (calledPods) {
+              expect(port).toEqual({ protocol: 'TCP', port: CLUSTER.httpPort });
+              continue;
+            }
+            const namespace = peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
             expect(allowedEgress).toContain(`${namespace}:${port.protocol}:${port.port}`);
           }
         }

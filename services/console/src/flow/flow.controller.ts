@@ -7,9 +7,14 @@ import type { ConsoleUser } from '../auth/session';
 import { dataTable, html } from '../views/html';
 import { Pages } from '../views/pages';
 import { FlowHealthService, type GroupHealth } from './flow-health.service';
+import { outboxState } from './outbox-age';
 
 function percent(ratio: number | null): string {
   return ratio === null ? 'n/a' : `${(ratio * 100).toFixed(1)} %`;
+}
+
+function seconds(value: number | null): string {
+  return value === null ? 'unreachable' : `${value.toFixed(0)} s`;
 }
 
 /** A group's lag per topic: which input it is behind on. */
@@ -39,7 +44,7 @@ export class FlowController {
   @Get()
   @Requires('flow:read')
   async health(@CurrentUser() user: ConsoleUser): Promise<string> {
-    const groups = await this.flow.groups();
+    const [groups, outboxes] = await Promise.all([this.flow.groups(), this.flow.outboxes()]);
     const state = (group: GroupHealth) =>
       group.lag > THRESHOLDS.pendingRecords ||
       (group.failureRatio !== null && group.failureRatio > THRESHOLDS.failureRatio)
@@ -51,7 +56,8 @@ export class FlowController {
       () =>
         html`<p>
             Thresholds of the alert rules: lag above <strong>${THRESHOLDS.pendingRecords}</strong> pending
-            records, more than <strong>${percent(THRESHOLDS.failureRatio)}</strong> of events dead-lettered.
+            records, more than <strong>${percent(THRESHOLDS.failureRatio)}</strong> of events dead-lettered,
+            an outbox row unpublished for more than <strong>${THRESHOLDS.latencySeconds} s</strong>.
             Throughput and failure ratio are measured since the previous reading of this page (reload to
             measure).
           </p>
@@ -76,6 +82,21 @@ export class FlowController {
                   <td>${percent(group.failureRatio)}</td>
                   <td><a href="/dead-letters?consumer=${group.consumer}">${group.deadLetters}</a></td>
                   <td>${state(group)}</td>
+                </tr>`,
+            ),
+          )}
+          ${dataTable(
+            {
+              label: 'Outboxes',
+              columns: ['Service', 'Oldest unpublished row', 'Alert threshold', 'State'],
+            },
+            outboxes.map(
+              (outbox) =>
+                html`<tr data-outbox="${outbox.service}">
+                  <th scope="row">${outbox.service}</th>
+                  <td class="oldest">${seconds(outbox.oldestSeconds)}</td>
+                  <td class="threshold">${THRESHOLDS.latencySeconds} s</td>
+                  <td>${outboxState(outbox.oldestSeconds)}</td>
                 </tr>`,
             ),
           )}`,
