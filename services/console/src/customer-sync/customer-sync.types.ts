@@ -101,3 +101,39 @@ export interface Ownership {
   defaultAccountOwner: string;
   entities: Record<string, Record<string, FieldRule>>;
 }
+
+/** One report of customer-sync (GET /v1/sync-reports): an incremental window's or an initial load's. */
+export interface SyncReport {
+  report: {
+    kind: 'incremental' | 'initial_load';
+    id: string;
+    windowStart: string;
+    windowEnd: string;
+    counts: Record<string, number>;
+    /** Initial loads only. */
+    file?: string;
+    records?: number;
+    recordsPerSecond?: number;
+  };
+  createdAt: string;
+  sentAt: string | null;
+  sendAttempts: number;
+  lastError: string | null;
+}
+
+/** One initial load (GET /v1/initial-loads), running or completed. */
+export interface InitialLoad {
+  id: string;
+  system: string;
+  file: string;
+  status: 'running' | 'completed';
+  records: number;
+  bytesRead: number;
+  fileSize: number;
+  /** bytesRead / fileSize, 0..1. */
+  progress: number;
+  counts: Record<string, number>;
+  startedAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
