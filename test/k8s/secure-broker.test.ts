@@ -247,7 +247,8 @@ describe('KafkaUser ACLs and SASL/SCRAM + TLS against an authorizing broker', ()
     const operator = new Admin({
       clientId: 'secure-broker-operator',
       bootstrapBrokers: [PLAIN],
-      retries: 30,
+      // The broker starts in seconds, but in more than 15 s on a loaded machine (the first suite of a run).
+      retries: 120,
       retryDelay: 500,
     });
     try {
