@@ -10,7 +10,7 @@
 
 import { THRESHOLDS } from '@switchboard/platform';
 
-import { ALL_SERVICES } from './provision-all';
+import { DEPLOYED_SERVICES } from './deployed-services';
 
 export const TEAMS = {
   integration: 'integration',
@@ -30,7 +30,7 @@ export interface AlertRule {
 export { THRESHOLDS };
 
 /** Prometheus' `job` of a service's targets is its Kubernetes Service name (the ServiceMonitor's default). */
-export const SERVICE_JOBS = ALL_SERVICES.map((definition) => definition.name);
+export const SERVICE_JOBS = DEPLOYED_SERVICES.map((definition) => definition.name);
 
 const WINDOW = '10m';
 const RUNBOOK = 'deploy/OPERATIONS.md#metrics-and-alerts';

@@ -1,5 +1,5 @@
 // Writes the generated part of the Kubernetes manifests (k8s/base) from the services' own declarations:
-// `ALL_SERVICES` (scripts/provision-all.ts) and each ServiceDefinition's `consumes`/`produces`, with the
+// `DEPLOYED_SERVICES` (scripts/deployed-services.ts) and each ServiceDefinition's `consumes`/`produces`, with the
 // topic names of @switchboard/contracts. Topics, Kafka users and their ACLs, autoscalers, network
 // policies and database roles therefore cannot drift from the code: test/k8s checks that the committed
 // files equal what this script renders. Run after `npm run build`: `npm run k8s:generate`.
@@ -11,9 +11,11 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { stringify } from 'yaml';
 
 import { deadLetterTopic, topicOf, type EventType } from '@switchboard/contracts';
-import { consumerGroupOf, type ServiceDefinition } from '@switchboard/platform';
+import { consumerTopicsSpec } from '@switchboard/inbox';
+import { consumerGroupOf, runsOutboxRelay, type ServiceDefinition } from '@switchboard/platform';
 
 import { ruleGroups } from './alert-rules';
+import { DEPLOYED_SERVICES } from './deployed-services';
 import { ALL_SERVICES } from './provision-all';
 import { SERVICE_NODE_OPTIONS } from './service-runtime';
 
@@ -39,6 +41,12 @@ export const CLUSTER = {
   ingressNamespace: 'ingress-nginx',
   /** Every service listens on this port in a container (PORT); the Service exposes it as 80. */
   httpPort: 8080,
+  /**
+   * The console trusts identity headers only from an OIDC proxy in its own pod (a sidecar such as
+   * oauth2-proxy, added by the overlay that has an identity provider): other pods reach the console
+   * from their own addresses, so a header they send is ignored (services/console proxy-identity.ts).
+   */
+  consoleProxyAddresses: '127.0.0.1,::1',
   /** Replication of every topic: survives the loss of one broker with acks=all writes still accepted. */
   replicationFactor: 3,
   minInsyncReplicas: 2,
@@ -107,7 +115,8 @@ function hookAnnotations(step: { hook: string | null; wave: number }): Record<st
 
 /**
  * PostgreSQL connections. Every pod holds its pool (DATABASE_POOL_SIZE: transactions, health pings,
- * backlog metrics, the read APIs) plus the outbox relay's own connection (LISTEN + advisory lock).
+ * backlog metrics, the read APIs) plus, where something reaches its outbox (runsOutboxRelay: it
+ * produces or consumes), the outbox relay's own connection (LISTEN + advisory lock).
  * A consumer needs one connection per partition it processes at once (CONSUMER_PARTITION_CONCURRENCY)
  * and one for everything else; ingest's requests are short transactions. The budget is checked
  * against the render of each overlay (test/k8s/capacity.test.ts): at the autoscalers' maximum, plus
@@ -133,7 +142,14 @@ export const CONNECTION_BUDGET = {
   prod: { maxConnections: 300, reserved: 13 },
 } as const;
 
+/** The relay's connections of one pod: none where the runtime starts no relay (libs/platform). */
+export function relayConnections(definition: ServiceDefinition): number {
+  return runsOutboxRelay(definition) ? CONNECTIONS.relayPerPod : 0;
+}
+
 export function poolSize(definition: ServiceDefinition): number {
+  const own = SERVICE_EXTRAS[definition.name]?.poolSize;
+  if (own !== undefined) return own;
   // The pollers' pool serves health and metrics only: passes run on the leader's own session.
   if (definition.leaderElected) return CONNECTIONS.poolSize.leaderElected;
   return isConsumer(definition) ? CONNECTIONS.poolSize.consumer : CONNECTIONS.poolSize.ingest;
@@ -255,8 +271,8 @@ function podSecurity(): Manifest {
   };
 }
 
-function secretEnv(name: string, secret: string, key: string): Manifest {
-  return { name, valueFrom: { secretKeyRef: { name: secret, key } } };
+function secretEnv(name: string, secret: string, key: string, optional = false): Manifest {
+  return { name, valueFrom: { secretKeyRef: { name: secret, key, ...(optional ? { optional } : {}) } } };
 }
 
 /**
@@ -268,13 +284,20 @@ function secretEnv(name: string, secret: string, key: string): Manifest {
 export const SERVICE_EXTRAS: Record<
   string,
   {
-    secrets?: Record<string, { key: string; devValue: string }>;
+    /** `optional`: the pod starts without the key (the console's local accounts behind an OIDC proxy). */
+    secrets?: Record<string, { key: string; devValue: string; optional?: boolean }>;
     files?: Record<string, { source: string; file: string }>;
     /** Settings of the base (overlays change them); `compose` replaces some for the compose file. */
     config?: Record<string, string>;
     compose?: Record<string, string>;
-    /** It posts to ingest over HTTP (the pollers): an egress rule to ingest's pods. */
-    postsToIngest?: boolean;
+    /** The services whose HTTP API it calls (the pollers post to ingest): an egress rule to their pods. */
+    calls?: string[];
+    /** A fixed number of replicas and no autoscaler (a handful of users, not a load to follow). */
+    replicas?: number;
+    /** DATABASE_POOL_SIZE when the defaults of CONNECTIONS do not fit its use. */
+    poolSize?: number;
+    /** It lists, replays and purges dead letters and reads the groups' lag: the operator's Kafka ACLs. */
+    operatesDeadLetters?: boolean;
   }
 > = {
   ingest: {
@@ -301,7 +324,32 @@ export const SERVICE_EXTRAS: Record<
     },
     // local.env holds ingest's every source secret, which the pollers refuse to be given.
     compose: { INGEST_URL: `http://ingest:${CLUSTER.httpPort}`, INGEST_SOURCE_SECRETS: '' },
-    postsToIngest: true,
+    calls: ['ingest'],
+  },
+  console: {
+    secrets: {
+      CONSOLE_SESSION_SECRET: { key: 'session-secret', devValue: '' },
+      CONSOLE_CUSTOMER_SYNC_TOKEN: { key: 'customer-sync-token', devValue: '' },
+      // Local accounts are optional: behind the OIDC proxy everyone signs in there.
+      CONSOLE_USERS: { key: 'users', devValue: '', optional: true },
+    },
+    config: {
+      CONSOLE_CUSTOMER_SYNC_URL: 'http://customer-sync',
+      // The flow page reads each service's /metrics (its outbox backlog) through its Service.
+      CONSOLE_SERVICE_URLS: ALL_SERVICES.map(({ name }) => `${name}=http://${name}`).join(','),
+      // Whose dead letters and lag it shows, and where it may replay: from the definitions, as it
+      // imports no other service.
+      CONSOLE_CONSUMERS: consumerTopicsSpec(ALL_SERVICES),
+      CONSOLE_SECURE_COOKIE: 'true',
+      CONSOLE_PROXY_AUTH: 'true',
+      CONSOLE_PROXY_ADDRESSES: CLUSTER.consoleProxyAddresses,
+    },
+    // customer-sync's API; every service's metrics.
+    calls: ALL_SERVICES.map(({ name }) => name),
+    replicas: 2,
+    // Its own writes are the audit rows; its pages read the other services' APIs and Kafka.
+    poolSize: 2,
+    operatesDeadLetters: true,
   },
   ...Object.fromEntries(
     ['erp-orders', 'finance-invoicing', 'support-onboarding', 'marketing-segments'].map((name) => [
@@ -325,8 +373,10 @@ function runtimeSecrets(definition: ServiceDefinition): Manifest[] {
     secretEnv('KAFKA_SASL_USERNAME', secret, 'kafka-username'),
     secretEnv('KAFKA_SASL_PASSWORD', secret, 'kafka-password'),
   ];
-  for (const [variable, { key }] of Object.entries(SERVICE_EXTRAS[definition.name]?.secrets ?? {})) {
-    env.push(secretEnv(variable, secret, key));
+  for (const [variable, { key, optional }] of Object.entries(
+    SERVICE_EXTRAS[definition.name]?.secrets ?? {},
+  )) {
+    env.push(secretEnv(variable, secret, key, optional));
   }
   return env;
 }
@@ -380,7 +430,13 @@ export function reloadAnnotations(secrets: string[], configMaps: string[]): Reco
   };
 }
 
+/** Replicas the Deployment fixes (no autoscaler): a leader and its standbys, or the service's own count. */
+function fixedReplicas(definition: ServiceDefinition): number | undefined {
+  return definition.leaderElected?.replicas ?? SERVICE_EXTRAS[definition.name]?.replicas;
+}
+
 function deployment(definition: ServiceDefinition): Manifest {
+  const replicas = fixedReplicas(definition);
   const hasFiles = Object.keys(SERVICE_EXTRAS[definition.name]?.files ?? {}).length > 0;
   const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
     httpGet: { path, port: 'http' },
@@ -403,9 +459,9 @@ function deployment(definition: ServiceDefinition): Manifest {
       },
     },
     spec: {
-      // No `replicas` but for a leader-elected service: the autoscaler owns it (HPA for ingest, KEDA
-      // for consumers). The pollers keep a leader and a standby; more would add no throughput.
-      ...(definition.leaderElected ? { replicas: definition.leaderElected.replicas } : {}),
+      // No `replicas` but where fixed: the autoscaler owns it (HPA for ingest, KEDA for consumers).
+      // The pollers keep a leader and a standby (more would add no throughput); the console two.
+      ...(replicas !== undefined ? { replicas } : {}),
       revisionHistoryLimit: 5,
       selector: { matchLabels: selector(definition) },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
@@ -568,19 +624,19 @@ function networkPolicy(definition: ServiceDefinition): Manifest {
         postgresEgress(),
         otlpEgress(),
         ...dnsEgress(),
-        ...(SERVICE_EXTRAS[definition.name]?.postsToIngest ? [ingestEgress()] : []),
+        ...(SERVICE_EXTRAS[definition.name]?.calls ?? []).map(serviceEgress),
       ],
     },
   };
 }
 
-/** To ingest's pods, as a source system posts (the pollers). */
-function ingestEgress(): Manifest {
+/** To another service's pods in the namespace, whose API it calls (the pollers post to ingest). */
+function serviceEgress(name: string): Manifest {
   return {
     to: [
       {
         podSelector: {
-          matchLabels: { 'app.kubernetes.io/name': 'ingest', 'app.kubernetes.io/component': 'service' },
+          matchLabels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/component': 'service' },
         },
       },
     ],
@@ -961,7 +1017,7 @@ export function aclsOf(definition: ServiceDefinition): Manifest[] {
   return acls;
 }
 
-function kafkaUser(definition: ServiceDefinition): Manifest {
+function kafkaUser(definition: ServiceDefinition, services: readonly ServiceDefinition[]): Manifest {
   return {
     apiVersion: 'kafka.strimzi.io/v1',
     kind: 'KafkaUser',
@@ -976,7 +1032,12 @@ function kafkaUser(definition: ServiceDefinition): Manifest {
         // The operators' Secret holds the password; the service reads the same key (KAFKA_SASL_PASSWORD).
         password: { valueFrom: { secretKeyRef: { name: secretName(definition), key: 'kafka-password' } } },
       },
-      authorization: { type: 'simple', acls: aclsOf(definition) },
+      authorization: {
+        type: 'simple',
+        acls: SERVICE_EXTRAS[definition.name]?.operatesDeadLetters
+          ? operatorAcls(services)
+          : aclsOf(definition),
+      },
     },
   };
 }
@@ -1074,7 +1135,7 @@ function quoteLiteral(value: string): string {
  * service gets a login role with DML on its own schema only (no DDL, nothing in other schemas).
  * Idempotent: safe to run on every release.
  */
-export function rolesSql(services: readonly ServiceDefinition[] = ALL_SERVICES): string {
+export function rolesSql(services: readonly ServiceDefinition[] = DEPLOYED_SERVICES): string {
   const lines = [
     "-- Generated by scripts/generate-k8s.ts from the services' declarations. Do not edit.",
     '-- PGHOST=... PGUSER=<admin> PGPASSWORD=... PASSWORD_OWNER=... PASSWORD_<SCHEMA>=... \\',
@@ -1133,7 +1194,7 @@ function yamlFile(manifest: Manifest, comment?: string): string {
 
 /** Every generated file under k8s/base, keyed by its path relative to k8s/base. */
 export function renderK8sFiles(
-  services: readonly ServiceDefinition[] = ALL_SERVICES,
+  services: readonly ServiceDefinition[] = DEPLOYED_SERVICES,
 ): Record<string, string> {
   const files: Record<string, string> = {};
   const topics = topicsOf(services);
@@ -1150,7 +1211,7 @@ export function renderK8sFiles(
   }
   for (const definition of services) {
     const dir = definition.name;
-    files[`kafka/user-${definition.name}.yaml`] = yamlFile(kafkaUser(definition));
+    files[`kafka/user-${definition.name}.yaml`] = yamlFile(kafkaUser(definition, services));
     files[`${dir}/configmap.yaml`] = yamlFile(configMap(definition));
     files[`${dir}/deployment.yaml`] = yamlFile(deployment(definition));
     files[`${dir}/service.yaml`] = yamlFile(service(definition));
@@ -1161,7 +1222,7 @@ export function renderK8sFiles(
     if (isConsumer(definition)) {
       files[`${dir}/triggerauthentication.yaml`] = yamlFile(triggerAuthentication(definition));
       files[`${dir}/scaledobject.yaml`] = yamlFile(scaledObject(definition, topics));
-    } else if (!definition.leaderElected) {
+    } else if (fixedReplicas(definition) === undefined) {
       files[`${dir}/horizontalpodautoscaler.yaml`] = yamlFile(horizontalPodAutoscaler(definition));
     }
   }
@@ -1348,7 +1409,7 @@ function listFiles(dir: string): string[] {
 /** Writes the files and removes generated files that no longer belong (a removed service). */
 export function writeK8sFiles(
   baseDir: string,
-  services: readonly ServiceDefinition[] = ALL_SERVICES,
+  services: readonly ServiceDefinition[] = DEPLOYED_SERVICES,
 ): number {
   const files = renderK8sFiles(services);
   mkdirSync(baseDir, { recursive: true });

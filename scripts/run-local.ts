@@ -8,6 +8,7 @@ import { consumerTopicsSpec } from '@switchboard/inbox';
 import { kafkaConnectionFromEnv, moveGroupToEnd } from '@switchboard/kafka';
 import { consumerGroupOf } from '@switchboard/platform';
 import {
+  ALL_SERVICE_NAMES,
   IngestClient,
   LocalCluster,
   ServiceProcess,
@@ -45,6 +46,10 @@ async function main(): Promise<void> {
   env.CONSOLE_CUSTOMER_SYNC_URL ??= `http://127.0.0.1:${basePort + 5}`;
   // Whose dead letters the console shows, and where it may replay them (it imports no service).
   env.CONSOLE_CONSUMERS ??= consumerTopicsSpec(ALL_SERVICES);
+  // Whose outbox backlog its flow page shows: each service's metrics, on LocalCluster's ports.
+  env.CONSOLE_SERVICE_URLS ??= ALL_SERVICE_NAMES.filter((name) => name !== 'console')
+    .map((name) => `${name}=http://127.0.0.1:${basePort + ALL_SERVICE_NAMES.indexOf(name)}`)
+    .join(',');
   const cluster = new LocalCluster({
     root,
     env,

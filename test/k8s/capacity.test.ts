@@ -1,9 +1,12 @@
 // PostgreSQL connections of each overlay's render against the budget it states (CONNECTION_BUDGET in
 // scripts/generate-k8s.ts, deploy/OPERATIONS.md "Capacity"): every Deployment at its autoscaler's
-// maximum, each pod's pool (DATABASE_POOL_SIZE of its ConfigMap) plus the outbox relay's connection,
+// maximum, each pod's pool (DATABASE_POOL_SIZE of its ConfigMap) plus the outbox relay's connection
+// where the runtime starts one (runsOutboxRelay: not for the pollers and the console),
 // and on top the larger of one surge pod per Deployment (a rollout) and the Jobs of a release.
-import { CONNECTION_BUDGET, CONNECTIONS } from '../../scripts/generate-k8s';
-import { ALL_SERVICES } from '../../scripts/provision-all';
+import { runsOutboxRelay } from '@switchboard/platform';
+
+import { DEPLOYED_SERVICES } from '../../scripts/deployed-services';
+import { CONNECTION_BUDGET, CONNECTIONS, relayConnections } from '../../scripts/generate-k8s';
 import { renderOverlay, type K8sObject } from './support';
 
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-argument -- the render is untyped YAML */
@@ -37,9 +40,12 @@ export function connectionUsage(objects: K8sObject[]): Usage {
         hpa?.spec.maxReplicas ?? scaled?.spec.maxReplicaCount ?? deployment.spec.replicas,
       );
       if (!Number.isInteger(maxReplicas)) throw new Error(`${name}: no replica maximum`);
+      const definition = DEPLOYED_SERVICES.find((d) => d.name === name);
       // A leader-elected service (the pollers) also holds its leader's session.
-      const leader = ALL_SERVICES.find((d) => d.name === name)?.leaderElected ? CONNECTIONS.leaderPerPod : 0;
-      return { deployment: name, maxReplicas, perPod: pool + CONNECTIONS.relayPerPod + leader };
+      const leader = definition?.leaderElected ? CONNECTIONS.leaderPerPod : 0;
+      // An unknown Deployment counts a relay: the budget errs on the safe side.
+      const relay = definition ? relayConnections(definition) : CONNECTIONS.relayPerPod;
+      return { deployment: name, maxReplicas, perPod: pool + relay + leader };
     });
   const jobs = objects
     .filter((object) => object.kind === 'Job')
@@ -65,7 +71,7 @@ describe.each(['dev', 'prod'] as const)('PostgreSQL connection budget, overlay %
 
   it('at the autoscalers’ maximum, during a rollout or a release’s Jobs, stays within the budget', () => {
     const usage = connectionUsage(objects);
-    expect(usage.rows).toHaveLength(ALL_SERVICES.length + 1); // the services and the operator console
+    expect(usage.rows).toHaveLength(DEPLOYED_SERVICES.length + 1); // the services and the operator console
     const { maxConnections, reserved } = CONNECTION_BUDGET[overlay];
     const peak = usage.steady + Math.max(usage.surge, usage.jobs);
     expect({
@@ -82,7 +88,7 @@ describe.each(['dev', 'prod'] as const)('PostgreSQL connection budget, overlay %
   });
 
   it('every consumer pool holds its parallel partitions plus one for health, metrics and its API', () => {
-    for (const definition of ALL_SERVICES.filter((d) => d.consumes.length > 0)) {
+    for (const definition of DEPLOYED_SERVICES.filter((d) => d.consumes.length > 0)) {
       const config = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === definition.name)!;
       const pool = Number(config.data?.DATABASE_POOL_SIZE);
       const concurrency = Number(
@@ -97,7 +103,7 @@ describe.each(['dev', 'prod'] as const)('PostgreSQL connection budget, overlay %
 
   it('KEDA falls back to a fixed replica count within its bounds when it cannot read the lag', () => {
     const scaled = objects.filter((object) => object.kind === 'ScaledObject') as Any[];
-    expect(scaled.length).toBe(ALL_SERVICES.filter((d) => d.consumes.length > 0).length);
+    expect(scaled.length).toBe(DEPLOYED_SERVICES.filter((d) => d.consumes.length > 0).length);
     for (const object of scaled) {
       const { fallback, minReplicaCount, maxReplicaCount } = object.spec;
       expect(fallback?.failureThreshold).toBeGreaterThanOrEqual(1);
@@ -108,6 +114,21 @@ describe.each(['dev', 'prod'] as const)('PostgreSQL connection budget, overlay %
 });
 
 describe('the budget check itself', () => {
+  it('counts the relay exactly where the runtime starts one (libs/platform runsOutboxRelay)', () => {
+    const withoutRelay = DEPLOYED_SERVICES.filter((d) => !runsOutboxRelay(d)).map((d) => d.name);
+    expect(withoutRelay.sort()).toEqual(['console', 'pollers']);
+    const objects = [
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'console' }, spec: { replicas: 2 } },
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'console' },
+        data: { DATABASE_POOL_SIZE: '2' },
+      },
+    ] as K8sObject[];
+    expect(connectionUsage(objects)).toMatchObject({ steady: 4, surge: 2 });
+  });
+
   it('counts pool plus relay per pod at the maximum replicas (the base before this budget: over 400)', () => {
     const objects = [
       { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'a' }, spec: {} },

@@ -1,16 +1,19 @@
 // The Kubernetes manifests: committed = generated from the code, both overlays render with kubectl
 // kustomize, every object validates against its published schema, and the platform's policies hold,
-// derived from the services' own declarations (ALL_SERVICES, consumes/produces, topicOf, deadLetterTopic).
+// derived from the services' own declarations (DEPLOYED_SERVICES, consumes/produces, topicOf, deadLetterTopic).
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 import { getMetadataStorage } from 'class-validator';
 
 import { deadLetterTopic, topicOf } from '@switchboard/contracts';
+import { consumerTopicsSpec } from '@switchboard/inbox';
 import { consumerGroupOf, validateEnv, type ServiceDefinition } from '@switchboard/platform';
 
-import { OPERATOR, renderK8sFiles, SHUTDOWN } from '../../scripts/generate-k8s';
+import { DEPLOYED_SERVICES } from '../../scripts/deployed-services';
+import { CLUSTER, OPERATOR, renderK8sFiles, SERVICE_EXTRAS, SHUTDOWN } from '../../scripts/generate-k8s';
 import { ALL_SERVICES } from '../../scripts/provision-all';
+import { ConsoleEnv } from '../../services/console/src/config/console.env';
 import { PollersEnv } from '../../services/pollers/src/config/pollers.env';
 import { ROOT, renderOverlay, validateObjects, type K8sObject } from './support';
 
@@ -218,7 +221,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     }
   });
 
-  it.each(ALL_SERVICES.map((definition) => [definition.name, definition] as const))(
+  it.each(DEPLOYED_SERVICES.map((definition) => [definition.name, definition] as const))(
     '%s: Deployment, Service, PodDisruptionBudget, ServiceMonitor, graceful shutdown',
     (_name, definition) => {
       const deployment = named('Deployment', definition.name);
@@ -257,7 +260,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     },
   );
 
-  it.each(ALL_SERVICES.map((definition) => [definition.name, definition] as const))(
+  it.each(DEPLOYED_SERVICES.map((definition) => [definition.name, definition] as const))(
     '%s: every variable the service requires to boot is set (ConfigMap or Secret), files are mounted',
     (_name, definition) => {
       const container = named('Deployment', definition.name).spec.template.spec.containers[0];
@@ -279,7 +282,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     },
   );
 
-  it.each(ALL_SERVICES.map((definition) => [definition.name, definition] as const))(
+  it.each(DEPLOYED_SERVICES.map((definition) => [definition.name, definition] as const))(
     '%s: migrations run once per release as a Job with the owner role, topics left to Strimzi',
     (_name, definition) => {
       const jobs = ofKind('Job').filter(
@@ -298,7 +301,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
 
   it('Kafka topics: one per declared event and a dead-letter topic per consumer, replicated, retained', () => {
     const expected = new Set<string>();
-    for (const definition of ALL_SERVICES) {
+    for (const definition of DEPLOYED_SERVICES) {
       for (const type of [...definition.consumes, ...definition.produces]) expected.add(topicOf(type));
       if (isConsumer(definition)) expected.add(deadLetterTopic(definition.name));
     }
@@ -315,7 +318,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     }
   });
 
-  it.each(ALL_SERVICES.map((definition) => [definition.name, definition] as const))(
+  it.each(DEPLOYED_SERVICES.map((definition) => [definition.name, definition] as const))(
     '%s: KafkaUser ACLs are exactly its declared inputs (with its group), outputs and dead letters',
     (_name, definition) => {
       const users = ofKind('KafkaUser').filter(
@@ -326,12 +329,19 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       expect(user.spec.authentication.type).toMatch(/^scram-sha-512$|^tls$/);
       const granted = user.spec.authorization.acls.flatMap((acl: Any) => {
         expect(acl.type ?? 'allow').toBe('allow');
-        expect(acl.resource.patternType ?? 'literal').toBe('literal');
+        if (!SERVICE_EXTRAS[definition.name]?.operatesDeadLetters)
+          expect(acl.resource.patternType ?? 'literal').toBe('literal');
         expect(acl.host ?? '*').toBe('*');
         return acl.operations.map(
           (operation: string) => `${acl.resource.type}:${acl.resource.name}:${operation}`,
         );
       });
+      if (SERVICE_EXTRAS[definition.name]?.operatesDeadLetters) {
+        // The console handles dead letters and reads lag as the operator's CLI does: the same grants.
+        expect(user.spec.authorization.acls).toEqual(
+          named('KafkaUser', OPERATOR.kafkaUser).spec.authorization.acls,
+        );
+      }
       const wanted: string[] = [];
       for (const type of definition.consumes)
         wanted.push(`topic:${topicOf(type)}:Read`, `topic:${topicOf(type)}:Describe`);
@@ -343,7 +353,8 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       }
       for (const type of definition.produces)
         wanted.push(`topic:${topicOf(type)}:Write`, `topic:${topicOf(type)}:Describe`);
-      expect([...granted].sort()).toEqual([...new Set(wanted)].sort());
+      if (!SERVICE_EXTRAS[definition.name]?.operatesDeadLetters)
+        expect([...granted].sort()).toEqual([...new Set(wanted)].sort());
 
       // The service authenticates as this user, with the password the KafkaUser is given.
       const container = named('Deployment', definition.name).spec.template.spec.containers[0];
@@ -357,7 +368,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     },
   );
 
-  it.each(ALL_SERVICES.filter(isConsumer).map((definition) => [definition.name, definition] as const))(
+  it.each(DEPLOYED_SERVICES.filter(isConsumer).map((definition) => [definition.name, definition] as const))(
     '%s: scales on consumer lag of its group, never above the partitions of its topics',
     (_name, definition) => {
       const scaled = ofKind('ScaledObject').filter(
@@ -390,7 +401,9 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
   );
 
   it('ingest (no consumer group) scales on CPU with a HorizontalPodAutoscaler', () => {
-    for (const definition of ALL_SERVICES.filter((d) => !isConsumer(d) && !d.leaderElected)) {
+    for (const definition of DEPLOYED_SERVICES.filter(
+      (d) => !isConsumer(d) && !d.leaderElected && !SERVICE_EXTRAS[d.name]?.replicas,
+    )) {
       const hpa = named('HorizontalPodAutoscaler', definition.name);
       expect(hpa.spec.scaleTargetRef).toEqual({
         apiVersion: 'apps/v1',
@@ -404,7 +417,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
   });
 
   it('a leader-elected service (the pollers) keeps its fixed replicas, a leader and a standby, and no autoscaler', () => {
-    const elected = ALL_SERVICES.filter((d) => d.leaderElected);
+    const elected = DEPLOYED_SERVICES.filter((d) => d.leaderElected);
     expect(elected.map((d) => d.name)).toEqual(['pollers']);
     for (const definition of elected) {
       // Development has nothing to watch and scales the pollers to 0 (k8s/overlays/dev).
@@ -437,9 +450,67 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     );
   });
 
+  it('the console: fixed replicas, no consumer, its secrets, OIDC headers trusted from its own pod only', () => {
+    const deployment = named('Deployment', 'console');
+    expect(deployment.spec.replicas).toBe(overlay === 'dev' ? 1 : SERVICE_EXTRAS.console.replicas);
+    const scalers = [...ofKind('HorizontalPodAutoscaler'), ...ofKind('ScaledObject')].filter(
+      (scaler: Any) => scaler.spec.scaleTargetRef.name === 'console',
+    );
+    expect(scalers).toEqual([]);
+    // No Kafka consumer: no group of its own, and nothing counts a relay for it (it produces nothing).
+    const grants = named('KafkaUser', 'switchboard-console').spec.authorization.acls as Any[];
+    expect(grants.filter((acl) => acl.resource.name === 'switchboard.console')).toEqual([]);
+    const [container] = deployment.spec.template.spec.containers;
+    const secretKeys = Object.fromEntries(
+      (container.env as Any[])
+        .filter((variable) => variable.valueFrom?.secretKeyRef)
+        .map((variable) => [variable.name, variable.valueFrom.secretKeyRef]),
+    );
+    expect(secretKeys).toMatchObject({
+      CONSOLE_SESSION_SECRET: { name: 'switchboard-console-app', key: 'session-secret' },
+      CONSOLE_CUSTOMER_SYNC_TOKEN: { name: 'switchboard-console-app', key: 'customer-sync-token' },
+      CONSOLE_USERS: { name: 'switchboard-console-app', key: 'users', optional: true },
+    });
+    const config = named('ConfigMap', 'console').data as Record<string, string>;
+    expect(config).toMatchObject({
+      CONSOLE_PROXY_AUTH: 'true',
+      CONSOLE_PROXY_ADDRESSES: CLUSTER.consoleProxyAddresses,
+      CONSOLE_SECURE_COOKIE: 'true',
+      CONSOLE_CONSUMERS: consumerTopicsSpec(ALL_SERVICES),
+      CONSOLE_CUSTOMER_SYNC_URL: 'http://customer-sync',
+    });
+    // The flow page reads every other service's metrics through its Service (port 80).
+    expect(config.CONSOLE_SERVICE_URLS.split(',').sort()).toEqual(
+      ALL_SERVICES.map(({ name }) => `${name}=http://${name}`).sort(),
+    );
+    // Only loopback addresses: a header from any other pod is ignored.
+    for (const address of config.CONSOLE_PROXY_ADDRESSES.split(','))
+      expect(['127.0.0.1', '::1']).toContain(address);
+    // What the pod gets (production-like secrets, no local accounts) passes the console's validation.
+    const env = {
+      ...config,
+      CONSOLE_SESSION_SECRET: 'a-production-like-session-secret-0123456789',
+      CONSOLE_CUSTOMER_SYNC_TOKEN: 'a-production-like-console-token-0123456789',
+    };
+    expect(() => validateEnv(ConsoleEnv)(env)).not.toThrow();
+    // It calls customer-sync's API: an egress rule to those pods.
+    const egress = named('NetworkPolicy', 'console').spec.egress as Any[];
+    expect(egress).toContainEqual(
+      expect.objectContaining({
+        to: [
+          {
+            podSelector: {
+              matchLabels: expect.objectContaining({ 'app.kubernetes.io/name': 'customer-sync' }),
+            },
+          },
+        ],
+      }),
+    );
+  });
+
   it('no Secret a workload, KEDA or a KafkaUser reads is named like a KafkaUser (Strimzi writes and owns those)', () => {
     const kafkaUsers = new Set(ofKind('KafkaUser').map((user) => user.metadata.name));
-    expect(kafkaUsers.size).toBeGreaterThanOrEqual(ALL_SERVICES.length);
+    expect(kafkaUsers.size).toBeGreaterThanOrEqual(DEPLOYED_SERVICES.length);
     const read: Array<{ by: string; secret: string }> = [];
     const collect = (by: string, node: Any): void => {
       if (Array.isArray(node)) for (const item of node) collect(by, item);
@@ -458,7 +529,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
           read.push({ by: `TriggerAuthentication/${object.metadata.name}`, secret: ref.name });
       }
     }
-    expect(read.length).toBeGreaterThan(ALL_SERVICES.length * 3);
+    expect(read.length).toBeGreaterThan(DEPLOYED_SERVICES.length * 3);
     expect(read.filter(({ secret }) => kafkaUsers.has(secret))).toEqual([]);
   });
 
@@ -480,8 +551,8 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     const migrations = ofKind('Job').filter((job) => job !== rolesJob);
     const kafka = [...ofKind('KafkaUser'), ...ofKind('KafkaTopic')];
     const deployments = ofKind('Deployment');
-    expect(migrations).toHaveLength(ALL_SERVICES.length);
-    expect(kafka.length).toBeGreaterThan(ALL_SERVICES.length);
+    expect(migrations).toHaveLength(DEPLOYED_SERVICES.length);
+    expect(kafka.length).toBeGreaterThan(DEPLOYED_SERVICES.length);
     const order: Array<[string, K8sObject[]]> = [
       ['roles ConfigMap', [rolesConfigMap]],
       ['roles Job', [rolesJob]],
@@ -558,7 +629,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
         ),
       ),
     );
-    for (const definition of ALL_SERVICES.filter(isConsumer)) {
+    for (const definition of DEPLOYED_SERVICES.filter(isConsumer)) {
       const dlq = deadLetterTopic(definition.name);
       for (const op of ['Read', 'Describe', 'Delete']) expect(grants).toContain(`topic:literal:${dlq}:${op}`);
       for (const type of definition.consumes)
@@ -578,7 +649,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
   });
 
   it('a change of any Secret or of the Kafka CA a service reads rolls its pods (Reloader annotations)', () => {
-    for (const definition of ALL_SERVICES) {
+    for (const definition of DEPLOYED_SERVICES) {
       const deployment = named('Deployment', definition.name);
       const annotations = deployment.metadata.annotations ?? {};
       const listed = (key: string) =>
@@ -616,7 +687,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     }
   });
 
-  it('network: default deny; ingress only to HTTP; egress only to Kafka, PostgreSQL, OTLP, DNS and (the pollers) ingest', () => {
+  it('network: default deny; ingress only to HTTP; egress only to Kafka, PostgreSQL, OTLP, DNS and the services one calls', () => {
     const policies = ofKind('NetworkPolicy') as Any[];
     const defaultDeny = policies.filter(
       (policy) =>
@@ -632,7 +703,6 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       'observability:TCP:4318',
       'kube-system:UDP:53',
       'kube-system:TCP:53',
-      'ingest:TCP:8080',
     ]);
     for (const policy of policies.filter((p) => p !== defaultDeny[0])) {
       // A consumer's egress to its real downstream system (overlays): one service's pods, HTTPS, an ipBlock.
@@ -648,14 +718,18 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       for (const rule of policy.spec.egress ?? []) {
         for (const port of rule.ports) {
           for (const peer of rule.to) {
-            // The pollers post to ingest's pods in their own namespace, as a source system does.
-            const ingestPods =
+            // The pollers post to ingest's pods in their own namespace, as a source system does; the
+            // console calls customer-sync's API. Only to the services each one declares it calls.
+            const calledPods =
               !peer.namespaceSelector &&
-              peer.podSelector?.matchLabels?.['app.kubernetes.io/name'] === 'ingest' &&
-              policy.metadata.name === 'pollers';
-            const namespace = ingestPods
-              ? 'ingest'
-              : peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
+              (SERVICE_EXTRAS[policy.metadata.name]?.calls ?? []).includes(
+                peer.podSelector?.matchLabels?.['app.kubernetes.io/name'],
+              );
+            if (calledPods) {
+              expect(port).toEqual({ protocol: 'TCP', port: CLUSTER.httpPort });
+              continue;
+            }
+            const namespace = peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
             expect(allowedEgress).toContain(`${namespace}:${port.protocol}:${port.port}`);
           }
         }
@@ -664,7 +738,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
         expect(rule.ports).toEqual([{ protocol: 'TCP', port: 'http' }]);
     }
     // Every service's pods are covered by a policy that lets its HTTP port in.
-    for (const definition of ALL_SERVICES) {
+    for (const definition of DEPLOYED_SERVICES) {
       const podLabels = named('Deployment', definition.name).spec.template.metadata.labels;
       const own = policies.filter(
         (policy) =>

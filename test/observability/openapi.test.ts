@@ -42,6 +42,7 @@ const API: Record<Exclude<ServiceName, 'console'>, Array<[Method, string, string
     ['get', '/v1/review-items/{id}', 'viewer'],
     ['post', '/v1/review-items/{id}/resolve', 'data-steward'],
     ['get', '/v1/sync-reports', 'viewer'],
+    ['get', '/v1/initial-loads', 'viewer'],
   ],
 };
 const SERVICES = Object.keys(API) as Array<keyof typeof API>;

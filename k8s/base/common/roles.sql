@@ -11,6 +11,7 @@
 \getenv marketing_segments_password PASSWORD_MARKETING_SEGMENTS
 \getenv customer_sync_password PASSWORD_CUSTOMER_SYNC
 \getenv pollers_password PASSWORD_POLLERS
+\getenv console_password PASSWORD_CONSOLE
 SELECT :'role_prefix' || 'owner' AS owner_role \gset
 
 -- The owner: creates the schemas and runs every migration Job (DDL). Never used by a service.
@@ -142,4 +143,21 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA pollers TO :"service_role";
 ALTER DEFAULT PRIVILEGES FOR ROLE :"owner_role" IN SCHEMA pollers
   GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO :"service_role";
 ALTER DEFAULT PRIVILEGES FOR ROLE :"owner_role" IN SCHEMA pollers
+  GRANT USAGE, SELECT ON SEQUENCES TO :"service_role";
+
+-- console: schema console, owned by the owner role; DML only for its service role.
+SELECT :'role_prefix' || 'console' AS service_role \gset
+SELECT format('CREATE ROLE %I LOGIN', :'service_role')
+  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'service_role') \gexec
+ALTER ROLE :"service_role" PASSWORD :'console_password';
+ALTER ROLE :"service_role" SET search_path = console;
+SELECT format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), :'service_role') \gexec
+CREATE SCHEMA IF NOT EXISTS console AUTHORIZATION :"owner_role";
+ALTER SCHEMA console OWNER TO :"owner_role";
+GRANT USAGE ON SCHEMA console TO :"service_role";
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA console TO :"service_role";
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA console TO :"service_role";
+ALTER DEFAULT PRIVILEGES FOR ROLE :"owner_role" IN SCHEMA console
+  GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO :"service_role";
+ALTER DEFAULT PRIVILEGES FOR ROLE :"owner_role" IN SCHEMA console
   GRANT USAGE, SELECT ON SEQUENCES TO :"service_role";

@@ -1,5 +1,5 @@
 export { PlatformModule, SERVICE_DEFINITION } from './service/platform.module';
-export { ServiceDefinition, consumerGroupOf } from './service/service-definition';
+export { ServiceDefinition, consumerGroupOf, runsOutboxRelay } from './service/service-definition';
 export { bootstrapService } from './service/bootstrap';
 export { serviceDataSourceOptions } from './database/data-source-options';
 export { provision, runProvision } from './database/provision';

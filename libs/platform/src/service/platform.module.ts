@@ -35,25 +35,25 @@ import {
 } from '../metrics/outbox.metrics';
 import { registerKafkaCaExpiryMetric, registerProcessMetrics } from '../metrics/process.metrics';
 import { API_TOKENS, parseApiTokens } from '../security/api-token.guard';
-import { consumerGroupOf, type ServiceDefinition } from './service-definition';
+import { consumerGroupOf, runsOutboxRelay, type ServiceDefinition } from './service-definition';
 
 export const SERVICE_DEFINITION = Symbol('SERVICE_DEFINITION');
 
 type EnvClass = new () => object;
 
 /**
- * Starts the relay with the application and stops it last, after the consumer has drained; then
- * exports the spans still buffered (the relay's last publishes among them).
+ * Starts the relay (if the service has one) with the application and stops it last, after the
+ * consumer has drained; then exports the spans still buffered (the relay's last publishes among them).
  */
 class RelayLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(@Inject(OutboxRelay) private readonly relay: OutboxRelay) {}
+  constructor(@Inject(OutboxRelay) private readonly relay: OutboxRelay | null) {}
 
   onApplicationBootstrap(): void {
-    this.relay.start();
+    this.relay?.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.relay.stop();
+    await this.relay?.stop();
     await shutdownTelemetry();
   }
 }
@@ -119,8 +119,10 @@ export class PlatformModule {
           provide: OutboxRelay,
           inject: [ConfigService, getDataSourceToken()],
           useFactory: (config: ConfigService, dataSource: DataSource) => {
-            const logger = new Logger('OutboxRelay');
             registerOutboxBacklogMetrics(dataSource, definition.schema);
+            // Nothing ever reaches this outbox: no relay, so no connection and no producer of its own.
+            if (!runsOutboxRelay(definition)) return null;
+            const logger = new Logger('OutboxRelay');
             return new OutboxRelay({
               schema: definition.schema,
               databaseUrl: config.getOrThrow<string>('DATABASE_URL'),
@@ -185,7 +187,7 @@ export class PlatformModule {
         {
           provide: MessagingHealth,
           inject: [OutboxRelay, InboxTransport],
-          useFactory: (relay: OutboxRelay, transport: InboxTransport | null) =>
+          useFactory: (relay: OutboxRelay | null, transport: InboxTransport | null) =>
             new MessagingHealth(relay, transport),
         },
       ],

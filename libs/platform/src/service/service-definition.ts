@@ -28,6 +28,16 @@ export interface ServiceDefinition {
 }
 
 /**
+ * Whether the service runs the outbox relay (its own PostgreSQL connection for LISTEN and the
+ * advisory lock, and a Kafka producer): only when something reaches its outbox, the events it
+ * produces or, for a consumer, its dead letters. The pollers and the console have neither; the
+ * manifests' connection budget counts the relay by the same rule (scripts/generate-k8s.ts).
+ */
+export function runsOutboxRelay(definition: Pick<ServiceDefinition, 'consumes' | 'produces'>): boolean {
+  return definition.produces.length > 0 || definition.consumes.length > 0;
+}
+
+/**
  * The consumer group of a service. The prefix lets two installations (say `npm start` and
  * `npm test`) share one broker without stealing each other's partitions.
  */

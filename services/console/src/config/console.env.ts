@@ -5,6 +5,7 @@ import { parseConsumerTopics } from '@switchboard/inbox';
 import { EnvBoolean, IsSecret } from '@switchboard/platform';
 
 import { parseAccounts } from '../auth/accounts';
+import { parseServiceUrls } from '../flow/outbox-age';
 
 function AreConsoleAccounts(): PropertyDecorator {
   return ValidateBy({
@@ -39,6 +40,24 @@ function IsConsumerTopics(): PropertyDecorator {
         }
       },
       defaultMessage: () => 'must be <service>=<event type>[+<event type>], comma-separated',
+    },
+  });
+}
+
+function AreServiceUrls(): PropertyDecorator {
+  return ValidateBy({
+    name: 'areServiceUrls',
+    validator: {
+      validate: (value: unknown) => {
+        if (typeof value !== 'string') return false;
+        try {
+          parseServiceUrls(value);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      defaultMessage: () => 'must be <service>=<http(s) url>, comma-separated, each service once',
     },
   });
 }
@@ -91,6 +110,13 @@ export class ConsoleEnv {
    */
   @IsConsumerTopics()
   CONSOLE_CONSUMERS!: string;
+
+  /**
+   * Each service's base URL, `<service>=<url>,...`: the flow page reads its /metrics for the age of
+   * its oldest unpublished outbox row (the gauge the latency alert reads). Empty: no outbox rows.
+   */
+  @AreServiceUrls()
+  CONSOLE_SERVICE_URLS = '';
 
   /** customer-sync's API (review queue, customers). */
   @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL' })

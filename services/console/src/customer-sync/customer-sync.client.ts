@@ -5,10 +5,12 @@ import { ConsoleError, ConsoleErrorCode } from '../console.errors';
 import type {
   AuditEntry,
   CustomerView,
+  InitialLoad,
   Ownership,
   RefusedChange,
   ResolveRequest,
   ReviewItem,
+  SyncReport,
 } from './customer-sync.types';
 
 /** The header customer-sync reads the person from (libs/platform ACTING_USER_HEADER, delegate role). */
@@ -66,6 +68,16 @@ export class CustomerSyncClient {
 
   ownership(): Promise<Ownership> {
     return this.get<Ownership>('/v1/ownership');
+  }
+
+  /** Reports of run windows and initial loads, newest first. */
+  syncReports(): Promise<SyncReport[]> {
+    return this.get<SyncReport[]>('/v1/sync-reports');
+  }
+
+  /** The latest initial loads with their progress, newest first. */
+  initialLoads(): Promise<InitialLoad[]> {
+    return this.get<InitialLoad[]>('/v1/initial-loads');
   }
 
   private get<T>(path: string): Promise<T> {

@@ -251,6 +251,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/initial-loads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The latest initial loads (at most 20), newest first, with their progress
+         * @description Needs a bearer API token with the `viewer` or `data-steward` role.
+         */
+        get: operations["InitialLoadsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/ownership": {
         parameters: {
             query?: never;
@@ -483,9 +503,21 @@ export interface components {
             counts: {
                 [key: string]: number;
             };
+            /** @description An initial load: the file (or system API) it read */
+            file?: string;
+            /**
+             * @description An initial load: the source system
+             * @example erp
+             */
+            system?: string;
+            /** @description An initial load: records read */
+            records?: number;
+            /** @description An initial load: records per second */
+            recordsPerSecond?: number;
+            /** @description An initial load: wall time */
+            durationMs?: number;
         };
         SyncReportDto: {
-            /** @description An initial load adds file, system, records, failures, durationMs, recordsPerSecond, ... */
             report: components["schemas"]["SyncReportBodyDto"];
             /** Format: date-time */
             createdAt: string;
@@ -493,6 +525,45 @@ export interface components {
             sentAt: string | null;
             sendAttempts: number;
             lastError: string | null;
+        };
+        InitialLoadDto: {
+            /** @example load-20260102T030405-1a2b3c4d */
+            id: string;
+            /**
+             * @description The source system the file came from
+             * @example erp
+             */
+            system: string;
+            /**
+             * @description The file name (no directory)
+             * @example customers.ndjson
+             */
+            file: string;
+            /** @enum {string} */
+            status: "running" | "completed";
+            /** @description Records committed so far */
+            records: number;
+            /** @description Bytes of the file committed so far (a pull: the last party id) */
+            bytesRead: number;
+            fileSize: number;
+            /**
+             * @description How far the load is, 0 to 1: bytes of the file, or parties of a pull
+             * @example 0.42
+             */
+            progress: number;
+            /** @description created, updated, unchanged, conflicts, failed, ... */
+            counts: {
+                [key: string]: number;
+            };
+            /** Format: date-time */
+            startedAt: string;
+            /**
+             * Format: date-time
+             * @description The last committed batch
+             */
+            updatedAt: string;
+            /** Format: date-time */
+            finishedAt: string | null;
         };
         FieldRuleDto: {
             /**
@@ -1238,6 +1309,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SyncReportDto"][];
+                };
+            };
+            /** @description No `Authorization: Bearer <token>` header, or an unknown token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The token lacks the role this route needs (see the description) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    InitialLoadsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InitialLoadDto"][];
                 };
             };
             /** @description No `Authorization: Bearer <token>` header, or an unknown token */

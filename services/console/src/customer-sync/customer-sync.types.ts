@@ -19,3 +19,5 @@ export type RefusedChange = Schemas['RefusedChangeDto'];
 export type FieldRule = Schemas['FieldRuleDto'];
 export type Ownership = Schemas['OwnershipDto'];
 export type SyncReport = Schemas['SyncReportDto'];
+/** One initial load (GET /v1/initial-loads), running or completed. */
+export type InitialLoad = Schemas['InitialLoadDto'];

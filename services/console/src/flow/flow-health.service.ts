@@ -12,6 +12,7 @@ import {
 
 import { DeadLettersService } from '../dead-letters/dead-letters.service';
 import { ratesBetween, type GroupRates, type GroupSample } from './flow-rates';
+import { OUTBOX_OLDEST_METRIC, gaugeValue, parseServiceUrls } from './outbox-age';
 
 export interface GroupHealth extends GroupRates {
   consumer: string;
@@ -20,6 +21,12 @@ export interface GroupHealth extends GroupRates {
   partitions: PartitionLag[];
   /** Dead letters ever written to the consumer's dead-letter topic. */
   deadLetters: number;
+}
+
+export interface OutboxHealth {
+  service: string;
+  /** Seconds the oldest unpublished outbox row has waited (0: none waits); null when unreadable. */
+  oldestSeconds: number | null;
 }
 
 /**
@@ -31,6 +38,8 @@ export class FlowHealthService {
   private readonly kafka: KafkaConnectionConfig;
   private readonly prefix: string;
   private readonly samples = new Map<string, GroupSample>();
+  private readonly serviceUrls: Map<string, string>;
+  private readonly timeoutMs: number;
 
   constructor(
     @Inject(ConfigService) config: ConfigService,
@@ -38,6 +47,26 @@ export class FlowHealthService {
   ) {
     this.kafka = kafkaConnectionFromEnv('console');
     this.prefix = config.getOrThrow<string>('KAFKA_GROUP_PREFIX');
+    this.serviceUrls = parseServiceUrls(config.get<string>('CONSOLE_SERVICE_URLS') ?? '');
+    this.timeoutMs = config.getOrThrow<number>('CONSOLE_UPSTREAM_TIMEOUT_MS');
+  }
+
+  /**
+   * Per service, the age of its oldest unpublished outbox row from its own /metrics: the gauge the
+   * latency alert reads, which every replica computes from the whole table.
+   */
+  outboxes(): Promise<OutboxHealth[]> {
+    return Promise.all(
+      [...this.serviceUrls].map(async ([service, url]) => {
+        const oldestSeconds = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(this.timeoutMs) })
+          .then(async (response) =>
+            response.ok ? gaugeValue(await response.text(), OUTBOX_OLDEST_METRIC) : null,
+          )
+          // Unreachable or slow: the page says so for this service and shows the others.
+          .catch(() => null);
+        return { service, oldestSeconds };
+      }),
+    );
   }
 
   async groups(now = Date.now()): Promise<GroupHealth[]> {

@@ -1,3 +1,8 @@
+/** How much of a file a load has read, 0..1 (an empty file is loaded once opened). */
+export function loadedFraction(bytes: number, totalBytes: number): number {
+  return totalBytes > 0 ? Math.min(1, Math.max(0, bytes / totalBytes)) : 1;
+}
+
 /** A progress bar on a terminal, a plain line every few seconds otherwise (CI logs, pipes). */
 export class Progress {
   private lastLine = 0;
@@ -10,7 +15,7 @@ export class Progress {
   ) {}
 
   update(records: number, bytes: number, extra: string): void {
-    const fraction = this.totalBytes > 0 ? Math.min(1, bytes / this.totalBytes) : 1;
+    const fraction = loadedFraction(bytes, this.totalBytes);
     const seconds = Math.max(0.001, (Date.now() - this.started) / 1000);
     const rate = Math.round(records / seconds);
     const doneBytes = Math.max(1, bytes - this.startBytes);

@@ -4,7 +4,13 @@ import { basename } from 'node:path';
 
 import { parse, type CsvError, type Options, type Parser } from 'csv-parse';
 
-import type { Checkpoint, RawRecord, RecordSource, SourceIdentity } from './record-source';
+import {
+  progressIn,
+  type Checkpoint,
+  type RawRecord,
+  type RecordSource,
+  type SourceIdentity,
+} from './record-source';
 
 export type FileFormat = 'ndjson' | 'csv';
 
@@ -85,7 +91,7 @@ export class FileSource implements RecordSource {
   }
 
   progressOf(at: Checkpoint): number {
-    return at.position;
+    return progressIn(this.format, at);
   }
 
   describe(at: Checkpoint, size: number): string {

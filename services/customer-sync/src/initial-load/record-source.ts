@@ -48,3 +48,8 @@ export interface RecordSource {
   /** A checkpoint in words, for the resume message. */
   describe(at: Checkpoint, size: number): string;
 }
+
+/** How far a load is, in the unit of its size: a file's bytes read, or the parties a pull has read. */
+export function progressIn(format: SourceFormat, at: Checkpoint): number {
+  return format === 'tryton' ? at.records : at.position;
+}

@@ -10,7 +10,14 @@ import {
 } from '@switchboard/connectors';
 import { validateEnv } from '@switchboard/platform';
 
-import type { Checkpoint, RawRecord, RecordSource, SourceFormat, SourceIdentity } from './record-source';
+import {
+  progressIn,
+  type Checkpoint,
+  type RawRecord,
+  type RecordSource,
+  type SourceFormat,
+  type SourceIdentity,
+} from './record-source';
 
 /** Where a pull load finds Tryton: the variables the connectors and the pollers read. */
 export class TrytonPullEnv {
@@ -92,7 +99,7 @@ export class TrytonPartySource implements RecordSource {
   }
 
   progressOf(at: Checkpoint): number {
-    return at.records;
+    return progressIn(this.format, at);
   }
 
   describe(at: Checkpoint, size: number): string {

@@ -9,6 +9,9 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 
+import { loadedFraction } from '../initial-load/progress';
+import { progressIn, type SourceFormat } from '../initial-load/record-source';
+import type { InitialLoadDto } from './dto/initial-load.dto';
 import type { SyncReportDto } from './dto/sync-report.dto';
 import { SyncCounters } from './sync-counters';
 import { sendReports, type WebhookTarget } from './webhook';
@@ -111,5 +114,50 @@ export class SyncReportsService implements OnApplicationBootstrap, OnApplication
        FROM sync_report WHERE ($1::text IS NULL OR kind = $1) ORDER BY window_start DESC LIMIT 200`,
       [kind ?? null],
     );
+  }
+
+  /** The latest initial loads, running or completed, newest first, with how far each has read. */
+  async initialLoads(limit = 20): Promise<InitialLoadDto[]> {
+    const rows: Array<{
+      id: string;
+      system: string;
+      file_path: string;
+      format: SourceFormat;
+      status: 'running' | 'completed';
+      records: string;
+      byte_offset: string;
+      file_size: string;
+      counts: Record<string, number>;
+      started_at: Date;
+      updated_at: Date;
+      finished_at: Date | null;
+    }> = await this.dataSource.query(
+      `SELECT id, system, file_path, format, status, records, byte_offset, file_size, counts, started_at, updated_at, finished_at
+       FROM load_run ORDER BY started_at DESC LIMIT $1`,
+      [limit],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      system: row.system,
+      // The server's directory says nothing to the reader and may name a person's home; a pull
+      // names the system it reads.
+      file: row.format === 'tryton' ? row.file_path : (row.file_path.split('/').at(-1) ?? row.file_path),
+      status: row.status,
+      records: Number(row.records),
+      bytesRead: Number(row.byte_offset),
+      fileSize: Number(row.file_size),
+      // A completed load has read everything, whatever its last checkpoint said.
+      progress:
+        row.status === 'completed'
+          ? 1
+          : loadedFraction(
+              progressIn(row.format, { position: Number(row.byte_offset), records: Number(row.records) }),
+              Number(row.file_size),
+            ),
+      counts: row.counts,
+      startedAt: row.started_at,
+      updatedAt: row.updated_at,
+      finishedAt: row.finished_at,
+    }));
   }
 }

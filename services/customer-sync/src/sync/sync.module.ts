@@ -7,6 +7,7 @@ import { SyncRules } from '../config/sync-rules';
 import { CustomersController } from '../customers/customers.controller';
 import { CustomersService } from '../customers/customers.service';
 import { SyncCounters } from '../reports/sync-counters';
+import { InitialLoadsController } from '../reports/initial-loads.controller';
 import { SyncReportsController } from '../reports/sync-reports.controller';
 import { SyncReportsService } from '../reports/sync-reports.service';
 import { ReviewQueueMetrics } from '../review/review-queue.metrics';
@@ -17,7 +18,13 @@ import { SyncEngine } from './sync-engine';
 import { SyncService } from './sync.service';
 
 @Module({
-  controllers: [SyncConsumers, CustomersController, ReviewController, SyncReportsController],
+  controllers: [
+    SyncConsumers,
+    CustomersController,
+    ReviewController,
+    SyncReportsController,
+    InitialLoadsController,
+  ],
   providers: [
     {
       provide: SyncRules,

@@ -3,7 +3,7 @@ import { ApiProperty } from '@nestjs/swagger';
 /** The report itself, as sent to the webhook: an incremental window's or an initial load's. */
 export class SyncReportBodyDto {
   @ApiProperty({ enum: ['incremental', 'initial_load'] })
-  kind!: string;
+  kind!: 'incremental' | 'initial_load';
 
   @ApiProperty({ example: 'incremental:2026-01-02T03:04:00Z' })
   id!: string;
@@ -23,14 +23,26 @@ export class SyncReportBodyDto {
     description: 'created, updated, unchanged, conflicts, failed, refused, echoes, stale',
   })
   counts!: Record<string, number>;
+
+  @ApiProperty({ required: false, description: 'An initial load: the file (or system API) it read' })
+  file?: string;
+
+  @ApiProperty({ required: false, example: 'erp', description: 'An initial load: the source system' })
+  system?: string;
+
+  @ApiProperty({ required: false, type: 'integer', description: 'An initial load: records read' })
+  records?: number;
+
+  @ApiProperty({ required: false, description: 'An initial load: records per second' })
+  recordsPerSecond?: number;
+
+  @ApiProperty({ required: false, type: 'integer', description: 'An initial load: wall time' })
+  durationMs?: number;
 }
 
 /** A stored report with its delivery to the webhook. */
 export class SyncReportDto {
-  @ApiProperty({
-    type: SyncReportBodyDto,
-    description: 'An initial load adds file, system, records, failures, durationMs, recordsPerSecond, ...',
-  })
+  @ApiProperty({ type: SyncReportBodyDto })
   report!: SyncReportBodyDto;
 
   @ApiProperty()
