@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Inject, Param, Post, Query, ValidationPipe } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, ValidationPipe } from '@nestjs/common';
 import { ArrayMaxSize, IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { Transform } from 'class-transformer';
 
@@ -123,6 +123,8 @@ export class DeadLettersController {
   }
 
   @Post('replay')
+  // A form's answer is the page it leads to, not a created resource.
+  @HttpCode(200)
   @Requires('dead-letters:replay')
   async replay(
     @CurrentUser() user: ConsoleUser,
@@ -141,6 +143,7 @@ export class DeadLettersController {
 
   /** Step one of a purge: the page that names the count; nothing is deleted yet. */
   @Post('purge/confirm')
+  @HttpCode(200)
   @Requires('dead-letters:replay')
   confirmPurge(
     @CurrentUser() user: ConsoleUser,
@@ -171,6 +174,7 @@ export class DeadLettersController {
   }
 
   @Post('purge')
+  @HttpCode(200)
   @Requires('dead-letters:replay')
   async purge(
     @CurrentUser() user: ConsoleUser,
