@@ -1,5 +1,6 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { ApiExcludeController } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 
 import { PlatformModule } from '@switchboard/platform';
@@ -29,6 +30,9 @@ function noStore(request: Request, response: Response, next: NextFunction): void
   if (!request.path.startsWith('/assets/')) response.setHeader('Cache-Control', 'no-store');
   next();
 }
+
+// A page, not the API: /docs describes the JSON routes under /api (the other pages say so on their class).
+ApiExcludeController()(FlowController);
 
 @Module({
   imports: [PlatformModule.forService(consoleService, { env: [ConsoleEnv] })],

@@ -10,6 +10,7 @@ import {
   Res,
   ValidationPipe,
 } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import type { Request, Response } from 'express';
 
@@ -39,6 +40,7 @@ export function safeNext(next: string | undefined): string {
   return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
 }
 
+@ApiExcludeController()
 @Controller()
 export class AuthController {
   constructor(

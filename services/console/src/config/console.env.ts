@@ -5,6 +5,7 @@ import { parseConsumerTopics } from '@switchboard/inbox';
 import { EnvBoolean, IsSecret } from '@switchboard/platform';
 
 import { parseAccounts } from '../auth/accounts';
+import { DEFAULT_PROXY_GROUPS_HEADER, DEFAULT_PROXY_USER_HEADER } from '../auth/proxy-identity';
 
 function AreConsoleAccounts(): PropertyDecorator {
   return ValidateBy({
@@ -79,10 +80,10 @@ export class ConsoleEnv {
   CONSOLE_PROXY_ADDRESSES = '';
 
   @IsString()
-  CONSOLE_PROXY_USER_HEADER = 'X-Forwarded-User';
+  CONSOLE_PROXY_USER_HEADER = DEFAULT_PROXY_USER_HEADER;
 
   @IsString()
-  CONSOLE_PROXY_GROUPS_HEADER = 'X-Forwarded-Groups';
+  CONSOLE_PROXY_GROUPS_HEADER = DEFAULT_PROXY_GROUPS_HEADER;
 
   /**
    * The consumers and the event types each reads, `<service>=<type>+<type>,...`: whose dead letters
