@@ -113,6 +113,7 @@ export class CustomersController {
         ${time(customer.updatedAt)}
         ${personal ? '' : html`<br /><small>Personal data is masked for your role.</small>`}
       </p>
+      ${customer.mergedInto ? html`<p>Merged into <a href="/customers/${customer.mergedInto}">${customer.mergedInto}</a>: that customer holds its records now.</p>` : ''}
       <h2>Fields</h2>
       <table>
         <thead>
