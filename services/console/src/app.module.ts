@@ -1,4 +1,5 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
@@ -10,6 +11,7 @@ import { ConsoleAuditService } from './audit/console-audit.service';
 import { AuthController } from './auth/auth.controller';
 import { ConsoleAuthGuard } from './auth/console-auth.guard';
 import { ConsoleAuthService } from './auth/console-auth.service';
+import { SignInLimiter } from './auth/sign-in-limiter';
 import { ConsoleEnv } from './config/console.env';
 import { ConsoleErrorFilter } from './console-error.filter';
 import { CustomerSyncClient } from './customer-sync/customer-sync.client';
@@ -49,6 +51,15 @@ ApiExcludeController()(FlowController);
     ConsoleAuthService,
     ConsoleAuthGuard,
     ConsoleAuditService,
+    {
+      provide: SignInLimiter,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService) =>
+        new SignInLimiter({
+          maxFailures: config.getOrThrow<number>('CONSOLE_SIGN_IN_MAX_FAILURES'),
+          windowMs: config.getOrThrow<number>('CONSOLE_SIGN_IN_WINDOW_MINUTES') * 60_000,
+        }),
+    },
     Pages,
     CustomerSyncClient,
     CustomerAccess,

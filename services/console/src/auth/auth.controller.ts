@@ -18,6 +18,7 @@ import { ConsoleAuditService } from '../audit/console-audit.service';
 import { html } from '../views/html';
 import { Pages } from '../views/pages';
 import { ConsoleAuthService } from './console-auth.service';
+import { SignInLimiter, signInKeys } from './sign-in-limiter';
 import { CurrentUser, Requires } from './console-auth.guard';
 import type { ConsoleUser } from './session';
 
@@ -47,6 +48,7 @@ export class AuthController {
     @Inject(ConsoleAuthService) private readonly auth: ConsoleAuthService,
     @Inject(ConsoleAuditService) private readonly audit: ConsoleAuditService,
     @Inject(Pages) private readonly pages: Pages,
+    @Inject(SignInLimiter) private readonly limiter: SignInLimiter,
   ) {}
 
   @Get('login')
@@ -59,10 +61,36 @@ export class AuthController {
   @HttpCode(200)
   async signIn(
     @Body(new ValidationPipe({ whitelist: true })) body: SignInDto,
+    @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
+    // The socket's address: behind a load balancer that is the balancer's, unless Express is told to trust it.
+    const keys = signInKeys(request.ip, body.name);
+    const locked = this.limiter.locked(keys);
+    if (locked) {
+      // Which limit, never the address itself (personal data).
+      await this.audit.record({
+        actor: body.name.slice(0, 100),
+        action: 'sign-in-throttled',
+        outcome: 'refused',
+        detail: { limitedBy: locked.key.kind },
+      });
+      const minutes = Math.ceil(locked.retryAfterSeconds / 60);
+      response
+        .status(429)
+        .setHeader('Retry-After', String(locked.retryAfterSeconds))
+        .type('html')
+        .send(
+          this.signInForm(
+            body.next,
+            `Too many failed sign-ins ${locked.key.kind === 'name' ? 'for this name' : 'from this address'}. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+          ),
+        );
+      return;
+    }
     const account = await this.auth.authenticate(body.name, body.password);
     if (!account) {
+      this.limiter.recordFailure(keys);
       await this.audit.record({
         actor: body.name.slice(0, 100),
         action: 'sign-in-refused',
