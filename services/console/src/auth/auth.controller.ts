@@ -18,7 +18,7 @@ import { ConsoleAuditService } from '../audit/console-audit.service';
 import { html } from '../views/html';
 import { Pages } from '../views/pages';
 import { ConsoleAuthService } from './console-auth.service';
-import { SignInLimiter, signInKeys } from './sign-in-limiter';
+import { SignInLimiter, lockedMessage, signInKeys } from './sign-in-limiter';
 import { CurrentUser, Requires } from './console-auth.guard';
 import type { ConsoleUser } from './session';
 
@@ -75,22 +75,16 @@ export class AuthController {
         outcome: 'refused',
         detail: { limitedBy: locked.key.kind },
       });
-      const minutes = Math.ceil(locked.retryAfterSeconds / 60);
       response
         .status(429)
         .setHeader('Retry-After', String(locked.retryAfterSeconds))
         .type('html')
-        .send(
-          this.signInForm(
-            body.next,
-            `Too many failed sign-ins ${locked.key.kind === 'name' ? 'for this name' : 'from this address'}. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
-          ),
-        );
+        .send(this.signInForm(body.next, lockedMessage(locked.key, locked.retryAfterSeconds)));
       return;
     }
+    const attempt = this.limiter.recordFailure(keys);
     const account = await this.auth.authenticate(body.name, body.password);
     if (!account) {
-      this.limiter.recordFailure(keys);
       await this.audit.record({
         actor: body.name.slice(0, 100),
         action: 'sign-in-refused',
@@ -99,6 +93,7 @@ export class AuthController {
       response.status(401).type('html').send(this.signInForm(body.next, 'Unknown name or wrong password.'));
       return;
     }
+    this.limiter.forgive(keys, attempt);
     await this.audit.record({ actor: account.name, action: 'sign-in', outcome: 'ok' });
     this.auth.startSession(response, account);
     response.redirect(303, safeNext(body.next));

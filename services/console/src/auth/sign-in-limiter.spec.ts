@@ -1,4 +1,4 @@
-import { SignInLimiter, signInKeys } from './sign-in-limiter';
+import { SignInLimiter, lockedMessage, signInKeys } from './sign-in-limiter';
 
 const MINUTE = 60_000;
 
@@ -39,5 +39,23 @@ describe('SignInLimiter', () => {
     expect(limits.locked(signInKeys('10.0.0.1', 'dana'))?.retryAfterSeconds).toBe(10 * 60);
     now += 10 * MINUTE;
     expect(limits.locked(signInKeys('10.0.0.1', 'dana'))).toBeNull();
+  });
+
+  it('counts an attempt until its password proves right: parallel guesses count, a success does not', () => {
+    const limits = limiter();
+    const keys = signInKeys('10.0.0.1', 'dana');
+    const inFlight = [1, 2, 3, 4, 5].map(() => limits.recordFailure(keys));
+    expect(limits.locked(keys)).not.toBeNull();
+    limits.forgive(keys, inFlight[4]);
+    expect(limits.locked(keys)).toBeNull();
+  });
+
+  it('tells the person which limit and how long', () => {
+    expect(lockedMessage({ kind: 'name', value: 'dana' }, 899)).toBe(
+      'Too many failed sign-ins for this name. Try again in 15 minutes.',
+    );
+    expect(lockedMessage({ kind: 'address', value: '10.0.0.1' }, 30)).toBe(
+      'Too many failed sign-ins from this address. Try again in 1 minute.',
+    );
   });
 });

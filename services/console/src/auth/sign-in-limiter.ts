@@ -52,9 +52,23 @@ export class SignInLimiter {
     return null;
   }
 
-  recordFailure(keys: readonly SignInKey[]): void {
+  /**
+   * Counts an attempt as a failure before its password is checked, so that guesses sent in parallel
+   * all count; `forgive` takes it back when the password was right. Returns the attempt's time.
+   */
+  recordFailure(keys: readonly SignInKey[]): number {
     if (this.failures.size > SWEEP_ABOVE) this.sweep();
-    for (const key of keys) this.failures.set(idOf(key), [...this.recent(key), this.now()]);
+    const at = this.now();
+    for (const key of keys) this.failures.set(idOf(key), [...this.recent(key), at]);
+    return at;
+  }
+
+  forgive(keys: readonly SignInKey[], at: number): void {
+    for (const key of keys) {
+      const times = this.failures.get(idOf(key)) ?? [];
+      const index = times.lastIndexOf(at);
+      if (index >= 0) times.splice(index, 1);
+    }
   }
 
   private recent(key: SignInKey): number[] {
@@ -66,6 +80,13 @@ export class SignInLimiter {
     const since = this.now() - this.limit.windowMs;
     for (const [id, times] of this.failures) if (times.every((at) => at <= since)) this.failures.delete(id);
   }
+}
+
+/** What the sign-in page tells a person who is locked out. */
+export function lockedMessage(key: SignInKey, retryAfterSeconds: number): string {
+  const minutes = Math.ceil(retryAfterSeconds / 60);
+  const who = key.kind === 'name' ? 'for this name' : 'from this address';
+  return `Too many failed sign-ins ${who}. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
 }
 
 function idOf(key: SignInKey): string {
