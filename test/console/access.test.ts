@@ -1,6 +1,8 @@
 // The console's front door, in a real browser: local accounts, the session cookie, CSRF on every
 // state-changing request, roles in the navigation, the OIDC proxy's headers only from the proxy,
-// and every sign-in audited with the user's name.
+// every sign-in audited with the user's name, and failed sign-ins limited per address and per name.
+import { request } from 'node:http';
+
 import type { Browser } from 'playwright-core';
 
 import type { ServiceProcess } from '@switchboard/testing';
@@ -17,6 +19,38 @@ import {
 } from './support';
 
 jest.setTimeout(120_000);
+
+/** POST /login from a loopback address of the test's choice: the limit counts per client address. */
+function signInFrom(
+  localAddress: string,
+  name: string,
+  password: string,
+): Promise<{ status: number; retryAfter: string | undefined; body: string }> {
+  const form = new URLSearchParams({ name, password }).toString();
+  return new Promise((resolve, reject) => {
+    const post = request(
+      `${CONSOLE_URL}/login`,
+      {
+        method: 'POST',
+        localAddress,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': Buffer.byteLength(form),
+        },
+      },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, retryAfter: response.headers['retry-after'], body }),
+        );
+      },
+    );
+    post.on('error', reject);
+    post.end(form);
+  });
+}
 
 describe('console access', () => {
   let service: ServiceProcess;
@@ -103,6 +137,45 @@ describe('console access', () => {
     expect((await auditOf(USERS.steward)).slice(before)).toEqual([{ action: 'sign-out', outcome: 'ok' }]);
     expect(await context.cookies()).toEqual([]);
     await context.close();
+  });
+
+  // It leaves the operator's name and 127.0.0.2 locked: no later test of this process signs in with them.
+  it('five failed sign-ins lock the name and the address (429, audited); the right password waits too', async () => {
+    const attacker = '127.0.0.2';
+    const operatorBefore = (await auditOf(USERS.operator)).length;
+    const viewerBefore = (await auditOf(USERS.viewer)).length;
+    for (let guess = 0; guess < 5; guess++) {
+      await expect(signInFrom(attacker, USERS.operator, `guess-${guess}`)).resolves.toMatchObject({
+        status: 401,
+      });
+    }
+    const right = await signInFrom(attacker, USERS.operator, `${USERS.operator}-change-me`);
+    expect(right.status).toBe(429);
+    expect(Number(right.retryAfter)).toBeGreaterThan(14 * 60);
+    expect(right.body).toContain(
+      '<p class="notice error" role="alert">Too many failed sign-ins for this name. Try again in 15 minutes.</p>',
+    );
+    // The name is locked from any address...
+    await expect(
+      signInFrom('127.0.0.3', USERS.operator, `${USERS.operator}-change-me`),
+    ).resolves.toMatchObject({ status: 429 });
+    // ...the address for any name, and anyone else signs in.
+    const fromAttacker = await signInFrom(attacker, USERS.viewer, `${USERS.viewer}-change-me`);
+    expect(fromAttacker.status).toBe(429);
+    expect(fromAttacker.body).toContain('Too many failed sign-ins from this address.');
+    await expect(signInFrom('127.0.0.3', USERS.viewer, `${USERS.viewer}-change-me`)).resolves.toMatchObject({
+      status: 303,
+    });
+
+    expect((await auditOf(USERS.operator)).slice(operatorBefore)).toEqual([
+      ...Array.from({ length: 5 }, () => ({ action: 'sign-in-refused', outcome: 'refused' })),
+      { action: 'sign-in-throttled', outcome: 'refused' },
+      { action: 'sign-in-throttled', outcome: 'refused' },
+    ]);
+    expect((await auditOf(USERS.viewer)).slice(viewerBefore)).toEqual([
+      { action: 'sign-in-throttled', outcome: 'refused' },
+      { action: 'sign-in', outcome: 'ok' },
+    ]);
   });
 
   it('a forged or altered session cookie signs no one in', async () => {

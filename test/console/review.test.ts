@@ -295,7 +295,11 @@ describe('console: review queue and customer 360', () => {
     const history = page.locator('table').filter({ hasText: 'Actor' });
     const decided = history.locator('tr').filter({ hasText: 'steward:dana via console' });
     await expect(decided.innerText()).resolves.toMatch(/status\s+active\s+merged/);
-    await page.goto(`${CONSOLE_URL}/customers/${survivor}`);
+    // The merged customer points at the one it is now, and the link leads there.
+    const survivorLink = page.locator('main').getByRole('link', { name: survivor, exact: true });
+    await expect(survivorLink.getAttribute('href')).resolves.toBe(`/customers/${survivor}`);
+    await Promise.all([page.waitForNavigation(), survivorLink.click()]);
+    expect(new URL(page.url()).pathname).toBe(`/customers/${survivor}`);
     await expect(
       page
         .locator('table')

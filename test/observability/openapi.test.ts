@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { LocalCluster, ServiceName } from '@switchboard/testing';
 
+import { consoleProcess } from '../console/support';
 import { ROOT, testCluster } from '../support/cluster';
 import {
   CONSOLE_CUSTOMER_SYNC_TYPES,
@@ -19,10 +20,10 @@ import {
 jest.setTimeout(120_000);
 
 /**
- * Each service's API routes (as OpenAPI paths) and the role each read route needs. The console
- * serves pages; what it reads from customer-sync is typed from customer-sync's document (below).
+ * Each service's API routes (as OpenAPI paths) and the role each route needs. The console's pages
+ * are not its API: its document holds its JSON routes under /api.
  */
-const API: Record<Exclude<ServiceName, 'console'>, Array<[Method, string, string | null]>> = {
+const API: Record<ServiceName, Array<[Method, string, string | null]>> = {
   ingest: [['post', '/v1/events', null]],
   'erp-orders': [['get', '/v1/sales-orders/by-deal/{dealId}', 'viewer']],
   'finance-invoicing': [['get', '/v1/invoices/by-deal/{dealId}', 'viewer']],
@@ -44,13 +45,38 @@ const API: Record<Exclude<ServiceName, 'console'>, Array<[Method, string, string
     ['get', '/v1/sync-reports', 'viewer'],
     ['get', '/v1/initial-loads', 'viewer'],
   ],
+  console: [
+    ['get', '/api/customers/{id}', 'viewer'],
+    ['post', '/api/review-items/{id}/resolve', 'data-steward'],
+  ],
+};
+
+/**
+ * What a protected route of each service asks for: a bearer token, or, for the console, its session
+ * cookie or the OIDC proxy's identity, each with the CSRF header on a state-changing request.
+ */
+function securityOf(service: ServiceName, method: Method): Array<Record<string, string[]>> {
+  if (service !== 'console') return [{ 'api-token': [] }];
+  const csrf: Record<string, string[]> = method === 'get' ? {} : { 'csrf-token': [] };
+  return [
+    { 'console-session': [], ...csrf },
+    { 'oidc-proxy': [], ...csrf },
+  ];
+}
+
+const SCHEMES: Partial<Record<ServiceName, string[]>> = {
+  ingest: ['source-system', 'source-timestamp', 'source-signature'],
+  console: ['console-session', 'csrf-token', 'oidc-proxy'],
 };
 const SERVICES = Object.keys(API) as Array<keyof typeof API>;
 
 describe('every service describes its API at /docs', () => {
   let cluster: LocalCluster;
+  // The console is started apart: the cluster runs the services its suites share.
+  const consoleApp = consoleProcess('openapi');
   const documents = new Map<ServiceName, OpenAPIObject>();
-  const url = (service: ServiceName) => cluster.services[service]!.url;
+  const url = (service: ServiceName) =>
+    service === 'console' ? consoleApp.url : cluster.services[service]!.url;
   /** The document /docs-json served (fetched once; the first test checks the answer itself). */
   const documentOf = async (service: ServiceName): Promise<OpenAPIObject> => {
     if (!documents.has(service)) {
@@ -62,11 +88,12 @@ describe('every service describes its API at /docs', () => {
   beforeAll(async () => {
     cluster = testCluster('openapi', {}, { withCustomerSync: true });
     await cluster.provision();
-    await cluster.start();
+    consoleApp.start();
+    await Promise.all([cluster.start(), consoleApp.waitReady()]);
   });
 
   afterAll(async () => {
-    await cluster?.stop();
+    await Promise.all([cluster?.stop(), consoleApp.stop()]);
   });
 
   it.each(SERVICES)(
@@ -88,21 +115,37 @@ describe('every service describes its API at /docs', () => {
   );
 
   it.each(SERVICES)(
-    '%s: protected routes name the bearer token, their role, 401 and 403',
+    '%s: protected routes name their credentials, their role, 401 and 403',
     async (service) => {
       const document = await documentOf(service);
       for (const [method, path, role] of API[service]) {
         const operation = document.paths[path][method]!;
         if (role === null) continue;
-        expect({ path, security: operation.security }).toEqual({ path, security: [{ 'api-token': [] }] });
+        expect({ path, security: operation.security }).toEqual({
+          path,
+          security: securityOf(service, method),
+        });
         expect(operation.description).toContain(`\`${role}\``);
         expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['401', '403']));
       }
       expect(Object.keys(document.components?.securitySchemes ?? {})).toEqual(
-        service === 'ingest' ? ['source-system', 'source-timestamp', 'source-signature'] : ['api-token'],
+        SCHEMES[service] ?? ['api-token'],
       );
     },
   );
+
+  it('console: the session cookie and the CSRF header are the ones the console reads; no page is in the document', async () => {
+    const document = await documentOf('console');
+    expect(document.components!.securitySchemes).toMatchObject({
+      'console-session': { type: 'apiKey', in: 'cookie', name: 'sb_console' },
+      'csrf-token': { type: 'apiKey', in: 'header', name: 'x-csrf-token' },
+      'oidc-proxy': { type: 'apiKey', in: 'header', name: 'X-Forwarded-User' },
+    });
+    const paths = Object.keys(document.paths).filter(
+      (path) => !path.startsWith('/health') && path !== '/metrics',
+    );
+    expect(paths.sort()).toEqual(API.console.map(([, path]) => path).sort());
+  });
 
   it('ingest: the signature headers are declared and required together; the body is IngestEventDto', async () => {
     const document = await documentOf('ingest');

@@ -1,5 +1,7 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { APP_FILTER } from '@nestjs/core';
+import { ApiExcludeController } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
 
 import { PlatformModule } from '@switchboard/platform';
@@ -9,6 +11,7 @@ import { ConsoleAuditService } from './audit/console-audit.service';
 import { AuthController } from './auth/auth.controller';
 import { ConsoleAuthGuard } from './auth/console-auth.guard';
 import { ConsoleAuthService } from './auth/console-auth.service';
+import { SignInLimiter } from './auth/sign-in-limiter';
 import { ConsoleEnv } from './config/console.env';
 import { ConsoleErrorFilter } from './console-error.filter';
 import { CustomerSyncClient } from './customer-sync/customer-sync.client';
@@ -30,6 +33,9 @@ function noStore(request: Request, response: Response, next: NextFunction): void
   next();
 }
 
+// A page, not the API: /docs describes the JSON routes under /api (the other pages say so on their class).
+ApiExcludeController()(FlowController);
+
 @Module({
   imports: [PlatformModule.forService(consoleService, { env: [ConsoleEnv] })],
   controllers: [
@@ -45,6 +51,15 @@ function noStore(request: Request, response: Response, next: NextFunction): void
     ConsoleAuthService,
     ConsoleAuthGuard,
     ConsoleAuditService,
+    {
+      provide: SignInLimiter,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService) =>
+        new SignInLimiter({
+          maxFailures: config.getOrThrow<number>('CONSOLE_SIGN_IN_MAX_FAILURES'),
+          windowMs: config.getOrThrow<number>('CONSOLE_SIGN_IN_WINDOW_MINUTES') * 60_000,
+        }),
+    },
     Pages,
     CustomerSyncClient,
     CustomerAccess,

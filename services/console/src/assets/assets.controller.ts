@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 import { Controller, Get, Header } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 
 import { CONSOLE_CSS } from './console-css';
 
@@ -8,6 +9,7 @@ import { CONSOLE_CSS } from './console-css';
 const PICO_CSS = readFileSync(require.resolve('@picocss/pico/css/pico.min.css'), 'utf8');
 
 /** The stylesheets, served by the console itself. */
+@ApiExcludeController()
 @Controller('assets')
 export class AssetsController {
   @Get('pico.min.css')

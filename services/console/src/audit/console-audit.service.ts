@@ -5,6 +5,8 @@ import type { DataSource } from 'typeorm';
 export type AuditAction =
   | 'sign-in'
   | 'sign-in-refused'
+  /** Refused unchecked: too many failed sign-ins for the name or from the address. */
+  | 'sign-in-throttled'
   | 'sign-out'
   | 'review.resolve'
   | 'dead-letters.replay'

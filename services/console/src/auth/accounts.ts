@@ -1,4 +1,10 @@
-import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import {
+  randomBytes,
+  scrypt as scryptCallback,
+  scryptSync,
+  timingSafeEqual,
+  type ScryptOptions,
+} from 'node:crypto';
 
 import { isConsoleRole, type ConsoleRole } from './roles';
 
@@ -6,10 +12,11 @@ import { isConsoleRole, type ConsoleRole } from './roles';
 // is met while a sign-in stays quick. The parameters travel in the hash, so they can be raised.
 const PARAMS = { N: 32_768, r: 8, p: 1 } as const;
 const KEY_LENGTH = 32;
+const MAX_MEMORY = 64 * 1024 * 1024;
 
 function scrypt(password: string, salt: Buffer, keyLength: number, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) =>
-    scryptCallback(password, salt, keyLength, { ...options, maxmem: 64 * 1024 * 1024 }, (error, key) =>
+    scryptCallback(password, salt, keyLength, { ...options, maxmem: MAX_MEMORY }, (error, key) =>
       error ? reject(error) : resolve(key),
     ),
   );
@@ -23,16 +30,38 @@ export async function hashPassword(password: string, salt = randomBytes(16)): Pr
   );
 }
 
-export async function verifyPassword(password: string, hash: string): Promise<boolean> {
+interface ParsedHash {
+  salt: Buffer;
+  key: Buffer;
+  options: ScryptOptions;
+}
+
+function parseHash(hash: string): ParsedHash | null {
   const [scheme, n, r, p, salt, key] = hash.split('.');
-  if (scheme !== 'scrypt' || !salt || !key) return false;
-  const expected = Buffer.from(key, 'base64url');
-  const actual = await scrypt(password, Buffer.from(salt, 'base64url'), expected.length, {
-    N: Number(n),
-    r: Number(r),
-    p: Number(p),
+  if (scheme !== 'scrypt' || !salt || !key) return null;
+  return {
+    salt: Buffer.from(salt, 'base64url'),
+    key: Buffer.from(key, 'base64url'),
+    options: { N: Number(n), r: Number(r), p: Number(p) },
+  };
+}
+
+export async function verifyPassword(password: string, hash: string): Promise<boolean> {
+  const parsed = parseHash(hash);
+  if (!parsed) return false;
+  const actual = await scrypt(password, parsed.salt, parsed.key.length, parsed.options);
+  return timingSafeEqual(actual, parsed.key);
+}
+
+/** The same check, blocking: for config validation at boot, which is synchronous. */
+function verifyPasswordSync(password: string, hash: string): boolean {
+  const parsed = parseHash(hash);
+  if (!parsed) return false;
+  const actual = scryptSync(password, parsed.salt, parsed.key.length, {
+    ...parsed.options,
+    maxmem: MAX_MEMORY,
   });
-  return timingSafeEqual(actual, expected);
+  return timingSafeEqual(actual, parsed.key);
 }
 
 export interface ConsoleAccount {
@@ -62,4 +91,29 @@ export function parseAccounts(spec: string): ConsoleAccount[] {
 /** The development password of an account (deploy/local.env): refused when NODE_ENV=production. */
 export function developmentPassword(name: string): string {
   return `${name}-change-me`;
+}
+
+/**
+ * The hashes of deploy/local.env's accounts (its spec keeps them in step with the file): refused in
+ * production under any name, since the file and its passwords are public.
+ */
+export const DEVELOPMENT_PASSWORD_HASHES: ReadonlySet<string> = new Set([
+  'scrypt.32768.8.1.mYRsQ7oPSPYLwhD8oVyeaQ.ioL32BBP5AO1UVviiCMqhzXL4jSqL4Qs-BQC8etdrBM',
+  'scrypt.32768.8.1.lkyBWuiSC92ddOPFdNW9Tw.CIzgAEw8EijUYgGs-WwM_o56xFhoYAyzU8_ShbrQAAs',
+  'scrypt.32768.8.1.pM2MAbhMM2QKsT8i4yswaQ.QHMAIkJcEFU5UERMgKbpsLnYPgADsT2uWmeFMeX3Q5o',
+  'scrypt.32768.8.1.iKbk_m7w_BH1pGsiLq2VmA.omPgwbjeJBJKj8xc43tTkOs9EVhZ1fDvPMog1TzQFIA',
+]);
+
+/**
+ * The names of the accounts that sign in with a development password: a hash of deploy/local.env,
+ * or any hash of `<name>-change-me` (a development password hashed again). One scrypt per account.
+ */
+export function developmentAccounts(accounts: readonly ConsoleAccount[]): string[] {
+  return accounts
+    .filter(
+      (account) =>
+        DEVELOPMENT_PASSWORD_HASHES.has(account.passwordHash) ||
+        verifyPasswordSync(developmentPassword(account.name), account.passwordHash),
+    )
+    .map((account) => account.name);
 }

@@ -10,6 +10,7 @@ import {
   Res,
   ValidationPipe,
 } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import type { Request, Response } from 'express';
 
@@ -17,6 +18,7 @@ import { ConsoleAuditService } from '../audit/console-audit.service';
 import { html } from '../views/html';
 import { Pages } from '../views/pages';
 import { ConsoleAuthService } from './console-auth.service';
+import { SignInLimiter, lockedMessage, signInKeys } from './sign-in-limiter';
 import { CurrentUser, Requires } from './console-auth.guard';
 import type { ConsoleUser } from './session';
 
@@ -39,12 +41,14 @@ export function safeNext(next: string | undefined): string {
   return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
 }
 
+@ApiExcludeController()
 @Controller()
 export class AuthController {
   constructor(
     @Inject(ConsoleAuthService) private readonly auth: ConsoleAuthService,
     @Inject(ConsoleAuditService) private readonly audit: ConsoleAuditService,
     @Inject(Pages) private readonly pages: Pages,
+    @Inject(SignInLimiter) private readonly limiter: SignInLimiter,
   ) {}
 
   @Get('login')
@@ -57,8 +61,28 @@ export class AuthController {
   @HttpCode(200)
   async signIn(
     @Body(new ValidationPipe({ whitelist: true })) body: SignInDto,
+    @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
+    // The socket's address: behind a load balancer that is the balancer's, unless Express is told to trust it.
+    const keys = signInKeys(request.ip, body.name);
+    const locked = this.limiter.locked(keys);
+    if (locked) {
+      // Which limit, never the address itself (personal data).
+      await this.audit.record({
+        actor: body.name.slice(0, 100),
+        action: 'sign-in-throttled',
+        outcome: 'refused',
+        detail: { limitedBy: locked.key.kind },
+      });
+      response
+        .status(429)
+        .setHeader('Retry-After', String(locked.retryAfterSeconds))
+        .type('html')
+        .send(this.signInForm(body.next, lockedMessage(locked.key, locked.retryAfterSeconds)));
+      return;
+    }
+    const attempt = this.limiter.recordFailure(keys);
     const account = await this.auth.authenticate(body.name, body.password);
     if (!account) {
       await this.audit.record({
@@ -69,6 +93,7 @@ export class AuthController {
       response.status(401).type('html').send(this.signInForm(body.next, 'Unknown name or wrong password.'));
       return;
     }
+    this.limiter.forgive(keys, attempt);
     await this.audit.record({ actor: account.name, action: 'sign-in', outcome: 'ok' });
     this.auth.startSession(response, account);
     response.redirect(303, safeNext(body.next));

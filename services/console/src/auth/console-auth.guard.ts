@@ -18,6 +18,9 @@ import type { ConsoleUser } from './session';
 
 const PERMISSION = 'console:permission';
 
+/** Where a script sends the CSRF token (a form sends it as `_csrf`). */
+export const CSRF_HEADER = 'x-csrf-token';
+
 export type ConsoleRequest = Request & { user?: ConsoleUser };
 
 /** Signed in, `permission` granted by a role, and for a state-changing request the CSRF token. */
@@ -45,7 +48,7 @@ export class ConsoleAuthGuard implements CanActivate {
     request.user = user;
     if (!['GET', 'HEAD'].includes(request.method)) {
       const body = request.body as Record<string, unknown> | undefined;
-      const token = body?._csrf ?? request.headers['x-csrf-token'];
+      const token = body?._csrf ?? request.headers[CSRF_HEADER];
       if (!this.auth.csrfMatches(user, token)) {
         throw new ConsoleError(
           ConsoleErrorCode.CsrfMismatch,

@@ -1,5 +1,9 @@
 import { isConsoleRole, type ConsoleRole } from './roles';
 
+/** oauth2-proxy's header names, the defaults of CONSOLE_PROXY_USER_HEADER and CONSOLE_PROXY_GROUPS_HEADER. */
+export const DEFAULT_PROXY_USER_HEADER = 'X-Forwarded-User';
+export const DEFAULT_PROXY_GROUPS_HEADER = 'X-Forwarded-Groups';
+
 export interface ProxySettings {
   /** Off unless the deployment puts an OIDC proxy (oauth2-proxy, say) in front of the console. */
   enabled: boolean;

@@ -1,4 +1,4 @@
-import { can, ownerScopeOf } from './roles';
+import { can, ownerScopeOf, rolesGranting } from './roles';
 
 describe('console roles', () => {
   it('a viewer reads but neither resolves, replays nor sees personal data', () => {
@@ -21,5 +21,10 @@ describe('console roles', () => {
     expect(ownerScopeOf({ name: 'anna', roles: ['sales'] })).toBe('anna');
     expect(ownerScopeOf({ name: 'anna', roles: ['sales', 'viewer'] })).toBeNull();
     expect(ownerScopeOf({ name: 'vic', roles: ['viewer'] })).toBeNull();
+  });
+
+  it('names the roles that hold a permission', () => {
+    expect(rolesGranting('review:resolve')).toEqual(['data-steward']);
+    expect(rolesGranting('customers:read')).toEqual(['viewer', 'data-steward', 'operator', 'sales']);
   });
 });

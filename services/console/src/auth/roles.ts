@@ -55,3 +55,8 @@ export function ownerScopeOf(user: { name: string; roles: readonly ConsoleRole[]
   const unrestricted = user.roles.some((role) => role !== 'sales' && GRANTS[role].includes('customers:read'));
   return unrestricted ? null : user.name;
 }
+
+/** The roles that hold a permission (what the API documentation tells a reader to ask for). */
+export function rolesGranting(permission: Permission): ConsoleRole[] {
+  return CONSOLE_ROLES.filter((role) => GRANTS[role].includes(permission));
+}

@@ -1,10 +1,21 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Max, Min, ValidateBy, ValidateIf } from 'class-validator';
+import {
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidateBy,
+  ValidateIf,
+  type ValidationArguments,
+} from 'class-validator';
 
 import { parseConsumerTopics } from '@switchboard/inbox';
 import { EnvBoolean, IsSecret } from '@switchboard/platform';
 
-import { parseAccounts } from '../auth/accounts';
+import { developmentAccounts, parseAccounts } from '../auth/accounts';
+import { DEFAULT_PROXY_GROUPS_HEADER, DEFAULT_PROXY_USER_HEADER } from '../auth/proxy-identity';
 import { parseServiceUrls } from '../flow/outbox-age';
 
 function AreConsoleAccounts(): PropertyDecorator {
@@ -22,6 +33,31 @@ function AreConsoleAccounts(): PropertyDecorator {
       },
       defaultMessage: () =>
         'must be <name>:<role>[+<role>]:<scrypt hash>, comma-separated; roles viewer, data-steward, operator, sales (hash one with dist/services/console/src/hash-password.js)',
+    },
+  });
+}
+
+/** The development accounts of a CONSOLE_USERS value, when NODE_ENV says production (else none). */
+function developmentAccountsInProduction(value: unknown, args: ValidationArguments): string[] {
+  if ((args.object as { NODE_ENV?: unknown }).NODE_ENV !== 'production' || typeof value !== 'string')
+    return [];
+  try {
+    return developmentAccounts(parseAccounts(value));
+  } catch {
+    // Its format is AreConsoleAccounts' to report.
+    return [];
+  }
+}
+
+/** deploy/local.env's passwords are public: a production console refuses to start with them. */
+function NoDevelopmentAccountsInProduction(): PropertyDecorator {
+  return ValidateBy({
+    name: 'noDevelopmentAccountsInProduction',
+    validator: {
+      validate: (value: unknown, args?: ValidationArguments) =>
+        !args || developmentAccountsInProduction(value, args).length === 0,
+      defaultMessage: (args?: ValidationArguments) =>
+        `the account(s) ${args ? developmentAccountsInProduction(args.value, args).join(', ') : ''} use a development password (deploy/local.env, <name>-change-me) while NODE_ENV=production; hash real ones with dist/services/console/src/hash-password.js`,
     },
   });
 }
@@ -70,6 +106,7 @@ export class ConsoleEnv {
    */
   @IsOptional()
   @AreConsoleAccounts()
+  @NoDevelopmentAccountsInProduction()
   CONSOLE_USERS?: string;
 
   /** Signs the session cookies and CSRF tokens; 24+ characters, no development value in production. */
@@ -87,6 +124,22 @@ export class ConsoleEnv {
   @EnvBoolean()
   CONSOLE_SECURE_COOKIE = false;
 
+  /**
+   * Failed sign-ins (POST /login) allowed per client address and per name within the window; past
+   * them, the name or address is refused (429) until the oldest failure leaves the window.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  CONSOLE_SIGN_IN_MAX_FAILURES = 5;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(24 * 60)
+  CONSOLE_SIGN_IN_WINDOW_MINUTES = 15;
+
   /** Identity headers of an OIDC proxy (oauth2-proxy's names by default), honoured only from its addresses. */
   @EnvBoolean()
   CONSOLE_PROXY_AUTH = false;
@@ -98,10 +151,10 @@ export class ConsoleEnv {
   CONSOLE_PROXY_ADDRESSES = '';
 
   @IsString()
-  CONSOLE_PROXY_USER_HEADER = 'X-Forwarded-User';
+  CONSOLE_PROXY_USER_HEADER = DEFAULT_PROXY_USER_HEADER;
 
   @IsString()
-  CONSOLE_PROXY_GROUPS_HEADER = 'X-Forwarded-Groups';
+  CONSOLE_PROXY_GROUPS_HEADER = DEFAULT_PROXY_GROUPS_HEADER;
 
   /**
    * The consumers and the event types each reads, `<service>=<type>+<type>,...`: whose dead letters

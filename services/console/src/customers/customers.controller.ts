@@ -1,7 +1,9 @@
 import { Controller, Get, Inject, Param, ParseUUIDPipe, Query, Res } from '@nestjs/common';
+import { ApiExcludeEndpoint, ApiNotFoundResponse, ApiOkResponse } from '@nestjs/swagger';
 import type { Response } from 'express';
 
 import { CurrentUser, Requires } from '../auth/console-auth.guard';
+import { ApiConsoleAuth } from '../auth/console-auth.openapi';
 import { can } from '../auth/roles';
 import type { ConsoleUser } from '../auth/session';
 import { CustomerSyncClient } from '../customer-sync/customer-sync.client';
@@ -10,36 +12,12 @@ import { historyTable } from '../review/review.controller';
 import { display, time } from '../views/format';
 import { dataTable, html } from '../views/html';
 import { Pages } from '../views/pages';
+import { ConsoleErrorBodyDto } from '../console-error.dto';
 import { CustomerAccess } from './customer-access.service';
+import { ConsoleCustomerDto, toConsoleCustomer } from './dto/console-customer.dto';
 import { visibleValue } from './personal-data';
 
 const SYSTEMS = ['crm', 'erp', 'finance', 'support', 'marketing', 'ecommerce'];
-
-/** What the console's API promises for a customer: personal data masked unless the user may see it. */
-export interface CustomerDto {
-  id: string;
-  entity: 'account' | 'contact';
-  status: string;
-  fields: CustomerView['fields'];
-  crossReferences: CustomerView['crossReferences'];
-  personalDataMasked: boolean;
-}
-
-function toDto(customer: CustomerView, personal: boolean): CustomerDto {
-  return {
-    id: customer.id,
-    entity: customer.entity,
-    status: customer.status,
-    fields: Object.fromEntries(
-      Object.entries(customer.fields).map(([field, value]) => [
-        field,
-        visibleValue(field, customer.entity, value, personal),
-      ]),
-    ),
-    crossReferences: customer.crossReferences,
-    personalDataMasked: !personal,
-  };
-}
 
 /** Customer 360: the canonical record, its links per system, its history and refused changes. */
 @Controller()
@@ -51,6 +29,7 @@ export class CustomersController {
   ) {}
 
   @Get('customers')
+  @ApiExcludeEndpoint()
   @Requires('customers:read')
   async find(
     @CurrentUser() user: ConsoleUser,
@@ -94,6 +73,7 @@ export class CustomersController {
   }
 
   @Get('customers/:id')
+  @ApiExcludeEndpoint()
   @Requires('customers:read')
   async customer(@CurrentUser() user: ConsoleUser, @Param('id', ParseUUIDPipe) id: string): Promise<string> {
     const customer = await this.access.customer(user, id);
@@ -110,11 +90,19 @@ export class CustomersController {
 
   @Get('api/customers/:id')
   @Requires('customers:read')
+  @ApiConsoleAuth('customers:read', {
+    summary: 'A customer as the signed-in user may see it (a sales user: only the accounts they own)',
+  })
+  @ApiOkResponse({ type: ConsoleCustomerDto })
+  @ApiNotFoundResponse({
+    type: ConsoleErrorBodyDto,
+    description: 'No such customer, or not one this user may see',
+  })
   async customerApi(
     @CurrentUser() user: ConsoleUser,
     @Param('id', ParseUUIDPipe) id: string,
-  ): Promise<CustomerDto> {
-    return toDto(await this.access.customer(user, id), can(user.roles, 'personal-data:read'));
+  ): Promise<ConsoleCustomerDto> {
+    return toConsoleCustomer(await this.access.customer(user, id), can(user.roles, 'personal-data:read'));
   }
 
   private page(customer: CustomerView, audit: AuditEntry[], refused: RefusedChange[], personal: boolean) {
@@ -125,6 +113,7 @@ export class CustomersController {
         ${time(customer.updatedAt)}
         ${personal ? '' : html`<br /><small>Personal data is masked for your role.</small>`}
       </p>
+      ${customer.mergedInto ? html`<p>Merged into <a href="/customers/${customer.mergedInto}">${customer.mergedInto}</a>: that customer holds its records now.</p>` : ''}
       <h2>Fields</h2>
       <table>
         <thead>

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, ValidationPipe } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 import { ArrayMaxSize, IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { Transform } from 'class-transformer';
 
@@ -60,6 +61,7 @@ function filterOf(errorClass: string | undefined, since: string | undefined): De
 }
 
 /** Dead letters per consumer: why, where from, the payload; replay and purge for operators. */
+@ApiExcludeController()
 @Controller('dead-letters')
 export class DeadLettersController {
   constructor(

@@ -1,4 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 
 import { ConsoleAuditService } from '../audit/console-audit.service';
 import { CurrentUser, Requires } from '../auth/console-auth.guard';
@@ -8,6 +9,7 @@ import { dataTable, html } from '../views/html';
 import { Pages } from '../views/pages';
 
 /** The start page (what the user's roles let them do) and the console's own audit log. */
+@ApiExcludeController()
 @Controller()
 export class HomeController {
   constructor(

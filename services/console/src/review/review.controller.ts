@@ -2,6 +2,7 @@ import {
   Body,
   Controller,
   Get,
+  HttpCode,
   Inject,
   Param,
   ParseUUIDPipe,
@@ -10,9 +11,18 @@ import {
   Res,
   ValidationPipe,
 } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiExcludeEndpoint,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 
 import { CurrentUser, Requires } from '../auth/console-auth.guard';
+import { ApiConsoleAuth } from '../auth/console-auth.openapi';
 import { can } from '../auth/roles';
 import type { ConsoleUser } from '../auth/session';
 import { CustomerSyncClient } from '../customer-sync/customer-sync.client';
@@ -22,7 +32,13 @@ import { display, time } from '../views/format';
 import { dataTable, html, type SafeHtml } from '../views/html';
 import { csrfField, type PageContext } from '../views/layout';
 import { Pages } from '../views/pages';
+import { ConsoleErrorBodyDto } from '../console-error.dto';
 import { ResolveFormDto, toResolveRequest } from './dto/resolve-form.dto';
+import {
+  mergedCustomerIds,
+  ResolvedReviewItemDto,
+  toResolvedReviewItem,
+} from './dto/resolved-review-item.dto';
 import { ReviewActions } from './review-actions.service';
 import { age, filterReviewItems, type ReviewFilter } from './review-filter';
 
@@ -38,6 +54,7 @@ export class ReviewController {
   ) {}
 
   @Get('review')
+  @ApiExcludeEndpoint()
   @Requires('review:read')
   async queue(
     @CurrentUser() user: ConsoleUser,
@@ -130,6 +147,7 @@ export class ReviewController {
   }
 
   @Get('review/:id')
+  @ApiExcludeEndpoint()
   @Requires('review:read')
   async item(@CurrentUser() user: ConsoleUser, @Param('id', ParseUUIDPipe) id: string): Promise<string> {
     const item = await this.customerSync.reviewItem(id);
@@ -143,6 +161,7 @@ export class ReviewController {
   }
 
   @Post('review/:id/resolve')
+  @ApiExcludeEndpoint()
   @Requires('review:resolve')
   async resolveForm(
     @CurrentUser() user: ConsoleUser,
@@ -156,13 +175,26 @@ export class ReviewController {
 
   /** The same decision for scripts: `x-csrf-token` header with the session cookie. */
   @Post('api/review-items/:id/resolve')
+  @HttpCode(200)
   @Requires('review:resolve')
-  resolveApi(
+  @ApiConsoleAuth('review:resolve', {
+    summary: "Decide an open review item, as the signed-in steward (audited in the console's audit)",
+    changesState: true,
+  })
+  @ApiBody({ type: ResolveFormDto })
+  @ApiOkResponse({ type: ResolvedReviewItemDto })
+  @ApiBadRequestResponse({
+    type: ConsoleErrorBodyDto,
+    description: 'Not exactly one choice, or one that does not fit the item',
+  })
+  @ApiNotFoundResponse({ type: ConsoleErrorBodyDto, description: 'No such review item' })
+  @ApiConflictResponse({ type: ConsoleErrorBodyDto, description: 'Already resolved' })
+  async resolveApi(
     @CurrentUser() user: ConsoleUser,
     @Param('id', ParseUUIDPipe) id: string,
     @Body(FORM) form: ResolveFormDto,
-  ): Promise<ReviewItem> {
-    return this.actions.resolve(user, id, toResolveRequest(form));
+  ): Promise<ResolvedReviewItemDto> {
+    return toResolvedReviewItem(await this.actions.resolve(user, id, toResolveRequest(form)));
   }
 
   private async ruleOf(item: ReviewItem): Promise<FieldRule | null> {
@@ -254,8 +286,7 @@ export class ReviewController {
 
 /** What a merge resolution did: the duplicates, each linked, and the customer they now are. */
 function mergedInto(item: ReviewItem): SafeHtml | '' {
-  const recorded = item.resolution?.mergedCustomerIds;
-  const merged = Array.isArray(recorded) ? recorded.filter((id) => typeof id === 'string') : [];
+  const merged = mergedCustomerIds(item);
   if (merged.length === 0 || !item.customerId) return '';
   const links = merged.map((id, index) => html`${index > 0 ? ', ' : ''}<a href="/customers/${id}">${id}</a>`);
   return html`<p>Merged ${links} into <a href="/customers/${item.customerId}">${item.customerId}</a>.</p>`;
