@@ -22,7 +22,8 @@ jest.setTimeout(120_000);
  * Each service's API routes (as OpenAPI paths) and the role each read route needs. The console
  * serves pages; what it reads from customer-sync is typed from customer-sync's document (below).
  */
-const API: Record<Exclude<ServiceName, 'console'>, Array<[Method, string, string | null]>> = {
+// crm-sync serves no API of its own (health and metrics only).
+const API: Record<Exclude<ServiceName, 'console' | 'crm-sync'>, Array<[Method, string, string | null]>> = {
   ingest: [['post', '/v1/events', null]],
   'erp-orders': [['get', '/v1/sales-orders/by-deal/{dealId}', 'viewer']],
   'finance-invoicing': [['get', '/v1/invoices/by-deal/{dealId}', 'viewer']],
