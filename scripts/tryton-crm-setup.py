@@ -7,6 +7,8 @@ Run by deploy/real-systems.sh after `trytond-admin` has activated `sale_opportun
 
 Creates, through Tryton's own scripting client (proteus, in-process):
 - the company (currency EUR) the admin user belongs to (leads and opportunities need one);
+- the countries of the accounts' addresses (Tryton ships none, and Debian has no pycountry for
+  `trytond_import_countries`): an address the ERP sends keeps its country;
 - the sales team: employees with a login each (`sales.anna`, `sales.marco`, both Sales users) and
   the default owner `crm-default-owner` (ownership.yaml's defaultAccountOwner), who gets the
   accounts nobody was assigned;
@@ -35,9 +37,20 @@ SALES_TEAM = [
     ('crm-default-owner', 'CRM Default Owner'),
 ]
 
+COUNTRIES = [
+    ('AT', 'Austria'), ('BE', 'Belgium'), ('CH', 'Switzerland'), ('DE', 'Germany'),
+    ('DK', 'Denmark'), ('ES', 'Spain'), ('FR', 'France'), ('GB', 'United Kingdom'),
+    ('IE', 'Ireland'), ('IT', 'Italy'), ('NL', 'Netherlands'), ('NO', 'Norway'),
+    ('PL', 'Poland'), ('PT', 'Portugal'), ('SE', 'Sweden'), ('US', 'United States'),
+]
+
 Currency = Model.get('currency.currency')
 eur = Currency(name='Euro', symbol='EUR', code='EUR', digits=2, rounding=Decimal('0.01'))
 eur.save()
+
+Country = Model.get('country.country')
+for code, name in COUNTRIES:
+    Country(code=code, name=name).save()
 
 Party = Model.get('party.party')
 company_party = Party(name='Switchboard Demo GmbH (CRM)')
@@ -75,4 +88,4 @@ Category = Model.get('party.category')
 Category(name='Payment status').save()
 
 print(f'tryton-crm-setup: {DATABASE} ready (company {company.rec_name}, '
-      f'{len(SALES_TEAM)} sales employees with logins, account-owner relation, payment status category)')
+      f'{len(COUNTRIES)} countries, {len(SALES_TEAM)} sales employees with logins, account-owner relation, payment status category)')
