@@ -323,7 +323,9 @@ describe('the CRM (Tryton `crm` database) receives what the ERP and finance mast
     expect(posted.status).toBe(202);
     const refused = await eventually(
       async () => {
-        const changes: any[] = await syncApi(`/v1/customers/${customerId}/refused-changes`);
+        const changes: Array<{ field: string }> = await syncApi(
+          `/v1/customers/${customerId}/refused-changes`,
+        );
         const vat = changes.filter((change) => change.field === 'vatNumber');
         if (vat.length === 0) throw new Error('not refused yet');
         return vat;
