@@ -9,7 +9,12 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 
 import { topicOf } from '@switchboard/contracts';
-import { TrytonClient, TrytonParties, partyCustomerUpdated } from '@switchboard/connectors';
+import {
+  TrytonClient,
+  TrytonCrmAccounts,
+  TrytonParties,
+  partyCustomerUpdated,
+} from '@switchboard/connectors';
 import { consumerGroupOf } from '@switchboard/platform';
 import { LocalCluster, eventually } from '@switchboard/testing';
 
@@ -342,5 +347,24 @@ describe('the CRM (Tryton `crm` database) receives what the ERP and finance mast
     ]);
     expect((await syncApi(`/v1/customers/${customerId}`)).fields.vatNumber).toBe('DE136695976');
     expect((await crmParty()).vatNumber).toBe('DE136695976');
+  });
+
+  it('the CRM port finds the account by its CRM id, as the CRM shows it', async () => {
+    const accounts = new TrytonCrmAccounts(crmClient(realSystemsEnv()));
+    await expect(accounts.findAccount(account)).resolves.toEqual({
+      accountId: account,
+      name: 'Lago Blu S.r.l.',
+      vatNumber: 'DE136695976',
+      billingAddress: {
+        line1: 'Speicherstadt 7',
+        line2: 'Block B',
+        city: 'Hamburg',
+        postalCode: '20457',
+        country: 'DE',
+      },
+      paymentTerms: 'Net 45 days',
+      paymentStatus: 'paid',
+    });
+    await expect(accounts.findAccount(`${account}-none`)).resolves.toBeNull();
   });
 });

@@ -40,7 +40,7 @@ export type CrmApplyOutcome = 'applied' | 'unchanged' | 'account_missing';
 export interface CrmAccounts {
   /** The adapter's name, for errors and metrics (e.g. `tryton-crm`). */
   readonly name: string;
-  /** The account with this CRM id, archived ones included; null when the CRM has none. */
+  /** The active account with this CRM id; null when the CRM has none (or archived it). */
   findAccount(accountId: string): Promise<CrmAccount | null>;
   /**
    * Writes the changes onto the account with this id, only what differs. Adapters throw
