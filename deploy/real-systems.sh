@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The real downstream systems of the local stack: Tryton 6.0 (ERP + finance, JSON-RPC on
-# 127.0.0.1:8123; the CRM is a second database `crm` on the same server) and Request Tracker 5 (support, REST2 on 127.0.0.1:8124/rt), both from Debian's
-# packages. See docs/real-systems.md.
+# 127.0.0.1:8123; the CRM is a second database `crm` on the same server) and Request Tracker 5
+# (support, REST2 on 127.0.0.1:8124/rt), both from Debian's packages. See docs/real-systems.md.
 #
 #   bash deploy/real-systems.sh up      install if missing, prepare the golden databases once, start
 #                                       a stopped system from its golden copy, wait
@@ -124,7 +124,7 @@ prepare_crm() {
 }
 
 # Copied afresh whenever the server starts (`fresh`), like the ERP's; to a running server that has
-# no CRM yet it is added as it is, without a restart.
+# no CRM yet it is added as it is, without a restart (a newer golden copy reaches it at `reset`).
 start_crm() {
   if [ "${1:-}" != fresh ] && [ -f "$TRYTON_DIR/data/$CRM_DB.sqlite" ]; then return 0; fi
   cp "$TRYTON_DIR/golden-crm/$CRM_DB.sqlite" "$TRYTON_DIR/data/$CRM_DB.sqlite"
