@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The real downstream systems of the local stack: Tryton 6.0 (ERP + finance, JSON-RPC on
-# 127.0.0.1:8123) and Request Tracker 5 (support, REST2 on 127.0.0.1:8124/rt), both from Debian's
-# packages. See docs/real-systems.md.
+# 127.0.0.1:8123; the CRM is a second database `crm` on the same server) and Request Tracker 5
+# (support, REST2 on 127.0.0.1:8124/rt), both from Debian's packages. See docs/real-systems.md.
 #
 #   bash deploy/real-systems.sh up      install if missing, prepare the golden databases once, start
 #                                       a stopped system from its golden copy, wait
@@ -17,6 +17,7 @@ STATE="$ROOT/.stack/real-systems"
 TRYTON_DIR="$STATE/tryton"
 RT_DIR="$STATE/rt"
 TRYTON_DB="${TRYTON_DATABASE:-switchboard}"
+CRM_DB="${CRM_DATABASE:-crm}"
 RT_ROOT_PASSWORD="${RT_ROOT_PASSWORD:-switchboard-dev}"
 RT_DB_FILE=/var/lib/dbconfig-common/sqlite3/request-tracker5/rtdb
 # RT's database is the machine's, shared by every checkout: its state as installed is kept beside it
@@ -34,6 +35,7 @@ install_packages() {
   local missing=()
   command -v trytond >/dev/null || missing+=(tryton-server tryton-modules-sale tryton-modules-account-invoice python3-psycopg2)
   /usr/bin/python3 -c "import proteus" 2>/dev/null || missing+=(tryton-proteus)
+  crm_missing_packages
   [ -x "$RT_SERVER" ] || missing+=(request-tracker5 rt5-db-sqlite)
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing ${missing[*]} (Debian packages, about 70 s)"
@@ -93,6 +95,44 @@ path = $TRYTON_DIR/data
 CONF
 }
 
+# The CRM: Tryton's CRM modules (leads and opportunities, party relations) in a database of its own
+# on the ERP's server. trytond serves every SQLite file of its data directory, so the CRM needs no
+# server of its own; a server started before the modules were installed must be restarted once.
+crm_missing_packages() {
+  local modules=/usr/lib/python3/dist-packages/trytond/modules
+  [ -d "$modules/sale_opportunity" ] || missing+=(tryton-modules-sale-opportunity)
+  [ -d "$modules/party_relationship" ] || missing+=(tryton-modules-party-relationship)
+}
+
+# The golden CRM database, prepared once per version of its setup script (like the ERP's).
+prepare_crm() {
+  local golden="$TRYTON_DIR/golden-crm" key
+  mkdir -p "$golden"
+  key="$(sha256sum "$ROOT/scripts/tryton-crm-setup.py" | cut -c1-16)"
+  if [ -f "$golden/$CRM_DB.sqlite" ] && [ "$(cat "$golden/key" 2>/dev/null)" = "$key" ]; then return 0; fi
+  log "preparing the golden CRM database (sale_opportunity, party_relationship, sales team; about 60 s)"
+  rm -f "$golden/"*
+  printf '[database]\nuri = sqlite://\npath = %s\n' "$golden" >"$TRYTON_DIR/golden-crm.conf"
+  touch "$golden/$CRM_DB.sqlite"
+  printf 'admin\n' >"$TRYTON_DIR/adminpass"
+  TRYTONPASSFILE="$TRYTON_DIR/adminpass" trytond-admin -c "$TRYTON_DIR/golden-crm.conf" -d "$CRM_DB" --all \
+    --activate-dependencies --email admin@example.com -u sale_opportunity party_relationship \
+    >"$TRYTON_DIR/crm-admin.log" 2>&1 || { tail -20 "$TRYTON_DIR/crm-admin.log" >&2; exit 1; }
+  /usr/bin/python3 "$ROOT/scripts/tryton-crm-setup.py" "$TRYTON_DIR/golden-crm.conf" "$CRM_DB" \
+    >>"$TRYTON_DIR/crm-admin.log" 2>&1 || { tail -20 "$TRYTON_DIR/crm-admin.log" >&2; exit 1; }
+  echo "$key" >"$golden/key"
+}
+
+# Copied afresh whenever the server starts (`fresh`), like the ERP's; to a running server that has
+# no CRM yet it is added as it is, without a restart (a newer golden copy reaches it at `reset`).
+start_crm() {
+  if [ "${1:-}" != fresh ] && [ -f "$TRYTON_DIR/data/$CRM_DB.sqlite" ]; then return 0; fi
+  cp "$TRYTON_DIR/golden-crm/$CRM_DB.sqlite" "$TRYTON_DIR/data/$CRM_DB.sqlite"
+}
+
+crm_up() { curl -s -m 2 -X POST -H 'content-type: application/json' \
+  -d '{"id":0,"method":"common.db.list","params":[]}' "$TRYTON_URL/" | grep -q "\"$CRM_DB\""; }
+
 tryton_up() { curl -s -o /dev/null -m 2 -X POST -H 'content-type: application/json' \
   -d '{"id":0,"method":"common.server.version","params":[]}' "$TRYTON_URL/$TRYTON_DB/"; }
 rt_up() { curl -s -o /dev/null -m 2 "$RT_URL/REST/2.0/"; }
@@ -111,6 +151,7 @@ wait_for() {
 start_tryton() {
   if tryton_up; then return 0; fi
   cp "$TRYTON_DIR/golden/$TRYTON_DB.sqlite" "$TRYTON_DIR/data/$TRYTON_DB.sqlite"
+  start_crm fresh
   nohup trytond -c "$TRYTON_DIR/trytond.conf" >"$TRYTON_DIR/trytond.log" 2>&1 &
   echo $! >"$TRYTON_DIR/trytond.pid"
   wait_for Tryton tryton_up
@@ -148,7 +189,9 @@ case "${1:-up}" in
     install_packages
     configure_rt
     prepare_tryton
+    prepare_crm
     start_tryton
+    start_crm
     start_rt
     ;;
   down)
@@ -161,6 +204,7 @@ case "${1:-up}" in
     ;;
   status)
     if tryton_up; then echo "tryton: up ($TRYTON_URL/$TRYTON_DB/)"; else echo 'tryton: down'; fi
+    if crm_up; then echo "crm: up ($TRYTON_URL/$CRM_DB/)"; else echo 'crm: down'; fi
     if rt_up; then echo "request-tracker: up ($RT_URL/REST/2.0/)"; else echo 'request-tracker: down'; fi
     ;;
   *)

@@ -152,6 +152,9 @@ export function poolSize(definition: ServiceDefinition): number {
   if (own !== undefined) return own;
   // The pollers' pool serves health and metrics only: passes run on the leader's own session.
   if (definition.leaderElected) return CONNECTIONS.poolSize.leaderElected;
+  // A consumer of little volume: one connection per partition it processes at once, one for the rest.
+  const scale = SERVICE_EXTRAS[definition.name]?.scale;
+  if (scale) return scale.partitionConcurrency + 1;
   return isConsumer(definition) ? CONNECTIONS.poolSize.consumer : CONNECTIONS.poolSize.ingest;
 }
 
@@ -298,6 +301,12 @@ export const SERVICE_EXTRAS: Record<
     poolSize?: number;
     /** It lists, replays and purges dead letters and reads the groups' lag: the operator's Kafka ACLs. */
     operatesDeadLetters?: boolean;
+    /**
+     * A consumer of little volume, bounded below what its topics' partitions would allow: partitions
+     * processed at once per replica (CONSUMER_PARTITION_CONCURRENCY, and the pool follows) and the
+     * autoscaler's maximum.
+     */
+    scale?: { partitionConcurrency: number; maxReplicas: number };
   }
 > = {
   ingest: {
@@ -350,6 +359,12 @@ export const SERVICE_EXTRAS: Record<
     // Its own writes are the audit rows; its pages read the other services' APIs and Kafka.
     poolSize: 2,
     operatesDeadLetters: true,
+  },
+  'crm-sync': {
+    // Customer changes into the CRM, one account write at a time: a CRM's API (one Tryton process
+    // here, a rate-limited SaaS API elsewhere) gains nothing from more writers at once, and the
+    // connection budget stays with the deal flows.
+    scale: { partitionConcurrency: 1, maxReplicas: 2 },
   },
   ...Object.fromEntries(
     ['erp-orders', 'finance-invoicing', 'support-onboarding', 'marketing-segments'].map((name) => [
@@ -413,6 +428,8 @@ function configMap(definition: ServiceDefinition): Manifest {
   for (const [variable, { file }] of Object.entries(SERVICE_EXTRAS[definition.name]?.files ?? {})) {
     data[variable] = `${FILES_DIR}/${file}`;
   }
+  const scale = SERVICE_EXTRAS[definition.name]?.scale;
+  if (scale) data.CONSUMER_PARTITION_CONCURRENCY = String(scale.partitionConcurrency);
   Object.assign(data, SERVICE_EXTRAS[definition.name]?.config);
   return {
     apiVersion: 'v1',
@@ -1061,7 +1078,10 @@ function triggerAuthentication(definition: ServiceDefinition): Manifest {
 
 function scaledObject(definition: ServiceDefinition, topics: Topic[]): Manifest {
   const consumed = definition.consumes.map(topicOf);
-  const maxReplicas = Math.min(...consumed.map((name) => topics.find((t) => t.name === name)!.partitions));
+  const maxReplicas = Math.min(
+    ...consumed.map((name) => topics.find((t) => t.name === name)!.partitions),
+    SERVICE_EXTRAS[definition.name]?.scale?.maxReplicas ?? Infinity,
+  );
   return {
     apiVersion: 'keda.sh/v1alpha1',
     kind: 'ScaledObject',

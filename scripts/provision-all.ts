@@ -2,6 +2,7 @@ import 'reflect-metadata';
 
 import { provision, type ServiceDefinition } from '@switchboard/platform';
 
+import { crmSyncService } from '../services/crm-sync/src/service.definition';
 import { customerSyncService } from '../services/customer-sync/src/service.definition';
 import { erpOrdersService } from '../services/erp-orders/src/service.definition';
 import { financeInvoicingService } from '../services/finance-invoicing/src/service.definition';
@@ -21,6 +22,7 @@ export const ALL_SERVICES: ServiceDefinition[] = [
   supportOnboardingService,
   marketingSegmentsService,
   customerSyncService,
+  crmSyncService,
   pollersService,
 ];
 

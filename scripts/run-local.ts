@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     basePort,
     withCustomerSync: true,
     withConsole: true,
+    withCrmSync: true,
     logs: { dir: join(root, '.stack/logs') },
   });
 

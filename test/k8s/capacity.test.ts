@@ -36,8 +36,10 @@ export function connectionUsage(objects: K8sObject[]): Usage {
       if (!Number.isInteger(pool) || pool < 1) throw new Error(`${name}: DATABASE_POOL_SIZE is not explicit`);
       const hpa = find('HorizontalPodAutoscaler', (h) => h.spec.scaleTargetRef.name === name);
       const scaled = find('ScaledObject', (k) => k.spec.scaleTargetRef.name === name);
+      // KEDA holds a paused ScaledObject's Deployment at its paused-replicas (the dev crm-sync: 0).
+      const paused = scaled?.metadata.annotations?.['autoscaling.keda.sh/paused-replicas'];
       const maxReplicas = Number(
-        hpa?.spec.maxReplicas ?? scaled?.spec.maxReplicaCount ?? deployment.spec.replicas,
+        hpa?.spec.maxReplicas ?? paused ?? scaled?.spec.maxReplicaCount ?? deployment.spec.replicas,
       );
       if (!Number.isInteger(maxReplicas)) throw new Error(`${name}: no replica maximum`);
       const definition = DEPLOYED_SERVICES.find((d) => d.name === name);

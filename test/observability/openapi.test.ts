@@ -23,7 +23,8 @@ jest.setTimeout(120_000);
  * Each service's API routes (as OpenAPI paths) and the role each route needs. The console's pages
  * are not its API: its document holds its JSON routes under /api.
  */
-const API: Record<ServiceName, Array<[Method, string, string | null]>> = {
+// crm-sync serves no API of its own (health and metrics only).
+const API: Record<Exclude<ServiceName, 'crm-sync'>, Array<[Method, string, string | null]>> = {
   ingest: [['post', '/v1/events', null]],
   'erp-orders': [['get', '/v1/sales-orders/by-deal/{dealId}', 'viewer']],
   'finance-invoicing': [['get', '/v1/invoices/by-deal/{dealId}', 'viewer']],

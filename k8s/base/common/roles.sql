@@ -10,6 +10,7 @@
 \getenv support_onboarding_password PASSWORD_SUPPORT_ONBOARDING
 \getenv marketing_segments_password PASSWORD_MARKETING_SEGMENTS
 \getenv customer_sync_password PASSWORD_CUSTOMER_SYNC
+\getenv crm_sync_password PASSWORD_CRM_SYNC
 \getenv pollers_password PASSWORD_POLLERS
 \getenv console_password PASSWORD_CONSOLE
 SELECT :'role_prefix' || 'owner' AS owner_role \gset
@@ -126,6 +127,23 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA customer_sync TO :"service_role";
 ALTER DEFAULT PRIVILEGES FOR ROLE :"owner_role" IN SCHEMA customer_sync
   GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO :"service_role";
 ALTER DEFAULT PRIVILEGES FOR ROLE :"owner_role" IN SCHEMA customer_sync
+  GRANT USAGE, SELECT ON SEQUENCES TO :"service_role";
+
+-- crm-sync: schema crm_sync, owned by the owner role; DML only for its service role.
+SELECT :'role_prefix' || 'crm_sync' AS service_role \gset
+SELECT format('CREATE ROLE %I LOGIN', :'service_role')
+  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'service_role') \gexec
+ALTER ROLE :"service_role" PASSWORD :'crm_sync_password';
+ALTER ROLE :"service_role" SET search_path = crm_sync;
+SELECT format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), :'service_role') \gexec
+CREATE SCHEMA IF NOT EXISTS crm_sync AUTHORIZATION :"owner_role";
+ALTER SCHEMA crm_sync OWNER TO :"owner_role";
+GRANT USAGE ON SCHEMA crm_sync TO :"service_role";
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA crm_sync TO :"service_role";
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA crm_sync TO :"service_role";
+ALTER DEFAULT PRIVILEGES FOR ROLE :"owner_role" IN SCHEMA crm_sync
+  GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO :"service_role";
+ALTER DEFAULT PRIVILEGES FOR ROLE :"owner_role" IN SCHEMA crm_sync
   GRANT USAGE, SELECT ON SEQUENCES TO :"service_role";
 
 -- pollers: schema pollers, owned by the owner role; DML only for its service role.

@@ -1,4 +1,10 @@
-import type { DeliveryReceipt, DownstreamConnector } from '@switchboard/downstream';
+import type {
+  CrmAccount,
+  CrmAccounts,
+  CrmApplyOutcome,
+  DeliveryReceipt,
+  DownstreamConnector,
+} from '@switchboard/downstream';
 
 /**
  * The default: the consumer's own tables are the system of record (the read APIs serve them), so
@@ -9,5 +15,21 @@ export class BuiltInConnector implements DownstreamConnector {
 
   deliver(): Promise<DeliveryReceipt> {
     return Promise.resolve({ externalId: null });
+  }
+}
+
+/**
+ * No CRM on this deployment: the consumer's own tables record what it applied (crm-sync's
+ * crm_account_sync), so there is nothing to call and no account to read.
+ */
+export class BuiltInCrmAccounts implements CrmAccounts {
+  readonly name = 'builtin-crm';
+
+  findAccount(): Promise<CrmAccount | null> {
+    return Promise.resolve(null);
+  }
+
+  applyToAccount(): Promise<CrmApplyOutcome> {
+    return Promise.resolve('applied');
   }
 }

@@ -48,6 +48,7 @@ interface RealModeEnv {
   DOWNSTREAM_MODE?: string;
   TRYTON_PASSWORD_FILE?: string;
   RT_PASSWORD_FILE?: string;
+  CRM_PASSWORD_FILE?: string;
 }
 
 /** Tryton's settings, validated only for the services that write to it (erp, finance) in `real` mode. */
@@ -103,6 +104,30 @@ export class RequestTrackerEnv {
   RT_QUEUE = 'Onboarding';
 }
 
+/** The CRM's settings (a Tryton database with the CRM modules), validated only for crm-sync in `real` mode. */
+export class CrmEnv {
+  @ValidateIf((env: RealModeEnv) => env.DOWNSTREAM_MODE === 'real')
+  @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL when DOWNSTREAM_MODE=real' })
+  CRM_URL?: string;
+
+  @ValidateIf((env: RealModeEnv) => env.DOWNSTREAM_MODE === 'real')
+  @IsString()
+  CRM_DATABASE?: string;
+
+  @ValidateIf((env: RealModeEnv) => env.DOWNSTREAM_MODE === 'real')
+  @IsString()
+  CRM_USER?: string;
+
+  /** Or CRM_PASSWORD_FILE, a mounted secret re-read at every login. No default on purpose. */
+  @ValidateIf((env: RealModeEnv) => env.DOWNSTREAM_MODE === 'real' && !env.CRM_PASSWORD_FILE)
+  @IsString({ message: 'CRM_PASSWORD or CRM_PASSWORD_FILE is required when DOWNSTREAM_MODE=real' })
+  CRM_PASSWORD?: string;
+
+  @IsOptional()
+  @IsString()
+  CRM_PASSWORD_FILE?: string;
+}
+
 type EnvClass = new () => object;
 
 /**
@@ -117,8 +142,9 @@ export function connectorEnvClasses(downstream: DownstreamKind): EnvClass[] {
       return [DownstreamEnv, TrytonEnv];
     case 'support':
       return [DownstreamEnv, RequestTrackerEnv];
-    case 'marketing':
     case 'crm':
+      return [DownstreamEnv, CrmEnv];
+    case 'marketing':
       return [DownstreamEnv];
   }
 }

@@ -1,13 +1,21 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 
-import { DOWNSTREAM_CONNECTOR, type DownstreamConnector, type DownstreamKind } from '@switchboard/downstream';
+import {
+  CRM_ACCOUNTS,
+  DOWNSTREAM_CONNECTOR,
+  type CrmAccounts,
+  type DownstreamConnector,
+  type DownstreamKind,
+} from '@switchboard/downstream';
 
-import { BuiltInConnector } from './builtin-connector';
+import { BuiltInConnector, BuiltInCrmAccounts } from './builtin-connector';
 import { HttpConnector } from './http-connector';
 import { RequestTrackerConnector } from './request-tracker/request-tracker-connector';
 import { tracedConnector } from './traced-connector';
+import { TrytonClient } from './tryton/tryton-client';
 import { TrytonConnector } from './tryton/tryton-connector';
+import { TrytonCrmAccounts } from './tryton/tryton-crm';
 
 /**
  * A service's connector to the system its flows write to, chosen by DOWNSTREAM_MODE: its own tables
@@ -31,6 +39,45 @@ export class ConnectorModule {
       exports: [DOWNSTREAM_CONNECTOR],
     };
   }
+
+  /**
+   * The CRM's accounts (CRM_ACCOUNTS) for a service that writes into the CRM: in `real` mode the
+   * Tryton CRM database (CRM_* settings, validated by `connectorEnvClasses('crm')`); otherwise there
+   * is no CRM to write to and the service's own tables are the record (BuiltInCrmAccounts).
+   */
+  static forCrm(): DynamicModule {
+    return {
+      module: ConnectorModule,
+      global: true,
+      providers: [
+        {
+          provide: CRM_ACCOUNTS,
+          inject: [ConfigService],
+          useFactory: (config: ConfigService): CrmAccounts => createCrmAccounts(config),
+        },
+      ],
+      exports: [CRM_ACCOUNTS],
+    };
+  }
+}
+
+function createCrmAccounts(config: ConfigService): CrmAccounts {
+  const mode = config.getOrThrow<string>('DOWNSTREAM_MODE');
+  if (mode === 'http')
+    throw new Error('DOWNSTREAM_MODE=http: the CRM has no REST adapter (use builtin or real)');
+  if (mode !== 'real') return new BuiltInCrmAccounts();
+  return new TrytonCrmAccounts(
+    new TrytonClient({
+      name: 'tryton-crm',
+      url: config.getOrThrow<string>('CRM_URL'),
+      database: config.getOrThrow<string>('CRM_DATABASE'),
+      username: config.getOrThrow<string>('CRM_USER'),
+      password: config.get<string>('CRM_PASSWORD'),
+      passwordFile: config.get<string>('CRM_PASSWORD_FILE'),
+      timeoutMs: config.getOrThrow<number>('DOWNSTREAM_TIMEOUT_MS'),
+      maxResponseBytes: config.getOrThrow<number>('DOWNSTREAM_MAX_RESPONSE_BYTES'),
+    }),
+  );
 }
 
 function createConnector(name: DownstreamKind, config: ConfigService): DownstreamConnector {

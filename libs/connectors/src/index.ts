@@ -1,6 +1,6 @@
-export { BuiltInConnector } from './builtin-connector';
+export { BuiltInConnector, BuiltInCrmAccounts } from './builtin-connector';
 export { ConnectorModule } from './connector.module';
-export { DownstreamEnv, RequestTrackerEnv, TrytonEnv, connectorEnvClasses } from './connector-env';
+export { CrmEnv, DownstreamEnv, RequestTrackerEnv, TrytonEnv, connectorEnvClasses } from './connector-env';
 export { HttpConnector, type HttpConnectorOptions } from './http-connector';
 export { connectorMetrics } from './connector.metrics';
 export {
@@ -31,6 +31,7 @@ export {
   type PartySnapshot,
   type PartySync,
 } from './tryton/tryton-parties';
+export { TrytonCrmAccounts, crmWriteValues, type CrmPartyExtras, type CrmRefs } from './tryton/tryton-crm';
 export {
   RequestTrackerConnector,
   ticketTag,

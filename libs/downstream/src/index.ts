@@ -10,3 +10,10 @@ export {
   type DownstreamConnector,
   type DownstreamKind,
 } from './downstream-connector';
+export {
+  CRM_ACCOUNTS,
+  type CrmAccount,
+  type CrmAccountChanges,
+  type CrmAccounts,
+  type CrmApplyOutcome,
+} from './crm-accounts';

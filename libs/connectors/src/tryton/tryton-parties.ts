@@ -145,7 +145,8 @@ interface Mechanism {
   value: string | null;
 }
 
-interface CurrentParty {
+/** A party as the writers read it before changing it (`TrytonParties.current`). */
+export interface CurrentParty {
   id: number;
   code: string;
   name: string;
@@ -263,7 +264,7 @@ export class TrytonParties {
   /** One `customer_synced` for the ERP: upsert (or merge) writes the fields, deactivate archives the party. */
   async apply(sync: PartySync): Promise<DeliveryReceipt> {
     const code = partyCodeFor(sync);
-    const party = await this.find([sync.targetExternalId, code]);
+    const party = await this.current([sync.targetExternalId, code]);
     if (sync.action === 'deactivate') {
       if (party?.active) await this.client.model('party.party', 'write', [party.id], { active: false });
       return { externalId: party?.code ?? null };
@@ -280,7 +281,7 @@ export class TrytonParties {
   }
 
   /** The first party with one of these codes, archived ones included (they are found, not recreated). */
-  private async find(codes: Array<string | null | undefined>): Promise<CurrentParty | null> {
+  async current(codes: Array<string | null | undefined>): Promise<CurrentParty | null> {
     const wanted = [...new Set(codes.filter((code): code is string => Boolean(code)))];
     const found = await this.client.model<
       Array<{ id: number; code: string; name: string; active: boolean | number; addresses: number[] }>
@@ -404,7 +405,7 @@ export class TrytonParties {
   }
 
   /** Tryton's id of a country by ISO code; null when Tryton has none (it ships without countries). */
-  private async countryId(code: string): Promise<number | null> {
+  async countryId(code: string): Promise<number | null> {
     const cached = this.countries.get(code);
     if (cached !== undefined) return cached;
     const [id] = await this.client.model<number[]>('country.country', 'search', [['code', '=', code]]);

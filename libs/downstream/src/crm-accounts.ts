@@ -1,0 +1,53 @@
+/*
+ * The port to the CRM's accounts: what Switchboard writes into the CRM, and reads back from it.
+ *
+ * It stands for the part of a real CRM (Salesforce's Account, HubSpot's Company, Odoo's res.partner
+ * with CRM) that other systems feed: the account record the sales team works on, whose
+ * identity, name and owner the CRM masters, and which carries read-only copies of what the ERP and
+ * finance master (VAT number, billing address, payment terms, payment status). Creating accounts,
+ * leads and opportunities stays the CRM's own business: an account is found by its CRM id, never
+ * created through this port.
+ */
+
+import type { Address } from '@switchboard/contracts';
+
+/**
+ * The fields of an account the CRM receives from the ERP (VAT number, billing address, payment
+ * terms) and from finance's signals (payment status). Absent (undefined) means unchanged, null
+ * cleared, as in `customer_synced`.
+ */
+export interface CrmAccountChanges {
+  vatNumber?: string | null;
+  billingAddress?: Address | null;
+  paymentTerms?: string | null;
+  paymentStatus?: string | null;
+}
+
+/** An account as the CRM shows it (the fields this port writes, and the CRM's own identity). */
+export interface CrmAccount {
+  /** The CRM's account id (what `customer_updated` from the CRM reports as `externalId`). */
+  accountId: string;
+  name: string;
+  vatNumber: string | null;
+  billingAddress: Address | null;
+  paymentTerms: string | null;
+  paymentStatus: string | null;
+}
+
+/** What applying changes did: written, nothing to write, or no account with that id. */
+export type CrmApplyOutcome = 'applied' | 'unchanged' | 'account_missing';
+
+export interface CrmAccounts {
+  /** The adapter's name, for errors and metrics (e.g. `tryton-crm`). */
+  readonly name: string;
+  /** The active account with this CRM id; null when the CRM has none (or archived it). */
+  findAccount(accountId: string): Promise<CrmAccount | null>;
+  /**
+   * Writes the changes onto the account with this id, only what differs. Adapters throw
+   * `DownstreamError` with the failure class, like every downstream adapter.
+   */
+  applyToAccount(accountId: string, changes: CrmAccountChanges): Promise<CrmApplyOutcome>;
+}
+
+/** Inject with `@Inject(CRM_ACCOUNTS) crm: CrmAccounts`. */
+export const CRM_ACCOUNTS = Symbol('CRM_ACCOUNTS');
