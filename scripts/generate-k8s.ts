@@ -265,6 +265,11 @@ function secretEnv(name: string, secret: string, key: string): Manifest {
  * ConfigMap generated from the repository's copy, the variable pointing at the mount). The compose
  * file gets development values. test/k8s checks that every required variable of every service is set.
  */
+/** The tokens of a consumer's read API (without them it answers 401 to every caller). */
+const READ_API_TOKENS = {
+  API_TOKENS: { key: 'api-tokens', devValue: 'dev:viewer:dev-read-api-token-change-me' },
+};
+
 export const SERVICE_EXTRAS: Record<
   string,
   {
@@ -275,6 +280,8 @@ export const SERVICE_EXTRAS: Record<
     compose?: Record<string, string>;
     /** It posts to ingest over HTTP (the pollers): an egress rule to ingest's pods. */
     postsToIngest?: boolean;
+    /** The autoscaler's maximum, below the partitions, where more replicas add no throughput. */
+    maxReplicas?: number;
   }
 > = {
   ingest: {
@@ -306,10 +313,15 @@ export const SERVICE_EXTRAS: Record<
   ...Object.fromEntries(
     ['erp-orders', 'finance-invoicing', 'support-onboarding', 'marketing-segments'].map((name) => [
       name,
-      // The tokens of the consumer's read API (without them it answers 401 to every caller).
-      { secrets: { API_TOKENS: { key: 'api-tokens', devValue: 'dev:viewer:dev-read-api-token-change-me' } } },
+      { secrets: READ_API_TOKENS },
     ]),
   ),
+  'address-book': {
+    secrets: READ_API_TOKENS,
+    // One CardDAV server stores every card under one lock (Radicale's storage): two replicas keep
+    // the address book available through a rollout, more would only queue on that lock.
+    maxReplicas: 2,
+  },
 };
 
 const FILES_DIR = '/etc/switchboard/files';
@@ -1000,7 +1012,10 @@ function triggerAuthentication(definition: ServiceDefinition): Manifest {
 
 function scaledObject(definition: ServiceDefinition, topics: Topic[]): Manifest {
   const consumed = definition.consumes.map(topicOf);
-  const maxReplicas = Math.min(...consumed.map((name) => topics.find((t) => t.name === name)!.partitions));
+  const maxReplicas = Math.min(
+    ...consumed.map((name) => topics.find((t) => t.name === name)!.partitions),
+    SERVICE_EXTRAS[definition.name]?.maxReplicas ?? Number.POSITIVE_INFINITY,
+  );
   return {
     apiVersion: 'keda.sh/v1alpha1',
     kind: 'ScaledObject',

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 
 import { provision, type ServiceDefinition } from '@switchboard/platform';
 
+import { addressBookService } from '../services/address-book/src/service.definition';
 import { customerSyncService } from '../services/customer-sync/src/service.definition';
 import { erpOrdersService } from '../services/erp-orders/src/service.definition';
 import { financeInvoicingService } from '../services/finance-invoicing/src/service.definition';
@@ -22,6 +23,7 @@ export const ALL_SERVICES: ServiceDefinition[] = [
   marketingSegmentsService,
   customerSyncService,
   pollersService,
+  addressBookService,
 ];
 
 async function main(): Promise<void> {

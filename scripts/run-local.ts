@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     basePort,
     withCustomerSync: true,
     withConsole: true,
+    withAddressBook: true,
     logs: { dir: join(root, '.stack/logs') },
   });
 

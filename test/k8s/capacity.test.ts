@@ -33,8 +33,12 @@ export function connectionUsage(objects: K8sObject[]): Usage {
       if (!Number.isInteger(pool) || pool < 1) throw new Error(`${name}: DATABASE_POOL_SIZE is not explicit`);
       const hpa = find('HorizontalPodAutoscaler', (h) => h.spec.scaleTargetRef.name === name);
       const scaled = find('ScaledObject', (k) => k.spec.scaleTargetRef.name === name);
+      // A paused ScaledObject holds its Deployment at the paused count (the dev address book: 0).
       const maxReplicas = Number(
-        hpa?.spec.maxReplicas ?? scaled?.spec.maxReplicaCount ?? deployment.spec.replicas,
+        hpa?.spec.maxReplicas ??
+          scaled?.metadata.annotations?.['autoscaling.keda.sh/paused-replicas'] ??
+          scaled?.spec.maxReplicaCount ??
+          deployment.spec.replicas,
       );
       if (!Number.isInteger(maxReplicas)) throw new Error(`${name}: no replica maximum`);
       // A leader-elected service (the pollers) also holds its leader's session.

@@ -43,6 +43,7 @@ const API: Record<Exclude<ServiceName, 'console'>, Array<[Method, string, string
     ['post', '/v1/review-items/{id}/resolve', 'data-steward'],
     ['get', '/v1/sync-reports', 'viewer'],
   ],
+  'address-book': [['get', '/v1/contacts/{customerId}', 'viewer']],
 };
 const SERVICES = Object.keys(API) as Array<keyof typeof API>;
 
@@ -59,7 +60,7 @@ describe('every service describes its API at /docs', () => {
   };
 
   beforeAll(async () => {
-    cluster = testCluster('openapi', {}, { withCustomerSync: true });
+    cluster = testCluster('openapi', {}, { withCustomerSync: true, withAddressBook: true });
     await cluster.provision();
     await cluster.start();
   });

@@ -4,6 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import { DOWNSTREAM_CONNECTOR, type DownstreamConnector, type DownstreamKind } from '@switchboard/downstream';
 
 import { BuiltInConnector } from './builtin-connector';
+import { CardDavConnector } from './carddav/carddav-connector';
 import { HttpConnector } from './http-connector';
 import { RequestTrackerConnector } from './request-tracker/request-tracker-connector';
 import { tracedConnector } from './traced-connector';
@@ -77,6 +78,16 @@ function createRealConnector(name: string, config: ConfigService): DownstreamCon
         password: config.get<string>('RT_PASSWORD'),
         passwordFile: config.get<string>('RT_PASSWORD_FILE'),
         queue: config.getOrThrow<string>('RT_QUEUE'),
+        timeoutMs,
+        maxResponseBytes,
+      });
+    case 'contacts':
+      return new CardDavConnector({
+        name: 'carddav',
+        addressBookUrl: config.getOrThrow<string>('CARDDAV_URL'),
+        username: config.getOrThrow<string>('CARDDAV_USER'),
+        password: config.get<string>('CARDDAV_PASSWORD'),
+        passwordFile: config.get<string>('CARDDAV_PASSWORD_FILE'),
         timeoutMs,
         maxResponseBytes,
       });

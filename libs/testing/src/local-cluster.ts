@@ -11,8 +11,8 @@ export const SERVICE_NAMES = [
   'marketing-segments',
 ] as const;
 export type FanoutServiceName = (typeof SERVICE_NAMES)[number];
-/** Every deployable service: the fan-out, master-data sync and the browser console. */
-export const ALL_SERVICE_NAMES = [...SERVICE_NAMES, 'customer-sync', 'console'] as const;
+/** Every deployable service: the fan-out, master-data sync, the browser console and the address book. */
+export const ALL_SERVICE_NAMES = [...SERVICE_NAMES, 'customer-sync', 'console', 'address-book'] as const;
 export type ServiceName = (typeof ALL_SERVICE_NAMES)[number];
 /** What a ServiceProcess runs: a cluster's service, or the pollers, started apart (real systems only). */
 export type ProcessName = ServiceName | 'pollers';
@@ -27,6 +27,8 @@ export interface ClusterOptions {
   withCustomerSync?: boolean;
   /** Also run the console (with customer-sync, whose API it reads); `npm start` does. */
   withConsole?: boolean;
+  /** Also run address-book (the contacts system customer-sync sends to); `npm start` does. */
+  withAddressBook?: boolean;
   /** Where each process writes its JSON log; `inherit` streams them to this terminal instead. */
   logs: { dir: string } | 'inherit';
   /** Runs once provisioning is done (tests position their fresh consumer groups here). */
@@ -121,6 +123,7 @@ export class LocalCluster {
   readonly services: Record<FanoutServiceName, ServiceProcess> & {
     'customer-sync'?: ServiceProcess;
     console?: ServiceProcess;
+    'address-book'?: ServiceProcess;
   };
 
   constructor(private readonly options: ClusterOptions) {
@@ -128,6 +131,7 @@ export class LocalCluster {
       ...SERVICE_NAMES,
       ...(options.withCustomerSync || options.withConsole ? (['customer-sync'] as const) : []),
       ...(options.withConsole ? (['console'] as const) : []),
+      ...(options.withAddressBook ? (['address-book'] as const) : []),
     ];
     this.services = Object.fromEntries(
       names.map((name) => [
