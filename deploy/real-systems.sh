@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The real downstream systems of the local stack: Tryton 6.0 (ERP + finance, JSON-RPC on
-# 127.0.0.1:8123; the CRM is a second database `crm` on the same server) and Request Tracker 5
-# (support, REST2 on 127.0.0.1:8124/rt), both from Debian's packages. See docs/real-systems.md.
+# 127.0.0.1:8123; the CRM is a second database `crm` on the same server), Request Tracker 5
+# (support, REST2 on 127.0.0.1:8124/rt) and Radicale 3 (the contacts address book, CardDAV on
+# 127.0.0.1:5232), all from Debian's packages. See docs/real-systems.md.
 #
 #   bash deploy/real-systems.sh up      install if missing, prepare the golden databases once, start
 #                                       a stopped system from its golden copy, wait
-#   bash deploy/real-systems.sh down    stop both servers
+#   bash deploy/real-systems.sh down    stop the servers
 #   bash deploy/real-systems.sh status  print whether each answers
-#   bash deploy/real-systems.sh reset   stop both, then start them afresh from their golden copies
+#   bash deploy/real-systems.sh reset   stop all, then start them afresh from their golden copies
+#   bash deploy/real-systems.sh radicale-up|radicale-down|radicale-status   the address book alone
 #
 # Idempotent: `up` on a running stack only checks that both answer. Installing needs root (apt-get).
 set -euo pipefail
@@ -26,6 +28,11 @@ RT_GOLDEN_DB="$RT_DB_FILE.switchboard-golden"
 RT_SERVER=/usr/share/request-tracker5/libexec/rt-server
 TRYTON_URL="http://127.0.0.1:8123"
 RT_URL="http://127.0.0.1:8124/rt"
+RADICALE_DIR="$STATE/radicale"
+RADICALE_URL="http://127.0.0.1:5232"
+RADICALE_USER="${CARDDAV_USER:-switchboard}"
+RADICALE_PASSWORD="${CARDDAV_PASSWORD:-switchboard-dev}"
+RADICALE_BOOK="${CARDDAV_ADDRESS_BOOK:-contacts}"
 
 log() { printf 'real-systems: %s\n' "$*" >&2; }
 
@@ -172,6 +179,59 @@ start_rt() {
     -d '{"Name":"Onboarding","Description":"Switchboard onboarding tickets"}' "$RT_URL/REST/2.0/queue" || true
 }
 
+# Radicale: the contacts address book. Its state (config, htpasswd, collections) lives in its own
+# directory; the user's address book is created on disk before the start (Radicale's file storage:
+# a collection is a directory whose .Radicale.props names its type), so no WebDAV request is needed.
+install_radicale() {
+  [ -x /usr/bin/radicale ] && return 0
+  log 'installing radicale (Debian package)'
+  as_root apt-get update -qq || true
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends radicale >/dev/null
+}
+
+prepare_radicale() {
+  local book="$RADICALE_DIR/collections/collection-root/$RADICALE_USER/$RADICALE_BOOK"
+  mkdir -p "$book"
+  # Development-only credentials (plain htpasswd): production points the connector at its own server.
+  printf '%s:%s\n' "$RADICALE_USER" "$RADICALE_PASSWORD" >"$RADICALE_DIR/users"
+  [ -f "$book/.Radicale.props" ] ||
+    printf '{"D:displayname": "Switchboard contacts", "tag": "VADDRESSBOOK"}' >"$book/.Radicale.props"
+  cat >"$RADICALE_DIR/config" <<CONF
+[server]
+hosts = 127.0.0.1:5232
+[auth]
+type = htpasswd
+htpasswd_filename = $RADICALE_DIR/users
+htpasswd_encryption = plain
+[rights]
+type = owner_only
+[storage]
+filesystem_folder = $RADICALE_DIR/collections
+[logging]
+level = warning
+CONF
+}
+
+radicale_up() { curl -s -o /dev/null -m 2 -f -u "$RADICALE_USER:$RADICALE_PASSWORD" -X PROPFIND -H 'Depth: 0' \
+  "$RADICALE_URL/$RADICALE_USER/$RADICALE_BOOK/"; }
+
+start_radicale() {
+  if radicale_up; then return 0; fi
+  prepare_radicale
+  nohup /usr/bin/radicale --config "$RADICALE_DIR/config" >"$RADICALE_DIR/radicale.log" 2>&1 &
+  echo $! >"$RADICALE_DIR/radicale.pid"
+  wait_for 'Radicale' radicale_up
+}
+
+radicale_main() {
+  case "$1" in
+    up) install_radicale; start_radicale ;;
+    down) stop_one "$RADICALE_DIR/radicale.pid" Radicale ;;
+    status)
+      if radicale_up; then echo "radicale: up ($RADICALE_URL/$RADICALE_USER/$RADICALE_BOOK/)"; else echo 'radicale: down'; fi ;;
+  esac
+}
+
 stop_one() {
   local pidfile="$1" name="$2"
   if pid_alive "$pidfile"; then
@@ -193,10 +253,16 @@ case "${1:-up}" in
     start_tryton
     start_crm
     start_rt
+    radicale_main up
+    ;;
+  radicale-up | radicale-down | radicale-status)
+    # The address book alone (the other systems keep running).
+    radicale_main "${1#radicale-}"
     ;;
   down)
     stop_one "$TRYTON_DIR/trytond.pid" Tryton
     stop_one "$RT_DIR/rt.pid" 'Request Tracker'
+    radicale_main down
     ;;
   reset)
     bash "$0" down
@@ -206,7 +272,8 @@ case "${1:-up}" in
     if tryton_up; then echo "tryton: up ($TRYTON_URL/$TRYTON_DB/)"; else echo 'tryton: down'; fi
     if crm_up; then echo "crm: up ($TRYTON_URL/$CRM_DB/)"; else echo 'crm: down'; fi
     if rt_up; then echo "request-tracker: up ($RT_URL/REST/2.0/)"; else echo 'request-tracker: down'; fi
+    radicale_main status
     ;;
   *)
-    echo "usage: $0 up|down|status|reset" >&2; exit 2 ;;
+    echo "usage: $0 up|down|status|reset|radicale-up|radicale-down|radicale-status" >&2; exit 2 ;;
 esac

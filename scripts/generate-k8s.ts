@@ -284,6 +284,11 @@ function secretEnv(name: string, secret: string, key: string, optional = false):
  * ConfigMap generated from the repository's copy, the variable pointing at the mount). The compose
  * file gets development values. test/k8s checks that every required variable of every service is set.
  */
+/** The tokens of a consumer's read API (without them it answers 401 to every caller). */
+const READ_API_TOKENS = {
+  API_TOKENS: { key: 'api-tokens', devValue: 'dev:viewer:dev-read-api-token-change-me' },
+};
+
 export const SERVICE_EXTRAS: Record<
   string,
   {
@@ -369,10 +374,15 @@ export const SERVICE_EXTRAS: Record<
   ...Object.fromEntries(
     ['erp-orders', 'finance-invoicing', 'support-onboarding', 'marketing-segments'].map((name) => [
       name,
-      // The tokens of the consumer's read API (without them it answers 401 to every caller).
-      { secrets: { API_TOKENS: { key: 'api-tokens', devValue: 'dev:viewer:dev-read-api-token-change-me' } } },
+      { secrets: READ_API_TOKENS },
     ]),
   ),
+  'address-book': {
+    secrets: READ_API_TOKENS,
+    // One CardDAV server stores every card under one lock (Radicale's storage): two replicas keep
+    // the address book available through a rollout, more would only queue on that lock.
+    scale: { partitionConcurrency: 1, maxReplicas: 2 },
+  },
 };
 
 const FILES_DIR = '/etc/switchboard/files';

@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { provision, type ServiceDefinition } from '@switchboard/platform';
 
 import { crmSyncService } from '../services/crm-sync/src/service.definition';
+import { addressBookService } from '../services/address-book/src/service.definition';
 import { customerSyncService } from '../services/customer-sync/src/service.definition';
 import { erpOrdersService } from '../services/erp-orders/src/service.definition';
 import { financeInvoicingService } from '../services/finance-invoicing/src/service.definition';
@@ -24,6 +25,7 @@ export const ALL_SERVICES: ServiceDefinition[] = [
   customerSyncService,
   crmSyncService,
   pollersService,
+  addressBookService,
 ];
 
 async function main(): Promise<void> {

@@ -57,6 +57,7 @@ async function main(): Promise<void> {
     withCustomerSync: true,
     withConsole: true,
     withCrmSync: true,
+    withAddressBook: true,
     logs: { dir: join(root, '.stack/logs') },
   });
 

@@ -59,7 +59,7 @@ describe('ownership file', () => {
     );
     expect(log).toContain(`customer-sync: refusing to start.\nInvalid ownership configuration ${file}:`);
     expect(log).toMatch(
-      /- entities\.account\.fields\.phone\.master \(line \d+\): must be one of crm, erp, finance, support, marketing, ecommerce \(got "sap"\)/,
+      /- entities\.account\.fields\.phone\.master \(line \d+\): must be one of crm, erp, finance, support, marketing, ecommerce, contacts \(got "sap"\)/,
     );
     expect(log).toMatch(
       /- entities\.account\.fields\.paymentTerms\.strategy \(line \d+\): must be one of last_writer_wins, source_of_truth, manual_review, merge \(got "first_wins"\)/,
@@ -86,7 +86,7 @@ describe('ownership file', () => {
     );
     expect(refused?.code).toBe(1);
     expect(refused?.stderr).toMatch(
-      /- entities\.account\.fields\.phone\.master \(line \d+\): must be one of crm, erp, finance, support, marketing, ecommerce \(got "sap"\)/,
+      /- entities\.account\.fields\.phone\.master \(line \d+\): must be one of crm, erp, finance, support, marketing, ecommerce, contacts \(got "sap"\)/,
     );
   });
 

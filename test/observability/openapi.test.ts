@@ -46,6 +46,7 @@ const API: Record<Exclude<ServiceName, 'crm-sync'>, Array<[Method, string, strin
     ['get', '/v1/sync-reports', 'viewer'],
     ['get', '/v1/initial-loads', 'viewer'],
   ],
+  'address-book': [['get', '/v1/contacts/{customerId}', 'viewer']],
   console: [
     ['get', '/api/customers/{id}', 'viewer'],
     ['post', '/api/review-items/{id}/resolve', 'data-steward'],
@@ -87,7 +88,7 @@ describe('every service describes its API at /docs', () => {
   };
 
   beforeAll(async () => {
-    cluster = testCluster('openapi', {}, { withCustomerSync: true });
+    cluster = testCluster('openapi', {}, { withCustomerSync: true, withAddressBook: true });
     await cluster.provision();
     consoleApp.start();
     await Promise.all([cluster.start(), consoleApp.waitReady()]);

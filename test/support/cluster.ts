@@ -42,7 +42,7 @@ export function testEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 export function testCluster(
   suite: string,
   extra: NodeJS.ProcessEnv = {},
-  options: { withCustomerSync?: boolean } = {},
+  options: { withCustomerSync?: boolean; withAddressBook?: boolean } = {},
 ): LocalCluster {
   const groupPrefix = extra.KAFKA_GROUP_PREFIX ?? uniqueName(`test-${suite}`);
   const withCustomerSync = options.withCustomerSync ?? false;
@@ -55,6 +55,7 @@ export function testCluster(
     env: testEnv({ ...ownership, ...extra, KAFKA_GROUP_PREFIX: groupPrefix }),
     basePort: Number(process.env.TEST_BASE_PORT ?? 4100),
     withCustomerSync,
+    withAddressBook: options.withAddressBook,
     logs: { dir: join(ROOT, '.stack/test-logs', suite) },
     afterProvision: () => startGroupsAtEnd(groupPrefix, withCustomerSync ? ALL_SERVICE_NAMES : SERVICE_NAMES),
   });

@@ -12,6 +12,7 @@
 \getenv customer_sync_password PASSWORD_CUSTOMER_SYNC
 \getenv crm_sync_password PASSWORD_CRM_SYNC
 \getenv pollers_password PASSWORD_POLLERS
+\getenv address_book_password PASSWORD_ADDRESS_BOOK
 \getenv console_password PASSWORD_CONSOLE
 SELECT :'role_prefix' || 'owner' AS owner_role \gset
 
@@ -161,6 +162,23 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA pollers TO :"service_role";
 ALTER DEFAULT PRIVILEGES FOR ROLE :"owner_role" IN SCHEMA pollers
   GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO :"service_role";
 ALTER DEFAULT PRIVILEGES FOR ROLE :"owner_role" IN SCHEMA pollers
+  GRANT USAGE, SELECT ON SEQUENCES TO :"service_role";
+
+-- address-book: schema address_book, owned by the owner role; DML only for its service role.
+SELECT :'role_prefix' || 'address_book' AS service_role \gset
+SELECT format('CREATE ROLE %I LOGIN', :'service_role')
+  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'service_role') \gexec
+ALTER ROLE :"service_role" PASSWORD :'address_book_password';
+ALTER ROLE :"service_role" SET search_path = address_book;
+SELECT format('GRANT CONNECT ON DATABASE %I TO %I', current_database(), :'service_role') \gexec
+CREATE SCHEMA IF NOT EXISTS address_book AUTHORIZATION :"owner_role";
+ALTER SCHEMA address_book OWNER TO :"owner_role";
+GRANT USAGE ON SCHEMA address_book TO :"service_role";
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA address_book TO :"service_role";
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA address_book TO :"service_role";
+ALTER DEFAULT PRIVILEGES FOR ROLE :"owner_role" IN SCHEMA address_book
+  GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO :"service_role";
+ALTER DEFAULT PRIVILEGES FOR ROLE :"owner_role" IN SCHEMA address_book
   GRANT USAGE, SELECT ON SEQUENCES TO :"service_role";
 
 -- console: schema console, owned by the owner role; DML only for its service role.

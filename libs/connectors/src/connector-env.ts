@@ -8,7 +8,7 @@ import type { DownstreamKind } from '@switchboard/downstream';
  * REST system (`http`). Credentials come from the environment or a mounted secret file only.
  */
 export class DownstreamEnv {
-  /** `real`: erp and finance write to Tryton, support to Request Tracker (docs/real-systems.md). */
+  /** `real`: erp and finance write to Tryton, support to Request Tracker, contacts to CardDAV (docs/real-systems.md). */
   @IsIn(['builtin', 'http', 'real'])
   DOWNSTREAM_MODE = 'builtin';
 
@@ -49,6 +49,7 @@ interface RealModeEnv {
   TRYTON_PASSWORD_FILE?: string;
   RT_PASSWORD_FILE?: string;
   CRM_PASSWORD_FILE?: string;
+  CARDDAV_PASSWORD_FILE?: string;
 }
 
 /** Tryton's settings, validated only for the services that write to it (erp, finance) in `real` mode. */
@@ -128,6 +129,26 @@ export class CrmEnv {
   CRM_PASSWORD_FILE?: string;
 }
 
+/** The contacts address book's settings (CardDAV), validated only for address-book in `real` mode. */
+export class CardDavEnv {
+  /** The address book collection, e.g. `http://127.0.0.1:5232/switchboard/contacts/`. */
+  @ValidateIf((env: RealModeEnv) => env.DOWNSTREAM_MODE === 'real')
+  @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL when DOWNSTREAM_MODE=real' })
+  CARDDAV_URL?: string;
+
+  @ValidateIf((env: RealModeEnv) => env.DOWNSTREAM_MODE === 'real')
+  @IsString()
+  CARDDAV_USER?: string;
+
+  @ValidateIf((env: RealModeEnv) => env.DOWNSTREAM_MODE === 'real' && !env.CARDDAV_PASSWORD_FILE)
+  @IsString({ message: 'CARDDAV_PASSWORD or CARDDAV_PASSWORD_FILE is required when DOWNSTREAM_MODE=real' })
+  CARDDAV_PASSWORD?: string;
+
+  @IsOptional()
+  @IsString()
+  CARDDAV_PASSWORD_FILE?: string;
+}
+
 type EnvClass = new () => object;
 
 /**
@@ -142,6 +163,8 @@ export function connectorEnvClasses(downstream: DownstreamKind): EnvClass[] {
       return [DownstreamEnv, TrytonEnv];
     case 'support':
       return [DownstreamEnv, RequestTrackerEnv];
+    case 'contacts':
+      return [DownstreamEnv, CardDavEnv];
     case 'crm':
       return [DownstreamEnv, CrmEnv];
     case 'marketing':

@@ -10,6 +10,7 @@ import {
 } from '@switchboard/downstream';
 
 import { BuiltInConnector, BuiltInCrmAccounts } from './builtin-connector';
+import { CardDavConnector } from './carddav/carddav-connector';
 import { HttpConnector } from './http-connector';
 import { RequestTrackerConnector } from './request-tracker/request-tracker-connector';
 import { tracedConnector } from './traced-connector';
@@ -124,6 +125,16 @@ function createRealConnector(name: string, config: ConfigService): DownstreamCon
         password: config.get<string>('RT_PASSWORD'),
         passwordFile: config.get<string>('RT_PASSWORD_FILE'),
         queue: config.getOrThrow<string>('RT_QUEUE'),
+        timeoutMs,
+        maxResponseBytes,
+      });
+    case 'contacts':
+      return new CardDavConnector({
+        name: 'carddav',
+        addressBookUrl: config.getOrThrow<string>('CARDDAV_URL'),
+        username: config.getOrThrow<string>('CARDDAV_USER'),
+        password: config.get<string>('CARDDAV_PASSWORD'),
+        passwordFile: config.get<string>('CARDDAV_PASSWORD_FILE'),
         timeoutMs,
         maxResponseBytes,
       });

@@ -1,6 +1,15 @@
 export { BuiltInConnector, BuiltInCrmAccounts } from './builtin-connector';
 export { ConnectorModule } from './connector.module';
-export { CrmEnv, DownstreamEnv, RequestTrackerEnv, TrytonEnv, connectorEnvClasses } from './connector-env';
+export {
+  CardDavEnv,
+  CrmEnv,
+  DownstreamEnv,
+  RequestTrackerEnv,
+  TrytonEnv,
+  connectorEnvClasses,
+} from './connector-env';
+export { CardDavConnector, cardDavFailure, type CardDavOptions } from './carddav/carddav-connector';
+export { contactToVCard, vCardFileName, vCardToContact } from './carddav/vcard';
 export { HttpConnector, type HttpConnectorOptions } from './http-connector';
 export { connectorMetrics } from './connector.metrics';
 export {

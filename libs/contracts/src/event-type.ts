@@ -18,7 +18,19 @@ export function isEventType(value: unknown): value is EventType {
   return typeof value === 'string' && (EVENT_TYPES as readonly string[]).includes(value);
 }
 
-export const SOURCE_SYSTEMS = ['crm', 'erp', 'finance', 'support', 'marketing', 'ecommerce'] as const;
+/**
+ * The systems Switchboard connects. `contacts` (the CardDAV address book) only receives: it
+ * publishes nothing, so no source secret or catalogue entry names it and ownership gives it no field.
+ */
+export const SOURCE_SYSTEMS = [
+  'crm',
+  'erp',
+  'finance',
+  'support',
+  'marketing',
+  'ecommerce',
+  'contacts',
+] as const;
 export type SourceSystem = (typeof SOURCE_SYSTEMS)[number];
 
 export function isSourceSystem(value: unknown): value is SourceSystem {

@@ -7,7 +7,14 @@
 import type { EventMap, PricedLine } from '@switchboard/contracts';
 
 /** The kinds of system a flow writes to; a service definition names its own. */
-export type DownstreamKind = 'erp' | 'finance' | 'support' | 'marketing' | 'crm';
+export type DownstreamKind = 'erp' | 'finance' | 'support' | 'marketing' | 'crm' | 'contacts';
+
+/** A contact as the address book keeps it: the whole card, never a partial one. */
+export interface ContactCard {
+  name: string;
+  email: string | null;
+  phone: string | null;
+}
 
 /** An invoice line as the finance system gets it: priced, with the deal line's description. */
 export interface InvoiceLineBody extends PricedLine {
@@ -30,6 +37,14 @@ export interface DeliveryOperations {
   'segment-moves': { body: EventMap['segment_changed']; cause: never };
   /** erp-orders: a canonical customer's changed fields for the ERP's own record. */
   customers: { body: EventMap['customer_synced']; cause: 'customer_synced' };
+  /**
+   * address-book: a contact's card, keyed by the canonical customer id (written whole, so a retry
+   * writes the same card); `card: null` removes the contact (deactivated).
+   */
+  'address-book-contacts': {
+    body: { customerId: string; card: ContactCard | null };
+    cause: 'customer_synced';
+  };
 }
 
 export type Operation = keyof DeliveryOperations;

@@ -1,6 +1,7 @@
 export { DownstreamError, type FailureClass } from './downstream-error';
 export {
   DOWNSTREAM_CONNECTOR,
+  type ContactCard,
   type Delivery,
   type DeliveryOf,
   type DeliveryOperations,

@@ -519,6 +519,21 @@ export function flowAllows(
     });
 }
 
+/**
+ * Systems that only receive the entity (the address book): master, writer or record master of none
+ * of its fields, they never report a record id, so no cross-reference links them to a customer.
+ */
+export function receiveOnlyOf(config: OwnershipConfig, entity: CustomerEntity): SourceSystem[] {
+  const { fields, recordMasters } = config.entities[entity];
+  const sending = new Set<SourceSystem>(recordMasters);
+  for (const policy of Object.values(fields)) {
+    if (!policy) continue;
+    sending.add(policy.master);
+    for (const writer of policy.writers) sending.add(writer);
+  }
+  return receiversOf(config, entity).filter((system) => !sending.has(system));
+}
+
 /** Systems that receive at least one field of the entity. */
 export function receiversOf(config: OwnershipConfig, entity: CustomerEntity): SourceSystem[] {
   const all = new Set<SourceSystem>();

@@ -465,6 +465,40 @@ describe('planChange: deletes and merges', () => {
     expect(plan.audits).toEqual([expect.objectContaining({ kind: 'deactivate' })]);
   });
 
+  it('a delete also deactivates the customer in a receive-only system it was sent to (no link names it)', () => {
+    const withBook = parseOwnership(
+      `
+version: 1
+conflictWindowSeconds: 60
+defaultAccountOwner: owner
+entities:
+  account:
+    recordMasters: [crm]
+    fields:
+      name: { master: crm, receivers: [erp], strategy: last_writer_wins, required: true }
+  contact:
+    recordMasters: [crm]
+    fields:
+      name: { master: crm, receivers: [erp, contacts], strategy: last_writer_wins, required: true }
+      phone: { master: crm, writers: [erp], receivers: [contacts], strategy: last_writer_wins }
+`,
+      'plan.spec receive-only',
+    );
+    const sent = (syncedTargets: SourceSystem[]) =>
+      planChange(
+        snapshot(
+          [{ ...record(C1, { name: 'Ada' }), entity: 'contact', syncedTargets }],
+          [xref('crm', 'K1', C1, { entity: 'contact' })],
+        ),
+        withBook,
+        change({ entity: 'contact', externalId: 'K1', deleted: true }),
+        ctx(),
+      ).events.map((event) => [event.target, event.action]);
+    expect(sent(['erp', 'contacts'])).toEqual([['contacts', 'deactivate']]);
+    // Never sent to the address book (e.g. before it was a receiver): nothing to deactivate there.
+    expect(sent(['erp'])).toEqual([]);
+  });
+
   it("another system's delete only unlinks its record, and says so", () => {
     const s = snapshot([record(C1, { name: 'Acme' })], [xref('erp', 'E1', C1), xref('crm', 'A1', C1)]);
     const plan = planChange(s, config, change({ deleted: true }), ctx());

@@ -12,7 +12,7 @@ import {
   valueHash,
   valuesEqual,
 } from './normalize';
-import { fieldPolicyOf, flowAllows, receiversOf, type OwnershipConfig } from './ownership';
+import { fieldPolicyOf, flowAllows, receiveOnlyOf, receiversOf, type OwnershipConfig } from './ownership';
 import {
   emailCandidateKey,
   emptyPlan,
@@ -684,7 +684,13 @@ function deleteRecord(p: Planner, customer: CustomerRecord, change: SourceChange
   p.save(customer);
   const origin = originOf(change);
   p.audit(customer.entity, [auditEntry(customer.id, 'deactivate', 'status', 'active', 'inactive', origin)]);
-  const targets = [...new Set(active.filter((x) => x.system !== change.system).map((x) => x.system))];
+  // The linked systems, and those that only receive and were sent the customer (no link names them).
+  const receiveOnly = receiveOnlyOf(p.config, customer.entity).filter((system) =>
+    customer.syncedTargets.includes(system),
+  );
+  const targets = [
+    ...new Set([...active.map((x) => x.system), ...receiveOnly].filter((system) => system !== change.system)),
+  ];
   for (const target of targets) {
     p.plan.events.push({
       ...envelopeOf(customer, target, origin, xrefs),

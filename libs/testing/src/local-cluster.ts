@@ -11,8 +11,8 @@ export const SERVICE_NAMES = [
   'marketing-segments',
 ] as const;
 export type FanoutServiceName = (typeof SERVICE_NAMES)[number];
-/** Every deployable service: the fan-out, master-data sync, the browser console and the CRM's sync. */
-export const ALL_SERVICE_NAMES = [...SERVICE_NAMES, 'customer-sync', 'console', 'crm-sync'] as const;
+/** Every deployable service: the fan-out, master-data sync, the browser console, the CRM's sync and the address book. */
+export const ALL_SERVICE_NAMES = [...SERVICE_NAMES, 'customer-sync', 'console', 'crm-sync', 'address-book'] as const;
 export type ServiceName = (typeof ALL_SERVICE_NAMES)[number];
 /** What a ServiceProcess runs: a cluster's service, or the pollers, started apart (real systems only). */
 export type ProcessName = ServiceName | 'pollers';
@@ -29,6 +29,8 @@ export interface ClusterOptions {
   withConsole?: boolean;
   /** Also run crm-sync (customer_synced into the CRM); `npm start` and the CRM suite do. */
   withCrmSync?: boolean;
+  /** Also run address-book (the contacts system customer-sync sends to); `npm start` does. */
+  withAddressBook?: boolean;
   /** Where each process writes its JSON log; `inherit` streams them to this terminal instead. */
   logs: { dir: string } | 'inherit';
   /** Runs once provisioning is done (tests position their fresh consumer groups here). */
@@ -124,6 +126,7 @@ export class LocalCluster {
     'customer-sync'?: ServiceProcess;
     console?: ServiceProcess;
     'crm-sync'?: ServiceProcess;
+    'address-book'?: ServiceProcess;
   };
 
   constructor(private readonly options: ClusterOptions) {
@@ -132,6 +135,7 @@ export class LocalCluster {
       ...(options.withCustomerSync || options.withConsole ? (['customer-sync'] as const) : []),
       ...(options.withConsole ? (['console'] as const) : []),
       ...(options.withCrmSync ? (['crm-sync'] as const) : []),
+      ...(options.withAddressBook ? (['address-book'] as const) : []),
     ];
     this.services = Object.fromEntries(
       names.map((name) => [

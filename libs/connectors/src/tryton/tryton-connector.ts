@@ -94,6 +94,7 @@ export class TrytonConnector implements DownstreamConnector {
         return this.parties.apply(delivery.body);
       case 'tickets':
       case 'segment-moves':
+      case 'address-book-contacts':
         throw this.refuse(`operation ${delivery.operation} is not supported by Tryton`);
     }
   }

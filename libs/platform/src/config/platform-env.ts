@@ -163,7 +163,7 @@ export class RetryEnv {
 /** The HTTP side every service shares: its read API's tokens and the rate limits. */
 export class HttpSecurityEnv {
   /**
-   * Tokens of the read API of erp-orders, finance-invoicing, support-onboarding and
+   * Tokens of the read API of erp-orders, finance-invoicing, support-onboarding, address-book and
    * marketing-segments: `<name>:<role>[+<role>]:<token>`, comma-separated (customer-sync has its
    * own CUSTOMER_SYNC_API_TOKENS). Unset: the read API answers 401 to everyone (health and metrics
    * stay open).
