@@ -139,7 +139,7 @@ export const CONNECTIONS = {
  */
 export const CONNECTION_BUDGET = {
   dev: { maxConnections: 100, reserved: 8 },
-  prod: { maxConnections: 300, reserved: 13 },
+  prod: { maxConnections: 320, reserved: 13 },
 } as const;
 
 /** The relay's connections of one pod: none where the runtime starts no relay (libs/platform). */
