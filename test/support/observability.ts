@@ -50,6 +50,13 @@ export async function startObservedCluster(
     env,
     basePort: Number(process.env.TEST_BASE_PORT ?? 4100),
     withCustomerSync: true,
+    withCrmSync: true,
+    withAddressBook: true,
+    // The CRM and the address book have no REST adapter: they keep their own tables here.
+    serviceEnv: {
+      'crm-sync': { DOWNSTREAM_MODE: 'builtin' },
+      'address-book': { DOWNSTREAM_MODE: 'builtin' },
+    },
     logs: { dir: logDir },
     afterProvision: () =>
       startGroupsAtEnd(

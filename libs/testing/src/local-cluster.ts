@@ -12,7 +12,13 @@ export const SERVICE_NAMES = [
 ] as const;
 export type FanoutServiceName = (typeof SERVICE_NAMES)[number];
 /** Every deployable service: the fan-out, master-data sync, the browser console, the CRM's sync and the address book. */
-export const ALL_SERVICE_NAMES = [...SERVICE_NAMES, 'customer-sync', 'console', 'crm-sync', 'address-book'] as const;
+export const ALL_SERVICE_NAMES = [
+  ...SERVICE_NAMES,
+  'customer-sync',
+  'console',
+  'crm-sync',
+  'address-book',
+] as const;
 export type ServiceName = (typeof ALL_SERVICE_NAMES)[number];
 /** What a ServiceProcess runs: a cluster's service, or the pollers, started apart (real systems only). */
 export type ProcessName = ServiceName | 'pollers';
@@ -31,6 +37,8 @@ export interface ClusterOptions {
   withCrmSync?: boolean;
   /** Also run address-book (the contacts system customer-sync sends to); `npm start` does. */
   withAddressBook?: boolean;
+  /** Settings of one service over `env` (a suite whose consumers call a fake REST downstream runs crm-sync built-in). */
+  serviceEnv?: Partial<Record<ServiceName, NodeJS.ProcessEnv>>;
   /** Where each process writes its JSON log; `inherit` streams them to this terminal instead. */
   logs: { dir: string } | 'inherit';
   /** Runs once provisioning is done (tests position their fresh consumer groups here). */
@@ -163,7 +171,8 @@ export class LocalCluster {
   }
 
   async start(): Promise<void> {
-    for (const service of Object.values(this.services)) service.start();
+    for (const service of Object.values(this.services))
+      service.start(this.options.serviceEnv?.[service.name as ServiceName]);
     await Promise.all(Object.values(this.services).map((service) => service.waitReady()));
   }
 
