@@ -1,5 +1,8 @@
 import { createHmac } from 'node:crypto';
 
+/** Sends of one event when the connection fails before an answer (not on an HTTP error). */
+const NETWORK_ATTEMPTS = 3;
+
 export interface PostResult {
   status: number;
   body: unknown;
@@ -48,9 +51,25 @@ export class IngestClient {
   }
 
   private async send(body: string, headers: Record<string, string>): Promise<PostResult> {
-    const response = await fetch(`${this.baseUrl}/v1/events`, { method: 'POST', body, headers });
+    const response = await this.fetchWithRetry(body, headers);
     const text = await response.text();
     const traceId = /^00-([0-9a-f]{32})-/.exec(response.headers.get('traceresponse') ?? '')?.[1];
     return { status: response.status, body: text ? (JSON.parse(text) as unknown) : null, traceId };
+  }
+
+  /**
+   * A POST that never reached an answer (a keep-alive socket the server closed as the request left,
+   * a connection reset) is sent again: ingest keeps one record per event id, so a repeat is
+   * answered as a duplicate, never applied twice. An HTTP answer, whatever its status, is final.
+   */
+  private async fetchWithRetry(body: string, headers: Record<string, string>): Promise<Response> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await fetch(`${this.baseUrl}/v1/events`, { method: 'POST', body, headers });
+      } catch (error) {
+        if (attempt >= NETWORK_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
+    }
   }
 }
