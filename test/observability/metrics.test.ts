@@ -32,6 +32,7 @@ import {
   type ObservedRun,
 } from '../support/observability';
 import { uniqueName } from '../support/stack';
+import { ALL_SERVICES } from '../../scripts/provision-all';
 
 jest.setTimeout(400_000);
 
@@ -68,10 +69,10 @@ const FANOUT = {
 type Fanout = keyof typeof FANOUT;
 const FANOUT_NAMES = Object.keys(FANOUT) as Fanout[];
 const DEAL_CONSUMERS: ServiceName[] = [...FANOUT_NAMES, 'customer-sync'];
-const SCHEMA: Record<string, string> = {
-  ...Object.fromEntries(FANOUT_NAMES.map((name) => [name, FANOUT[name].schema])),
-  'customer-sync': 'customer_sync',
-};
+/** Each service's database schema, from its definition. */
+const SCHEMA: Record<string, string> = Object.fromEntries(
+  ALL_SERVICES.map((definition) => [definition.name, definition.schema]),
+);
 
 interface InboxTruth {
   applied: Record<string, number>;
@@ -274,7 +275,7 @@ describe('Prometheus metrics of every service after a run', () => {
           expect(has(samples, 'switchboard_outbox_pending_messages')).toBe(true);
           expect(has(samples, 'switchboard_outbox_oldest_pending_age_seconds')).toBe(true);
           const pending = await db.count(
-            `SELECT count(*) FROM ${name === 'ingest' ? 'ingest' : SCHEMA[name]}.outbox_message WHERE published_at IS NULL`,
+            `SELECT count(*) FROM ${SCHEMA[name]}.outbox_message WHERE published_at IS NULL`,
           );
           expect({ name, pending: sum(samples, 'switchboard_outbox_pending_messages') }).toEqual({
             name,
