@@ -172,7 +172,7 @@ export class LocalCluster {
 
   async start(): Promise<void> {
     for (const service of Object.values(this.services))
-      service.start(this.options.serviceEnv?.[service.name as ServiceName]);
+      service.start(this.options.serviceEnv?.[service.name]);
     await Promise.all(Object.values(this.services).map((service) => service.waitReady()));
   }
 

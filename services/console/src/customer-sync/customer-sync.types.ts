@@ -8,7 +8,6 @@ type Schemas = components['schemas'];
 /** Any JSON value: a customer field's value, held, before or after a change. */
 export type JsonValue = NonNullable<Schemas['AuditEntryDto']['newValue']> | null;
 
-export type ReviewCandidate = Schemas['ReviewCandidateDto'];
 export type ReviewItem = Schemas['ReviewItemDto'];
 /** Exactly one of: a candidate's index, a value of the steward's own, the right customer, a new one, or the candidate the others are merged into. */
 export type ResolveRequest = Schemas['ResolveReviewDto'];
