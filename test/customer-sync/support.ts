@@ -209,3 +209,10 @@ export class TopicWatcher {
 }
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** A read of customer-sync's API with the viewer token; anything but 2xx throws with the path. */
+export async function readSyncApi(baseUrl: string, path: string): Promise<any> {
+  const response = await fetch(`${baseUrl}${path}`, { headers: { authorization: `Bearer ${VIEWER_TOKEN}` } });
+  if (!response.ok) throw new Error(`customer-sync ${path} -> ${response.status}`);
+  return response.json();
+}

@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- customer-sync's API answers are untyped JSON here */
 // The CRM, for real: a Tryton database `crm` with Tryton's CRM modules beside the ERP's `switchboard`
 // (deploy/real-systems.sh). What the ERP masters (billing address, payment terms, VAT number) and
 // finance's payment status reach the CRM party through customer-sync and crm-sync; what the CRM tries
@@ -19,7 +18,7 @@ import { consumerGroupOf } from '@switchboard/platform';
 import { LocalCluster, eventually } from '@switchboard/testing';
 
 import { ALL_SERVICES } from '../../scripts/provision-all';
-import { API_TOKENS, VIEWER_TOKEN } from '../customer-sync/support';
+import { API_TOKENS, readSyncApi } from '../customer-sync/support';
 import { ROOT, ingestClient, testEnv } from '../support/cluster';
 import { startGroupAtEnd } from '../support/kafka';
 import { uniqueName } from '../support/stack';
@@ -133,13 +132,7 @@ describe('the CRM (Tryton `crm` database) receives what the ERP and finance mast
     await db?.end();
   });
 
-  const syncApi = async (path: string): Promise<any> => {
-    const response = await fetch(`${cluster.services['customer-sync']!.url}${path}`, {
-      headers: { authorization: `Bearer ${VIEWER_TOKEN}` },
-    });
-    if (!response.ok) throw new Error(`customer-sync ${path} -> ${response.status}`);
-    return response.json();
-  };
+  const syncApi = (path: string) => readSyncApi(cluster.services['customer-sync']!.url, path);
 
   /** What the pollers service posts for the ERP party as it is now (its Tryton parties job). */
   const reportErpParty = async (): Promise<void> => {

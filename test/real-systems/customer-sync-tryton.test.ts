@@ -23,7 +23,7 @@ import { LocalCluster, eventually, sampleDeal } from '@switchboard/testing';
 import { ALL_SERVICES } from '../../scripts/provision-all';
 import { TrytonPartiesJob } from '../../services/pollers/src/jobs/tryton-parties.job';
 import type { PassResult } from '../../services/pollers/src/jobs/poller-job';
-import { API_TOKENS, Sources, VIEWER_TOKEN } from '../customer-sync/support';
+import { API_TOKENS, Sources, readSyncApi } from '../customer-sync/support';
 import { ROOT, ingestClient, readApiHeaders, testEnv } from '../support/cluster';
 import { startGroupAtEnd } from '../support/kafka';
 import { uniqueName } from '../support/stack';
@@ -163,13 +163,7 @@ describe('customer master data both ways with Tryton', () => {
     await db?.end();
   });
 
-  const syncApi = async (path: string): Promise<any> => {
-    const response = await fetch(`${cluster.services['customer-sync']!.url}${path}`, {
-      headers: { authorization: `Bearer ${VIEWER_TOKEN}` },
-    });
-    if (!response.ok) throw new Error(`customer-sync ${path} -> ${response.status}`);
-    return response.json();
-  };
+  const syncApi = (path: string) => readSyncApi(cluster.services['customer-sync']!.url, path);
 
   const canonical = (): Promise<any> => syncApi(`/v1/customers/${customerId}`);
 
