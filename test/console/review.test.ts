@@ -4,38 +4,13 @@
 // reaches the ERP (erp-orders' built-in ERP; the Tryton mode is test/real-systems/console-review-tryton),
 // the history names the steward; a steward merges the duplicates an ambiguous match found; a viewer
 // sees masked values and no controls, and the console's API refuses the viewer's decision.
-import { join } from 'node:path';
-
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
-import type { CloudEvent, CustomerUpdatedV1, SourceSystem } from '@switchboard/contracts';
-import { ServiceProcess, eventually } from '@switchboard/testing';
+import type { CloudEvent } from '@switchboard/contracts';
+import { eventually } from '@switchboard/testing';
 
-import {
-  STEWARD_TOKEN,
-  SYNC_PORT,
-  SyncDb,
-  Sources,
-  api,
-  customerSyncProcess,
-  freshGroupPrefix,
-  iso,
-  provisionCustomerSync,
-  runId,
-} from '../customer-sync/support';
-import { ROOT, startGroupsAtEnd, testEnv } from '../support/cluster';
-import {
-  CONSOLE_URL,
-  SYNC_TOKENS_WITH_CONSOLE,
-  USERS,
-  checkPage,
-  consoleProcess,
-  launchBrowser,
-  ownershipWithPhoneReview,
-  provisionConsole,
-  provisionErpOrders,
-  signIn,
-} from './support';
+import { STEWARD_TOKEN, SyncDb, api, runId } from '../customer-sync/support';
+import { CONSOLE_URL, ReviewStack, USERS, checkPage, signIn } from './support';
 
 jest.setTimeout(180_000);
 
@@ -43,11 +18,8 @@ const CRM_PHONE = '+49 30 5550101';
 const ERP_PHONE = '+49 30 5550202';
 
 describe('console: review queue and customer 360', () => {
-  let sync: ServiceProcess;
-  let erp: ServiceProcess;
-  let consoleService: ServiceProcess;
+  let stack: ReviewStack;
   let browser: Browser;
-  let sources: Sources;
   const db = new SyncDb();
   const run = runId();
   const acc = `ACC-${run}`;
@@ -55,52 +27,12 @@ describe('console: review queue and customer 360', () => {
   let itemId: string;
   let annasId: string;
 
-  const updated = (
-    system: SourceSystem,
-    externalId: string,
-    fields: CustomerUpdatedV1['fields'],
-    at: number,
-  ): CloudEvent<'customer_updated'> =>
-    sources.event('customer_updated', system, {
-      system,
-      entity: 'account',
-      externalId,
-      changedAt: iso(at),
-      fields,
-    });
-
-  const send = async (...events: CloudEvent[]) => {
-    await sources.publish(events);
-    await eventually(() => db.allHandled(events.map((e) => e.id)), { timeoutMs: 60_000 });
-  };
+  const updated = (...args: Parameters<ReviewStack['accountUpdated']>) => stack.accountUpdated(...args);
+  const send = (...events: CloudEvent[]) => stack.send(db, ...events);
 
   beforeAll(async () => {
-    await Promise.all([provisionCustomerSync(), provisionErpOrders(), provisionConsole()]);
-    const prefix = await freshGroupPrefix('console');
-    await startGroupsAtEnd(prefix, ['erp-orders']);
-    sync = customerSyncProcess('console-review', {
-      KAFKA_GROUP_PREFIX: prefix,
-      CUSTOMER_SYNC_OWNERSHIP_FILE: ownershipWithPhoneReview(),
-      CUSTOMER_SYNC_API_TOKENS: SYNC_TOKENS_WITH_CONSOLE,
-    });
-    erp = new ServiceProcess('erp-orders', SYNC_PORT + 1, {
-      root: ROOT,
-      env: testEnv({ KAFKA_GROUP_PREFIX: prefix }),
-      basePort: SYNC_PORT + 1,
-      logs: { dir: join(ROOT, '.stack/test-logs', 'console-review') },
-    });
-    consoleService = consoleProcess('console-review');
-    sync.start();
-    erp.start();
-    consoleService.start();
-    sources = new Sources();
-    [browser] = await Promise.all([
-      launchBrowser(),
-      sync.waitReady(),
-      erp.waitReady(),
-      consoleService.waitReady(),
-      sources.connect(),
-    ]);
+    stack = await ReviewStack.start('console-review');
+    browser = stack.browser;
 
     // The CRM creates the account; the ERP links its record (same e-mail) with a phone; five
     // seconds later in source time the CRM sets another: a conflict held for a steward.
@@ -140,9 +72,7 @@ describe('console: review queue and customer 360', () => {
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await sources?.disconnect();
-    await Promise.all([consoleService?.stop(), erp?.stop(), sync?.stop()]);
+    await stack?.stop();
     await db.close();
   });
 

@@ -8,13 +8,23 @@ import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
+import type { CloudEvent, CustomerUpdatedV1, SourceSystem } from '@switchboard/contracts';
 import { consumerTopicsSpec } from '@switchboard/inbox';
-import { ServiceProcess } from '@switchboard/testing';
+import { ServiceProcess, eventually } from '@switchboard/testing';
 
 import { ALL_SERVICES } from '../../scripts/provision-all';
 
-import { API_TOKENS as SYNC_TEST_TOKENS, SYNC_PORT } from '../customer-sync/support';
-import { ROOT, testEnv } from '../support/cluster';
+import {
+  API_TOKENS as SYNC_TEST_TOKENS,
+  SYNC_PORT,
+  Sources,
+  customerSyncProcess,
+  freshGroupPrefix,
+  iso,
+  provisionCustomerSync,
+  type SyncDb,
+} from '../customer-sync/support';
+import { ROOT, startGroupsAtEnd, testEnv } from '../support/cluster';
 
 /** After customer-sync's port (TEST_BASE_PORT + 20) and the one erp-orders runs on here (+ 21). */
 export const CONSOLE_PORT = Number(process.env.TEST_BASE_PORT ?? 4100) + 30;
@@ -117,4 +127,88 @@ export function ownershipWithPhoneReview(): string {
     throw new Error('deploy/ownership.yaml no longer has the phone rule this test edits');
   writeFileSync(path, text.replace(phone, phone.replace('last_writer_wins', 'manual_review')));
   return path;
+}
+
+/**
+ * What a review suite runs: customer-sync (the phone held for a steward), erp-orders on the port
+ * after it (built-in ERP, or Tryton through `erpEnv`), the console, Chromium and a publisher of
+ * source events. `beforeStart` runs once the schemas exist, before any consumer starts.
+ */
+export class ReviewStack {
+  private constructor(
+    readonly sync: ServiceProcess,
+    readonly erp: ServiceProcess,
+    readonly console: ServiceProcess,
+    readonly browser: Browser,
+    readonly sources: Sources,
+  ) {}
+
+  static async start(
+    suite: string,
+    options: { erpEnv?: NodeJS.ProcessEnv; beforeStart?: () => Promise<void> } = {},
+  ): Promise<ReviewStack> {
+    await Promise.all([provisionCustomerSync(), provisionErpOrders(), provisionConsole()]);
+    await options.beforeStart?.();
+    const prefix = await freshGroupPrefix(suite);
+    await startGroupsAtEnd(prefix, ['erp-orders']);
+    const sync = customerSyncProcess(suite, {
+      KAFKA_GROUP_PREFIX: prefix,
+      CUSTOMER_SYNC_OWNERSHIP_FILE: ownershipWithPhoneReview(),
+      CUSTOMER_SYNC_API_TOKENS: SYNC_TOKENS_WITH_CONSOLE,
+    });
+    const erp = new ServiceProcess('erp-orders', SYNC_PORT + 1, {
+      root: ROOT,
+      env: testEnv({ ...options.erpEnv, KAFKA_GROUP_PREFIX: prefix }),
+      basePort: SYNC_PORT + 1,
+      logs: { dir: join(ROOT, '.stack/test-logs', suite) },
+    });
+    const consoleService = consoleProcess(suite);
+    sync.start();
+    erp.start();
+    consoleService.start();
+    const sources = new Sources();
+    try {
+      const [browser] = await Promise.all([
+        launchBrowser(),
+        sync.waitReady(),
+        erp.waitReady(),
+        consoleService.waitReady(),
+        sources.connect(),
+      ]);
+      return new ReviewStack(sync, erp, consoleService, browser, sources);
+    } catch (error) {
+      // No stack to stop in afterAll: leave no process behind for the next suite's ports.
+      await sources.disconnect().catch(() => undefined);
+      await Promise.all([consoleService.stop(), erp.stop(), sync.stop()]);
+      throw error;
+    }
+  }
+
+  /** A source system's change of one account, `at` in source time. */
+  accountUpdated(
+    system: SourceSystem,
+    externalId: string,
+    fields: CustomerUpdatedV1['fields'],
+    at: number,
+  ): CloudEvent<'customer_updated'> {
+    return this.sources.event('customer_updated', system, {
+      system,
+      entity: 'account',
+      externalId,
+      changedAt: iso(at),
+      fields,
+    });
+  }
+
+  /** Publishes the events and waits until customer-sync has handled every one. */
+  async send(db: SyncDb, ...events: CloudEvent[]): Promise<void> {
+    await this.sources.publish(events);
+    await eventually(() => db.allHandled(events.map((e) => e.id)), { timeoutMs: 60_000 });
+  }
+
+  async stop(): Promise<void> {
+    await this.browser.close();
+    await this.sources.disconnect();
+    await Promise.all([this.console.stop(), this.erp.stop(), this.sync.stop()]);
+  }
 }

@@ -4,38 +4,14 @@
 // (DOWNSTREAM_MODE=real) writes it onto the Tryton party (TrytonParties.apply), read back here over
 // Tryton's own JSON-RPC; the customer's history in the console names the steward. The built-in
 // ERP's side of the same decision is test/console/review.test.ts.
-import { join } from 'node:path';
-
 import type { Browser } from 'playwright-core';
 
-import type { CloudEvent, CustomerUpdatedV1, SourceSystem } from '@switchboard/contracts';
+import type { CloudEvent } from '@switchboard/contracts';
 import type { TrytonClient } from '@switchboard/connectors';
-import { ServiceProcess, eventually } from '@switchboard/testing';
+import { eventually } from '@switchboard/testing';
 
-import {
-  CONSOLE_URL,
-  SYNC_TOKENS_WITH_CONSOLE,
-  USERS,
-  checkPage,
-  consoleProcess,
-  launchBrowser,
-  ownershipWithPhoneReview,
-  provisionConsole,
-  provisionErpOrders,
-  signIn,
-} from '../console/support';
-import {
-  SYNC_PORT,
-  SyncDb,
-  Sources,
-  api,
-  customerSyncProcess,
-  freshGroupPrefix,
-  iso,
-  provisionCustomerSync,
-  runId,
-} from '../customer-sync/support';
-import { ROOT, startGroupsAtEnd, testEnv } from '../support/cluster';
+import { CONSOLE_URL, ReviewStack, USERS, checkPage, signIn } from '../console/support';
+import { SyncDb, api, runId } from '../customer-sync/support';
 import { ownDatabaseUrl, realSystemsEnv, trytonReader } from './support';
 
 jest.setTimeout(10 * 60_000);
@@ -44,11 +20,8 @@ const CRM_PHONE = '+49 40 5550101';
 const ERP_PHONE = '+49 40 5550202';
 
 describe('console: a phone conflict resolved by a steward reaches the Tryton party', () => {
-  let sync: ServiceProcess;
-  let erp: ServiceProcess;
-  let consoleService: ServiceProcess;
+  let stack: ReviewStack;
   let browser: Browser;
-  let sources: Sources;
   let db: SyncDb;
   let tryton: TrytonClient;
   const run = runId();
@@ -58,24 +31,8 @@ describe('console: a phone conflict resolved by a steward reaches the Tryton par
   let itemId: string;
   let partyId: number;
 
-  const updated = (
-    system: SourceSystem,
-    externalId: string,
-    fields: CustomerUpdatedV1['fields'],
-    at: number,
-  ): CloudEvent<'customer_updated'> =>
-    sources.event('customer_updated', system, {
-      system,
-      entity: 'account',
-      externalId,
-      changedAt: iso(at),
-      fields,
-    });
-
-  const send = async (...events: CloudEvent[]) => {
-    await sources.publish(events);
-    await eventually(() => db.allHandled(events.map((e) => e.id)), { timeoutMs: 60_000 });
-  };
+  const updated = (...args: Parameters<ReviewStack['accountUpdated']>) => stack.accountUpdated(...args);
+  const send = (...events: CloudEvent[]) => stack.send(db, ...events);
 
   /** The party's phones, as Tryton holds them (every one: a copy made by another run's consumer shows). */
   const partyPhones = async (): Promise<string[]> =>
@@ -101,33 +58,13 @@ describe('console: a phone conflict resolved by a steward reaches the Tryton par
     db = new SyncDb();
     const real = realSystemsEnv();
     tryton = trytonReader(real);
-    await Promise.all([provisionCustomerSync(), provisionErpOrders(), provisionConsole()]);
-    await db.rows('DELETE FROM erp_orders.item_mapping');
-    const prefix = await freshGroupPrefix('console-tryton');
-    await startGroupsAtEnd(prefix, ['erp-orders']);
-    sync = customerSyncProcess('console-review-tryton', {
-      KAFKA_GROUP_PREFIX: prefix,
-      CUSTOMER_SYNC_OWNERSHIP_FILE: ownershipWithPhoneReview(),
-      CUSTOMER_SYNC_API_TOKENS: SYNC_TOKENS_WITH_CONSOLE,
+    stack = await ReviewStack.start('console-review-tryton', {
+      erpEnv: real,
+      beforeStart: async () => {
+        await db.rows('DELETE FROM erp_orders.item_mapping');
+      },
     });
-    erp = new ServiceProcess('erp-orders', SYNC_PORT + 1, {
-      root: ROOT,
-      env: testEnv({ ...real, KAFKA_GROUP_PREFIX: prefix }),
-      basePort: SYNC_PORT + 1,
-      logs: { dir: join(ROOT, '.stack/test-logs', 'console-review-tryton') },
-    });
-    consoleService = consoleProcess('console-review-tryton');
-    sync.start();
-    erp.start();
-    consoleService.start();
-    sources = new Sources();
-    [browser] = await Promise.all([
-      launchBrowser(),
-      sync.waitReady(),
-      erp.waitReady(),
-      consoleService.waitReady(),
-      sources.connect(),
-    ]);
+    browser = stack.browser;
 
     // The CRM creates the account: erp-orders creates its Tryton party, coded with the account id.
     const now = Date.now();
@@ -156,9 +93,7 @@ describe('console: a phone conflict resolved by a steward reaches the Tryton par
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await sources?.disconnect();
-    await Promise.all([consoleService?.stop(), erp?.stop(), sync?.stop()]);
+    await stack?.stop();
     await db?.close();
   });
 
