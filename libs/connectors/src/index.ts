@@ -40,7 +40,15 @@ export {
   type PartySnapshot,
   type PartySync,
 } from './tryton/tryton-parties';
-export { TrytonCrmAccounts, crmWriteValues, type CrmPartyExtras, type CrmRefs } from './tryton/tryton-crm';
+export {
+  TrytonCrmAccounts,
+  crmTaskValues,
+  crmWriteValues,
+  taskReference,
+  type CrmPartyExtras,
+  type CrmRefs,
+  type CrmTaskRefs,
+} from './tryton/tryton-crm';
 export {
   RequestTrackerConnector,
   ticketTag,

@@ -17,4 +17,6 @@ export {
   type CrmAccountChanges,
   type CrmAccounts,
   type CrmApplyOutcome,
+  type CrmTask,
+  type CrmTaskOutcome,
 } from './crm-accounts';
