@@ -2,7 +2,8 @@
 // (Tryton `crm`, project_plan) allocated to the account owner's employee, opened once whatever is
 // redelivered; finance's paid invoice shows on the CRM account and moves the account's contact to
 // `paying-customers`, the escalation to `at-risk`. Real Kafka, PostgreSQL, Tryton and Request
-// Tracker; the CRM and RT are read and changed through their own APIs.
+// Tracker; the CRM and RT are read and changed through their own APIs. And a lead from a web form
+// (not the sales team) lands in the CRM as an account owned by the configured default owner.
 import { join } from 'node:path';
 
 import { Client } from 'pg';
@@ -231,10 +232,12 @@ describe('an escalated RT ticket becomes a CRM task for the account owner; payme
       Subject: `Cannot sign in [acct:${account}]`,
     });
     await rt.request('PUT', `/ticket/${created.id}`, { Priority: 90 });
-    const ticket = await rt.request<{ id: number | string; Subject: string; Priority: string; LastUpdated: string }>(
-      'GET',
-      `/ticket/${created.id}`,
-    );
+    const ticket = await rt.request<{
+      id: number | string;
+      Subject: string;
+      Priority: string;
+      LastUpdated: string;
+    }>('GET', `/ticket/${created.id}`);
     const escalation = escalationOf({ ...ticket, id: created.id });
     expect(escalation).not.toBeNull();
     const ingest = ingestClient(cluster);
@@ -290,5 +293,70 @@ describe('an escalated RT ticket becomes a CRM task for the account owner; payme
     const tasks = await tasksOf(crmPartyId);
     expect(tasks).toHaveLength(1);
     expect(tasks[0].comment).toContain(taskReference(original.data.taskId));
+    // Handled, not set aside: crm-sync dead-lettered none of this task's requests.
+    const deadLettered = await db.query(
+      `SELECT 1 FROM crm_sync.outbox_message WHERE event_type = 'dead_letter' AND payload LIKE $1`,
+      [`%${original.data.taskId}%`],
+    );
+    expect(deadLettered.rowCount).toBe(0);
+  });
+
+  it('a web-form lead (ecommerce, no owner) lands in the CRM owned by the default owner, once', async () => {
+    const externalId = `WEB-${run}`;
+    const lead = (n: number) => ({
+      id: `evt-${run}-lead-${n}`,
+      type: 'customer_updated',
+      data: {
+        system: 'ecommerce',
+        entity: 'account',
+        externalId,
+        changedAt: new Date().toISOString(),
+        fields: {
+          name: 'Trattoria Sole',
+          email: `info+${run.toLowerCase()}@example.com`,
+          accountType: 'prospect',
+        },
+      },
+    });
+    const ingest = ingestClient(cluster);
+    expect((await ingest.post('ecommerce', lead(1))).status).toBe(202);
+    const code = `LEAD-ecommerce-${externalId}`;
+    const [partyId] = await eventually(
+      async () => {
+        const found = await crm.model<number[]>('party.party', 'search', [['code', '=', code]]);
+        if (found.length === 0) throw new Error('no lead in the CRM yet');
+        return found;
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+    const [party] = await crm.model<Array<{ name: string; relations: number[] }>>(
+      'party.party',
+      'read',
+      [partyId],
+      ['name', 'relations'],
+    );
+    const relations = await crm.model<Array<{ 'to.': { code: string }; 'type.': { name: string } }>>(
+      'party.relation.all',
+      'read',
+      party.relations,
+      ['to.code', 'type.name'],
+    );
+    expect(party.name).toBe('Trattoria Sole');
+    expect(relations.map((relation) => [relation['type.'].name, relation['to.'].code])).toEqual([
+      ['Account owner', 'crm-default-owner'],
+    ]);
+
+    // The same web-form record reported again is the same account.
+    const again = await ingest.post('ecommerce', lead(2));
+    expect(again.status).toBe(202);
+    const { id: againId } = again.body as { id: string };
+    await eventually(
+      async () => {
+        const handled = await db.query('SELECT 1 FROM crm_sync.inbox_message WHERE id = $1', [againId]);
+        expect(handled.rowCount).toBe(1);
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+    await expect(crm.model<number>('party.party', 'search_count', [['code', '=', code]])).resolves.toBe(1);
   });
 });

@@ -2,6 +2,7 @@ import type {
   CrmAccount,
   CrmAccounts,
   CrmApplyOutcome,
+  CrmLeadOutcome,
   CrmTaskOutcome,
   DeliveryReceipt,
   DownstreamConnector,
@@ -22,7 +23,7 @@ export class BuiltInConnector implements DownstreamConnector {
 /**
  * No CRM on this deployment: the consumer's own tables record what it applied (crm-sync's
  * crm_account_sync), so there is nothing to call and no account to read; tasks go nowhere but the
- * service's log and metrics, and every assignee counts as known.
+ * service's log and metrics (leads too), and every assignee counts as known.
  */
 export class BuiltInCrmAccounts implements CrmAccounts {
   readonly name = 'builtin-crm';
@@ -40,6 +41,10 @@ export class BuiltInCrmAccounts implements CrmAccounts {
   }
 
   openTask(): Promise<CrmTaskOutcome> {
+    return Promise.resolve('created');
+  }
+
+  openLead(): Promise<CrmLeadOutcome> {
     return Promise.resolve('created');
   }
 }

@@ -41,11 +41,14 @@ export {
   type PartySync,
 } from './tryton/tryton-parties';
 export {
+  ACCOUNT_OWNER_RELATION,
   TrytonCrmAccounts,
+  crmLeadValues,
   crmTaskValues,
   crmWriteValues,
   taskReference,
   type CrmPartyExtras,
+  type CrmLeadRefs,
   type CrmRefs,
   type CrmTaskRefs,
 } from './tryton/tryton-crm';

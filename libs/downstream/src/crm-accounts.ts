@@ -5,9 +5,9 @@
  * with CRM) that other systems feed: the account record the sales team works on, whose
  * identity, name and owner the CRM masters, and which carries read-only copies of what the ERP and
  * finance master (VAT number, billing address, payment terms, payment status), and the tasks other
- * systems open for the account's manager (Salesforce's Task, HubSpot's task engagement). Creating
- * accounts, leads and opportunities stays the CRM's own business: an account is found by its CRM id,
- * never created through this port.
+ * systems open for the account's manager (Salesforce's Task, HubSpot's task engagement), and the
+ * leads that arrive elsewhere (a web form, the shop, support: Salesforce's Web-to-Lead). Otherwise
+ * creating accounts and opportunities stays the CRM's own business: an account is found by its CRM id.
  */
 
 import type { Address, TicketPriority } from '@switchboard/contracts';
@@ -54,6 +54,20 @@ export interface CrmTask {
   sourceReference: string;
 }
 
+/** A prospect account for the CRM from a system that is not the sales team's (a web form, the shop). */
+export interface CrmLead {
+  /** The CRM account id it gets: the same lead reported again is the same account. */
+  accountId: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  /** The login of the CRM user who owns the account (one the CRM knows). */
+  owner: string;
+}
+
+/** What opening a lead did: a new account, or the CRM already has the account (left as it is). */
+export type CrmLeadOutcome = 'created' | 'exists';
+
 /** What opening a task did: opened, already open under its task id, or no account with that id. */
 export type CrmTaskOutcome = 'created' | 'exists' | 'account_missing';
 
@@ -74,6 +88,11 @@ export interface CrmAccounts {
    * task id (so a request repeated after a crash is still one task).
    */
   openTask(task: CrmTask): Promise<CrmTaskOutcome>;
+  /**
+   * Creates the lead's account, owned by its owner, unless the CRM already has an account (active or
+   * archived) with its id: what the sales team made of it since is theirs.
+   */
+  openLead(lead: CrmLead): Promise<CrmLeadOutcome>;
 }
 
 /** Inject with `@Inject(CRM_ACCOUNTS) crm: CrmAccounts`. */

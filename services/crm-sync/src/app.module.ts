@@ -5,6 +5,7 @@ import { PlatformModule } from '@switchboard/platform';
 
 import { CrmSyncEnv } from './config/crm-sync.env';
 import { CrmAccountsModule } from './crm-accounts/crm-accounts.module';
+import { CrmLeadsModule } from './crm-leads/crm-leads.module';
 import { CrmTasksModule } from './crm-tasks/crm-tasks.module';
 import { crmSyncService } from './service.definition';
 
@@ -14,6 +15,7 @@ import { crmSyncService } from './service.definition';
     ConnectorModule.forCrm(),
     CrmAccountsModule,
     CrmTasksModule,
+    CrmLeadsModule,
   ],
 })
 export class AppModule {}

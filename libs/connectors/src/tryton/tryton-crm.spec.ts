@@ -1,4 +1,5 @@
 import {
+  crmLeadValues,
   crmTaskValues,
   crmWriteValues,
   taskReference,
@@ -160,5 +161,42 @@ describe('crmTaskValues', () => {
     expect(values.comment).toBe(
       `Priority: high\nSource: ticket_escalated RT-42\n\n${taskReference(task.taskId)}`,
     );
+  });
+});
+
+describe('crmLeadValues', () => {
+  const lead = {
+    accountId: 'LEAD-ecommerce-WEB-7',
+    name: 'Trattoria Sole',
+    email: 'info@sole.example',
+    phone: '+39 02 1234567',
+    owner: 'crm-default-owner',
+  };
+
+  it('the account with its e-mail and phone, related to its owner', () => {
+    expect(crmLeadValues(lead, { ownerPartyId: 4, ownerRelationTypeId: 2 })).toEqual({
+      code: 'LEAD-ecommerce-WEB-7',
+      name: 'Trattoria Sole',
+      contact_mechanisms: [
+        [
+          'create',
+          [
+            { type: 'email', value: 'info@sole.example' },
+            { type: 'phone', value: '+39 02 1234567' },
+          ],
+        ],
+      ],
+      relations: [['create', [{ to: 4, type: 2 }]]],
+    });
+  });
+
+  it('no contact mechanisms when the lead has neither', () => {
+    expect(
+      crmLeadValues({ ...lead, email: null, phone: null }, { ownerPartyId: 4, ownerRelationTypeId: 2 }),
+    ).toEqual({
+      code: 'LEAD-ecommerce-WEB-7',
+      name: 'Trattoria Sole',
+      relations: [['create', [{ to: 4, type: 2 }]]],
+    });
   });
 });

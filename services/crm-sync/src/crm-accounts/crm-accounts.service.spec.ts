@@ -5,6 +5,7 @@ import type {
   CrmAccountChanges,
   CrmAccounts,
   CrmApplyOutcome,
+  CrmLeadOutcome,
   CrmTaskOutcome,
 } from '@switchboard/downstream';
 import { ChunkContext, EventRejected } from '@switchboard/inbox';
@@ -50,6 +51,9 @@ class FakeCrm implements CrmAccounts {
     return Promise.resolve([]);
   }
   openTask(): Promise<CrmTaskOutcome> {
+    return Promise.resolve('created');
+  }
+  openLead(): Promise<CrmLeadOutcome> {
     return Promise.resolve('created');
   }
 }
