@@ -142,7 +142,7 @@ describe('an escalated RT ticket becomes a CRM task for the account owner; payme
   /** The contact's current marketing segment, as marketing-segments' API shows it. */
   const segmentOf = async (contact: string): Promise<string | null> => {
     const response = await fetch(
-      `${cluster.services['marketing-segments']!.url}/v1/segment-memberships/by-contact/${contact}`,
+      `${cluster.url('marketing-segments')}/v1/segment-memberships/by-contact/${contact}`,
       { headers: readApiHeaders() },
     );
     expect(response.status).toBe(200);
