@@ -54,7 +54,9 @@ export {
 } from './tryton/tryton-crm';
 export {
   RequestTrackerConnector,
+  ticketSummary,
   ticketTag,
+  type TicketDeal,
   type RequestTrackerOptions,
 } from './request-tracker/request-tracker-connector';
 export { tracedConnector } from './traced-connector';
