@@ -103,8 +103,9 @@ CONF
 }
 
 # The CRM: Tryton's CRM modules (leads and opportunities, party relations, and project tasks with
-# their allocations for the account managers' tasks) in a database of its own on the ERP's server. trytond serves every SQLite file of its data directory, so the CRM needs no
-# server of its own; a server started before the modules were installed must be restarted once.
+# their allocations for the account managers' tasks) in a database of its own on the ERP's server.
+# trytond serves every SQLite file of its data directory, so the CRM needs no server of its own; a
+# server started before the modules were installed must be restarted once.
 crm_missing_packages() {
   local modules=/usr/lib/python3/dist-packages/trytond/modules
   [ -d "$modules/sale_opportunity" ] || missing+=(tryton-modules-sale-opportunity)
