@@ -102,28 +102,33 @@ path = $TRYTON_DIR/data
 CONF
 }
 
-# The CRM: Tryton's CRM modules (leads and opportunities, party relations) in a database of its own
-# on the ERP's server. trytond serves every SQLite file of its data directory, so the CRM needs no
-# server of its own; a server started before the modules were installed must be restarted once.
+# The CRM: Tryton's CRM modules (leads and opportunities, party relations, and project tasks with
+# their allocations for the account managers' tasks) in a database of its own on the ERP's server.
+# trytond serves every SQLite file of its data directory, so the CRM needs no server of its own; a
+# server started before the modules were installed must be restarted once.
 crm_missing_packages() {
   local modules=/usr/lib/python3/dist-packages/trytond/modules
   [ -d "$modules/sale_opportunity" ] || missing+=(tryton-modules-sale-opportunity)
   [ -d "$modules/party_relationship" ] || missing+=(tryton-modules-party-relationship)
+  [ -d "$modules/project_plan" ] || missing+=(tryton-modules-project tryton-modules-project-plan)
 }
+
+# The CRM database's modules (trytond-admin -u, with their dependencies).
+CRM_MODULES=(sale_opportunity party_relationship project_plan)
 
 # The golden CRM database, prepared once per version of its setup script (like the ERP's).
 prepare_crm() {
   local golden="$TRYTON_DIR/golden-crm" key
   mkdir -p "$golden"
-  key="$(sha256sum "$ROOT/scripts/tryton-crm-setup.py" | cut -c1-16)"
+  key="$( (cat "$ROOT/scripts/tryton-crm-setup.py"; echo "${CRM_MODULES[*]}") | sha256sum | cut -c1-16)"
   if [ -f "$golden/$CRM_DB.sqlite" ] && [ "$(cat "$golden/key" 2>/dev/null)" = "$key" ]; then return 0; fi
-  log "preparing the golden CRM database (sale_opportunity, party_relationship, sales team; about 60 s)"
+  log "preparing the golden CRM database (${CRM_MODULES[*]}, sales team; about 60 s)"
   rm -f "$golden/"*
   printf '[database]\nuri = sqlite://\npath = %s\n' "$golden" >"$TRYTON_DIR/golden-crm.conf"
   touch "$golden/$CRM_DB.sqlite"
   printf 'admin\n' >"$TRYTON_DIR/adminpass"
   TRYTONPASSFILE="$TRYTON_DIR/adminpass" trytond-admin -c "$TRYTON_DIR/golden-crm.conf" -d "$CRM_DB" --all \
-    --activate-dependencies --email admin@example.com -u sale_opportunity party_relationship \
+    --activate-dependencies --email admin@example.com -u "${CRM_MODULES[@]}" \
     >"$TRYTON_DIR/crm-admin.log" 2>&1 || { tail -20 "$TRYTON_DIR/crm-admin.log" >&2; exit 1; }
   /usr/bin/python3 "$ROOT/scripts/tryton-crm-setup.py" "$TRYTON_DIR/golden-crm.conf" "$CRM_DB" \
     >>"$TRYTON_DIR/crm-admin.log" 2>&1 || { tail -20 "$TRYTON_DIR/crm-admin.log" >&2; exit 1; }

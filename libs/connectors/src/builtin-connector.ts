@@ -2,6 +2,8 @@ import type {
   CrmAccount,
   CrmAccounts,
   CrmApplyOutcome,
+  CrmLeadOutcome,
+  CrmTaskOutcome,
   DeliveryReceipt,
   DownstreamConnector,
 } from '@switchboard/downstream';
@@ -20,7 +22,8 @@ export class BuiltInConnector implements DownstreamConnector {
 
 /**
  * No CRM on this deployment: the consumer's own tables record what it applied (crm-sync's
- * crm_account_sync), so there is nothing to call and no account to read.
+ * crm_account_sync), so there is nothing to call and no account to read; tasks go nowhere but the
+ * service's log and metrics (leads too), and every assignee counts as known.
  */
 export class BuiltInCrmAccounts implements CrmAccounts {
   readonly name = 'builtin-crm';
@@ -31,5 +34,17 @@ export class BuiltInCrmAccounts implements CrmAccounts {
 
   applyToAccount(): Promise<CrmApplyOutcome> {
     return Promise.resolve('applied');
+  }
+
+  knownUsers(logins: readonly string[]): Promise<string[]> {
+    return Promise.resolve([...logins]);
+  }
+
+  openTask(): Promise<CrmTaskOutcome> {
+    return Promise.resolve('created');
+  }
+
+  openLead(): Promise<CrmLeadOutcome> {
+    return Promise.resolve('created');
   }
 }

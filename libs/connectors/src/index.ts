@@ -40,10 +40,23 @@ export {
   type PartySnapshot,
   type PartySync,
 } from './tryton/tryton-parties';
-export { TrytonCrmAccounts, crmWriteValues, type CrmPartyExtras, type CrmRefs } from './tryton/tryton-crm';
+export {
+  ACCOUNT_OWNER_RELATION,
+  TrytonCrmAccounts,
+  crmLeadValues,
+  crmTaskValues,
+  crmWriteValues,
+  taskReference,
+  type CrmPartyExtras,
+  type CrmLeadRefs,
+  type CrmRefs,
+  type CrmTaskRefs,
+} from './tryton/tryton-crm';
 export {
   RequestTrackerConnector,
+  ticketSummary,
   ticketTag,
+  type TicketDeal,
   type RequestTrackerOptions,
 } from './request-tracker/request-tracker-connector';
 export { tracedConnector } from './traced-connector';

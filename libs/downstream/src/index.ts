@@ -17,4 +17,8 @@ export {
   type CrmAccountChanges,
   type CrmAccounts,
   type CrmApplyOutcome,
+  type CrmLead,
+  type CrmLeadOutcome,
+  type CrmTask,
+  type CrmTaskOutcome,
 } from './crm-accounts';

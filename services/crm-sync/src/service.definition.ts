@@ -7,7 +7,7 @@ export const crmSyncService: ServiceDefinition = {
   name: 'crm-sync',
   schema: 'crm_sync',
   defaultPort: 3007,
-  consumes: ['customer_synced'],
+  consumes: ['customer_synced', 'crm_task_requested', 'customer_updated'],
   produces: [],
   downstream: 'crm',
   entities: [CrmAccountSync],

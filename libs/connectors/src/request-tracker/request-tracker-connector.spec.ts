@@ -1,7 +1,7 @@
 import { exampleCloudEvent } from '@switchboard/contracts';
 import type { DeliveryOf } from '@switchboard/downstream';
 
-import { RequestTrackerConnector } from './request-tracker-connector';
+import { RequestTrackerConnector, ticketSummary } from './request-tracker-connector';
 
 type Sent = { method: string; url: string; body: unknown; headers: Record<string, string> };
 
@@ -142,5 +142,57 @@ describe('RequestTrackerConnector', () => {
     await expect(connector().deliver(delivery)).rejects.toMatchObject({ failureClass: 'validation' });
     fakeRt(() => ({ status: 503, body: {} }));
     await expect(connector().deliver(delivery)).rejects.toMatchObject({ failureClass: 'transient' });
+  });
+});
+
+describe('ticketSummary', () => {
+  const deal = {
+    dealId: 'D-1',
+    closeDate: '2026-11-20',
+    account: {
+      crmAccountId: 'ACC-1',
+      name: 'Lago Verde S.p.A.',
+      email: 'ap@lagoverde.example',
+      country: 'IT',
+    },
+    contact: {
+      crmContactId: 'CON-1',
+      email: 'giulia@lagoverde.example',
+      firstName: 'Giulia',
+      lastName: 'Neri',
+    },
+    owner: { crmUserId: 'sales.anna', name: 'Anna Bianchi', email: 'anna@example.com' },
+    lines: [{ quantity: '3', crmProductId: 'SKU-001', description: 'Platform licence' }],
+    notes: 'Go-live in January',
+  };
+
+  it("shows the customer's context: account, owner, contact, products, notes", () => {
+    expect(ticketSummary(deal, 'evt-1').split('\n')).toEqual([
+      'Deal D-1 for Lago Verde S.p.A. (ACC-1) closed on 2026-11-20.',
+      'Account: Lago Verde S.p.A. (ACC-1), ap@lagoverde.example, IT',
+      'Owner: Anna Bianchi <anna@example.com>',
+      'Contact: Giulia Neri <giulia@lagoverde.example> (CON-1)',
+      'Products: 3 x Platform licence',
+      'Notes: Go-live in January',
+      'Switchboard event evt-1',
+    ]);
+  });
+
+  it('leaves out what the deal does not carry', () => {
+    const bare = {
+      ...deal,
+      account: { ...deal.account, country: null },
+      contact: { crmContactId: 'CON-1', email: 'giulia@lagoverde.example' },
+      owner: { crmUserId: 'sales.anna' },
+      notes: null,
+    };
+    expect(ticketSummary(bare, 'evt-1').split('\n')).toEqual([
+      'Deal D-1 for Lago Verde S.p.A. (ACC-1) closed on 2026-11-20.',
+      'Account: Lago Verde S.p.A. (ACC-1), ap@lagoverde.example',
+      'Owner: sales.anna',
+      'Contact: <giulia@lagoverde.example> (CON-1)',
+      'Products: 3 x Platform licence',
+      'Switchboard event evt-1',
+    ]);
   });
 });

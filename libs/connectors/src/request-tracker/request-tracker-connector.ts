@@ -23,12 +23,13 @@ export interface RequestTrackerOptions {
   maxResponseBytes?: number;
 }
 
-interface TicketDeal {
+export interface TicketDeal {
   dealId: string;
   closeDate: string;
   notes?: string | null;
-  account: { crmAccountId: string; name: string; email: string };
-  owner?: { crmUserId: string; name?: string | null };
+  account: { crmAccountId: string; name: string; email: string; country?: string | null };
+  contact?: { crmContactId: string; email: string; firstName?: string | null; lastName?: string | null };
+  owner?: { crmUserId: string; name?: string | null; email?: string | null };
   lines: Array<{ quantity: string; crmProductId: string; description?: string | null }>;
 }
 
@@ -69,7 +70,7 @@ export class RequestTrackerConnector implements DownstreamConnector {
       // The account tag lets the escalation poller name the account (services/pollers, its RT escalations job).
       Subject: `${body.subject} [acct:${deal.account.crmAccountId}] ${ticketTag(body.dealId)}`,
       Requestor: deal.account.email,
-      Content: summary(deal, delivery.idempotencyKey),
+      Content: ticketSummary(deal, delivery.idempotencyKey),
       ContentType: 'text/plain',
     });
     return { externalId: String(created.id) };
@@ -241,11 +242,22 @@ function escape(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
 }
 
-function summary(deal: TicketDeal, eventId: string): string {
+/**
+ * The ticket's text: the customer's context as the won deal carries it, so support sees whom it
+ * serves without opening the CRM: the account (name, CRM id, e-mail, country), its owner in sales
+ * (whom to ask), the contact, what was bought, and the deal's notes.
+ */
+export function ticketSummary(deal: TicketDeal, eventId: string): string {
+  const { account, contact, owner } = deal;
+  const contactName = [contact?.firstName, contact?.lastName].filter(Boolean).join(' ');
   return [
-    `Deal ${deal.dealId} for ${deal.account.name} (${deal.account.crmAccountId}) closed on ${deal.closeDate}.`,
+    `Deal ${deal.dealId} for ${account.name} (${account.crmAccountId}) closed on ${deal.closeDate}.`,
+    `Account: ${account.name} (${account.crmAccountId}), ${account.email}${account.country ? `, ${account.country}` : ''}`,
+    owner ? `Owner: ${owner.name ?? owner.crmUserId}${owner.email ? ` <${owner.email}>` : ''}` : null,
+    contact
+      ? `Contact: ${contactName ? `${contactName} ` : ''}<${contact.email}> (${contact.crmContactId})`
+      : null,
     `Products: ${deal.lines.map((line) => `${line.quantity} x ${line.description ?? line.crmProductId}`).join('; ')}`,
-    deal.owner ? `Owner: ${deal.owner.name ?? deal.owner.crmUserId}` : null,
     deal.notes ? `Notes: ${deal.notes}` : null,
     `Switchboard event ${eventId}`,
   ]

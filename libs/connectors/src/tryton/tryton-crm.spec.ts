@@ -1,4 +1,11 @@
-import { crmWriteValues, type CrmPartyExtras, type CrmRefs } from './tryton-crm';
+import {
+  crmLeadValues,
+  crmTaskValues,
+  crmWriteValues,
+  taskReference,
+  type CrmPartyExtras,
+  type CrmRefs,
+} from './tryton-crm';
 import type { CurrentParty } from './tryton-parties';
 
 const party: CurrentParty = {
@@ -116,5 +123,80 @@ describe('crmWriteValues', () => {
         refs({ statusCategoryId: 8 }),
       ),
     ).toEqual({});
+  });
+});
+
+describe('crmTaskValues', () => {
+  const task = {
+    taskId: '5b0c2f9e-7a51-5d7e-9a51-3f0c1c2d4e5f',
+    accountId: 'ACC-1',
+    assignee: 'sales.anna',
+    subject: 'Escalated ticket RT-42: Login fails',
+    description: 'Request Tracker priority raised to 90',
+    priority: 'high' as const,
+    reason: 'ticket_escalated',
+    sourceReference: 'RT-42',
+  };
+
+  it('a task on the account party, allocated in full to the employee, the task id on its last line', () => {
+    expect(crmTaskValues(task, { partyId: 7, employeeId: 3, companyId: 1 })).toEqual({
+      name: 'Escalated ticket RT-42: Login fails',
+      type: 'task',
+      company: 1,
+      party: 7,
+      comment: [
+        'Priority: high',
+        'Source: ticket_escalated RT-42',
+        '',
+        'Request Tracker priority raised to 90',
+        '',
+        'Switchboard task 5b0c2f9e-7a51-5d7e-9a51-3f0c1c2d4e5f',
+      ].join('\n'),
+      allocations: [['create', [{ employee: 3, percentage: 100 }]]],
+    });
+  });
+
+  it('leaves the description out when there is none; the reference is what a repeat is found by', () => {
+    const values = crmTaskValues({ ...task, description: null }, { partyId: 7, employeeId: 3, companyId: 1 });
+    expect(values.comment).toBe(
+      `Priority: high\nSource: ticket_escalated RT-42\n\n${taskReference(task.taskId)}`,
+    );
+  });
+});
+
+describe('crmLeadValues', () => {
+  const lead = {
+    accountId: 'LEAD-ecommerce-WEB-7',
+    name: 'Trattoria Sole',
+    email: 'info@sole.example',
+    phone: '+39 02 1234567',
+    owner: 'crm-default-owner',
+  };
+
+  it('the account with its e-mail and phone, related to its owner', () => {
+    expect(crmLeadValues(lead, { ownerPartyId: 4, ownerRelationTypeId: 2 })).toEqual({
+      code: 'LEAD-ecommerce-WEB-7',
+      name: 'Trattoria Sole',
+      contact_mechanisms: [
+        [
+          'create',
+          [
+            { type: 'email', value: 'info@sole.example' },
+            { type: 'phone', value: '+39 02 1234567' },
+          ],
+        ],
+      ],
+      relations: [['create', [{ to: 4, type: 2 }]]],
+    });
+  });
+
+  it('no contact mechanisms when the lead has neither', () => {
+    expect(
+      crmLeadValues({ ...lead, email: null, phone: null }, { ownerPartyId: 4, ownerRelationTypeId: 2 }),
+    ).toEqual({
+      code: 'LEAD-ecommerce-WEB-7',
+      name: 'Trattoria Sole',
+      relations: [['create', [{ to: 4, type: 2 }]]],
+    });
   });
 });

@@ -4,9 +4,16 @@ import {
   type CrmAccountChanges,
   type CrmAccounts,
   type CrmApplyOutcome,
+  type CrmLead,
+  type CrmLeadOutcome,
+  type CrmTask,
+  type CrmTaskOutcome,
 } from '@switchboard/downstream';
 import type { TrytonClient } from './tryton-client';
 import { partyToCustomerFields, partyWriteValues, TrytonParties, type CurrentParty } from './tryton-parties';
+
+/** The relation type from an account party to its owner's party (scripts/tryton-crm-setup.py creates it). */
+export const ACCOUNT_OWNER_RELATION = 'Account owner';
 
 /** The party category crm-sync files payment statuses under (scripts/tryton-crm-setup.py creates it). */
 export const PAYMENT_STATUS_CATEGORY = 'Payment status';
@@ -68,12 +75,70 @@ export function crmWriteValues(
   return values;
 }
 
+/** The line of a task's comment that carries Switchboard's task id (found again by it). */
+export function taskReference(taskId: string): string {
+  return `Switchboard task ${taskId}`;
+}
+
+/** Tryton ids a task is created with: the account party, its assignee's employee and company. */
+export interface CrmTaskRefs {
+  partyId: number;
+  employeeId: number;
+  companyId: number;
+}
+
+/**
+ * The `project.work.create` values of a task (project / project_plan): a work of type `task` on the
+ * account party, allocated in full to the assignee's employee; the priority, the reason and the
+ * source record lead its comment, and the task reference ends it.
+ */
+export function crmTaskValues(task: CrmTask, refs: CrmTaskRefs): Record<string, unknown> {
+  const comment = [
+    `Priority: ${task.priority}`,
+    `Source: ${task.reason} ${task.sourceReference}`,
+    ...(task.description ? ['', task.description] : []),
+    '',
+    taskReference(task.taskId),
+  ].join('\n');
+  return {
+    name: task.subject,
+    type: 'task',
+    company: refs.companyId,
+    party: refs.partyId,
+    comment,
+    allocations: [['create', [{ employee: refs.employeeId, percentage: 100 }]]],
+  };
+}
+
+/** Tryton ids a lead's account is created with: its owner's party and the account-owner relation type. */
+export interface CrmLeadRefs {
+  ownerPartyId: number;
+  ownerRelationTypeId: number;
+}
+
+/** The `party.party.create` values of a lead: the account, its e-mail and phone, related to its owner. */
+export function crmLeadValues(lead: CrmLead, refs: CrmLeadRefs): Record<string, unknown> {
+  const mechanisms = [
+    ...(lead.email ? [{ type: 'email', value: lead.email }] : []),
+    ...(lead.phone ? [{ type: 'phone', value: lead.phone }] : []),
+  ];
+  return {
+    code: lead.accountId,
+    name: lead.name,
+    ...(mechanisms.length > 0 ? { contact_mechanisms: [['create', mechanisms]] } : {}),
+    relations: [['create', [{ to: refs.ownerPartyId, type: refs.ownerRelationTypeId }]]],
+  };
+}
+
 /**
  * The CRM's accounts on a Tryton database of their own with Tryton's CRM modules (`crm`, see
  * deploy/real-systems.sh): an account is a party whose code is the CRM account id, read and written
  * with the ERP's party mapping (TrytonParties) plus what only the CRM receives (VAT identifier,
  * payment terms, payment status category). Payment terms and status categories the CRM does not
- * know yet are created by name, as the ERP and finance name them.
+ * know yet are created by name, as the ERP and finance name them. A task is a project work of type
+ * `task` on the account party, allocated to the employee of the assignee's user (Tryton's CRM
+ * modules have no activity model; `project_plan`'s allocation is its "assigned to"). A lead is a
+ * party related to its owner's employee party by the `Account owner` relation.
  */
 export class TrytonCrmAccounts implements CrmAccounts {
   readonly name: string;
@@ -122,6 +187,104 @@ export class TrytonCrmAccounts implements CrmAccounts {
     if (Object.keys(values).length === 0) return 'unchanged';
     await this.client.model('party.party', 'write', [party.id], values);
     return 'applied';
+  }
+
+  async knownUsers(logins: readonly string[]): Promise<string[]> {
+    if (logins.length === 0) return [];
+    const users = await this.client.model<Array<{ login: string }>>(
+      'res.user',
+      'search_read',
+      [
+        ['login', 'in', [...new Set(logins)]],
+        ['employee', '!=', null],
+      ],
+      0,
+      null,
+      null,
+      ['login'],
+    );
+    return users.map((user) => user.login);
+  }
+
+  async openTask(task: CrmTask): Promise<CrmTaskOutcome> {
+    const [existing] = await this.client.model<number[]>(
+      'project.work',
+      'search',
+      [['comment', 'like', `%${taskReference(task.taskId)}%`]],
+      0,
+      1,
+    );
+    if (existing !== undefined) return 'exists';
+    const [partyId] = await this.client.model<number[]>(
+      'party.party',
+      'search',
+      [['code', '=', task.accountId]],
+      0,
+      1,
+    );
+    if (partyId === undefined) return 'account_missing';
+    const [user] = await this.client.model<
+      Array<{ employee: number | null; 'employee.': { company: number } | null }>
+    >('res.user', 'search_read', [['login', '=', task.assignee]], 0, 1, null, [
+      'employee',
+      'employee.company',
+    ]);
+    if (!user?.employee || !user['employee.']) {
+      throw new DownstreamError(
+        'validation',
+        this.name,
+        `${this.name}: the assignee of task ${task.taskId} has no active user with an employee`,
+      );
+    }
+    await this.client.model('project.work', 'create', [
+      crmTaskValues(task, {
+        partyId,
+        employeeId: user.employee,
+        companyId: user['employee.'].company,
+      }),
+    ]);
+    return 'created';
+  }
+
+  async openLead(lead: CrmLead): Promise<CrmLeadOutcome> {
+    const [existing] = await this.client.model<number[]>(
+      'party.party',
+      'search',
+      [
+        ['code', '=', lead.accountId],
+        ['active', 'in', [true, false]],
+      ],
+      0,
+      1,
+    );
+    if (existing !== undefined) return 'exists';
+    const [user] = await this.client.model<Array<{ 'employee.': { party: number } | null }>>(
+      'res.user',
+      'search_read',
+      [['login', '=', lead.owner]],
+      0,
+      1,
+      null,
+      ['employee.party'],
+    );
+    const [relationType] = await this.client.model<number[]>(
+      'party.relation.type',
+      'search',
+      [['name', '=', ACCOUNT_OWNER_RELATION]],
+      0,
+      1,
+    );
+    if (!user?.['employee.'] || relationType === undefined) {
+      throw new DownstreamError(
+        'validation',
+        this.name,
+        `${this.name}: no user with an employee for the lead's owner, or no relation type "${ACCOUNT_OWNER_RELATION}" (scripts/tryton-crm-setup.py creates them)`,
+      );
+    }
+    await this.client.model('party.party', 'create', [
+      crmLeadValues(lead, { ownerPartyId: user['employee.'].party, ownerRelationTypeId: relationType }),
+    ]);
+    return 'created';
   }
 
   private async extras(partyId: number): Promise<CrmPartyExtras> {

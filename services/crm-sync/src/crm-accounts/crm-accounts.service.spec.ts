@@ -1,7 +1,13 @@
 import type { EntityManager } from 'typeorm';
 
 import { buildCloudEvent, type CloudEvent, type CustomerSyncedV1 } from '@switchboard/contracts';
-import type { CrmAccountChanges, CrmAccounts, CrmApplyOutcome } from '@switchboard/downstream';
+import type {
+  CrmAccountChanges,
+  CrmAccounts,
+  CrmApplyOutcome,
+  CrmLeadOutcome,
+  CrmTaskOutcome,
+} from '@switchboard/downstream';
 import { ChunkContext, EventRejected } from '@switchboard/inbox';
 import type { OutboxWriter } from '@switchboard/outbox';
 
@@ -40,6 +46,15 @@ class FakeCrm implements CrmAccounts {
   applyToAccount(accountId: string, changes: CrmAccountChanges): Promise<CrmApplyOutcome> {
     this.calls.push([accountId, changes]);
     return Promise.resolve(this.accounts.includes(accountId) ? 'applied' : 'account_missing');
+  }
+  knownUsers(): Promise<string[]> {
+    return Promise.resolve([]);
+  }
+  openTask(): Promise<CrmTaskOutcome> {
+    return Promise.resolve('created');
+  }
+  openLead(): Promise<CrmLeadOutcome> {
+    return Promise.resolve('created');
   }
 }
 
