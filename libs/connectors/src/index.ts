@@ -40,6 +40,13 @@ export {
   type PartySnapshot,
   type PartySync,
 } from './tryton/tryton-parties';
+export {
+  TrytonCrmOpportunities,
+  opportunityDealWon,
+  opportunityWonEventId,
+  type OpportunitySnapshot,
+  type OpportunityState,
+} from './tryton/tryton-crm-opportunities';
 export { TrytonCrmAccounts, crmWriteValues, type CrmPartyExtras, type CrmRefs } from './tryton/tryton-crm';
 export {
   RequestTrackerConnector,
