@@ -38,7 +38,8 @@ const CONFIRMED = ['processing', 'done'];
 /** The CRM product sold: the development catalogue maps it to the ERP item ITM-1001 (erp-orders). */
 const PRODUCT = 'SKU-001';
 const SUPPORT_LOGIN = 'support.sam';
-const SUPPORT_PASSWORD = 'support-sam-change-me';
+// Development only; varied enough for Tryton's password entropy check.
+const SUPPORT_PASSWORD = 'Sam.dev-7Kq2xWz';
 const OWNERSHIP_FILE = join(ROOT, 'deploy/ownership.yaml');
 
 /** An id of `model` matching `domain`, created with `values` when the CRM has none. */
@@ -72,22 +73,7 @@ describe('an opportunity won in the CRM becomes one deal_won, and its effects in
 
   beforeAll(async () => {
     process.env.TEST_BASE_PORT ??= '7100';
-    const url = await freshDatabaseUrl('switchboard_test_crm_opportunity');
-    cluster = testCluster(
-      'real-systems-crm-opportunity',
-      { ...env, DATABASE_URL: url, CUSTOMER_SYNC_API_TOKENS: API_TOKENS },
-      { withCustomerSync: true, withAddressBook: true },
-    );
-    await cluster.provision();
-    const services = Object.values(cluster.services);
-    for (const service of services) service.start();
-    // Generous: the real-systems lane shares two cores with Tryton, RT and the other lane.
-    await Promise.all(services.map((service) => service.waitReady(180_000)));
-    db = new Client({ connectionString: url });
-    await db.connect();
     crm = crmReader(env);
-    erp = trytonReader(env);
-    rt = rtReader(env);
 
     // What the sales team's CRM has: the product, and a support user who may record leads
     // (Tryton's `Sale Opportunity` group) but is no sales user.
@@ -129,6 +115,21 @@ describe('an opportunity won in the CRM becomes one deal_won, and its effects in
     defaultOwnerEmployee = (await crmOpportunities.employeeOfLogin('crm-default-owner'))!;
     expect([annaEmployee, defaultOwnerEmployee]).not.toContain(null);
 
+    const url = await freshDatabaseUrl('switchboard_test_crm_opportunity');
+    cluster = testCluster(
+      'real-systems-crm-opportunity',
+      { ...env, DATABASE_URL: url, CUSTOMER_SYNC_API_TOKENS: API_TOKENS },
+      { withCustomerSync: true, withAddressBook: true },
+    );
+    await cluster.provision();
+    const services = Object.values(cluster.services);
+    for (const service of services) service.start();
+    // Generous: the real-systems lane shares two cores with Tryton, RT and the other lane.
+    await Promise.all(services.map((service) => service.waitReady(180_000)));
+    db = new Client({ connectionString: url });
+    await db.connect();
+    erp = trytonReader(env);
+    rt = rtReader(env);
     pollersProcessEnv = {
       ...pollersEnv(testEnv({ ...env, DATABASE_URL: url }), cluster.url('ingest')),
       POLLERS_START_AT: startAt,
@@ -255,7 +256,7 @@ describe('an opportunity won in the CRM becomes one deal_won, and its effects in
     expect(await erp.model<number>('party.party', 'search_count', [['code', '=', account]])).toBe(1);
 
     // Request Tracker: one onboarding ticket for the deal.
-    const ticketId = await eventually(
+    await eventually(
       async () => {
         const id = await rt.findTicket(dealId);
         if (!id) throw new Error('no ticket yet');
@@ -263,13 +264,6 @@ describe('an opportunity won in the CRM becomes one deal_won, and its effects in
       },
       { timeoutMs: 180_000, intervalMs: 1_000 },
     );
-    const tickets = await rt.request<{ total: number }>(
-      'GET',
-      `/tickets?query=${encodeURIComponent(`Subject LIKE '[sb:${dealId}]'`)}&per_page=1`,
-    );
-    expect(tickets.total).toBe(1);
-    expect(ticketId).toBeTruthy();
-
     // customer-sync: the CRM account and the ERP customer are one customer.
     const syncApi = (path: string) => readSyncApi(cluster.services['customer-sync']!.url, path);
     const customer = await eventually(
@@ -315,6 +309,14 @@ describe('an opportunity won in the CRM becomes one deal_won, and its effects in
     expect(vCardToContact(String(card.data))?.card).toMatchObject({ name: 'Paola Neri', email });
 
     expect(await ledgerRows()).toHaveLength(1);
+    // Checked last: a suite running beside this one on the same broker (a developer machine; CI runs
+    // them one at a time) consumes this deal too, and its support-onboarding may open a second ticket.
+    const tickets = await rt.request<{ total: number }>(
+      'GET',
+      `/tickets?query=${encodeURIComponent(`Subject LIKE '[sb:${dealId}]'`)}&per_page=1`,
+    );
+    expect(tickets.total).toBe(1);
+
   });
 
   it('a lead a support user creates without an owner lands with the default owner, once', async () => {
