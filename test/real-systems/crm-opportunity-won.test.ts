@@ -176,9 +176,17 @@ describe('an opportunity won in the CRM becomes one deal_won, and its effects in
         addresses: [['create', [{ street: 'Via Roma 1', city: 'Como', postal_code: '22100' }]]],
       },
     ]);
-    const [{ contact_mechanisms: [contact], addresses: [address] }] = await crm.model<
-      Array<{ contact_mechanisms: number[]; addresses: number[] }>
-    >('party.party', 'read', [party], ['contact_mechanisms', 'addresses']);
+    const [
+      {
+        contact_mechanisms: [contact],
+        addresses: [address],
+      },
+    ] = await crm.model<Array<{ contact_mechanisms: number[]; addresses: number[] }>>(
+      'party.party',
+      'read',
+      [party],
+      ['contact_mechanisms', 'addresses'],
+    );
     const [product] = await crm.model<number[]>('product.product', 'search', [['code', '=', PRODUCT]]);
     const [unit] = await crm.model<number[]>('product.uom', 'search', [['symbol', '=', 'u']]);
     [opportunityId] = await crm.model<number[]>('sale.opportunity', 'create', [
@@ -195,15 +203,21 @@ describe('an opportunity won in the CRM becomes one deal_won, and its effects in
     // opportunity won when its sale is confirmed. The quotation neither ships nor invoices in the CRM.
     await crm.model('sale.opportunity', 'opportunity', [opportunityId]);
     await crm.model('sale.opportunity', 'convert', [opportunityId]);
-    const [{ sales }] = await crm.model<Array<{ sales: number[] }>>('sale.opportunity', 'read', [opportunityId], [
-      'sales',
-    ]);
+    const [{ sales }] = await crm.model<Array<{ sales: number[] }>>(
+      'sale.opportunity',
+      'read',
+      [opportunityId],
+      ['sales'],
+    );
     await crm.model('sale.sale', 'write', sales, { invoice_method: 'manual', shipment_method: 'manual' });
     await crm.model('sale.sale', 'quote', sales);
     await crm.model('sale.sale', 'confirm', sales);
-    const [{ state }] = await crm.model<Array<{ state: string }>>('sale.opportunity', 'read', [opportunityId], [
-      'state',
-    ]);
+    const [{ state }] = await crm.model<Array<{ state: string }>>(
+      'sale.opportunity',
+      'read',
+      [opportunityId],
+      ['state'],
+    );
     expect(state).toBe('won');
     const dealId = `CRM-OPP-${opportunityId}`;
 
@@ -211,15 +225,13 @@ describe('an opportunity won in the CRM becomes one deal_won, and its effects in
     // one posted invoice.
     const sale = await eventually(
       async () => {
-        const found = await erp.model<Array<{ id: number; state: string; lines: number[]; untaxed_amount: string }>>(
-          'sale.sale',
-          'search_read',
-          [['reference', '=', dealId]],
-          0,
-          null,
-          null,
-          ['state', 'lines', 'untaxed_amount'],
-        );
+        const found = await erp.model<
+          Array<{ id: number; state: string; lines: number[]; untaxed_amount: string }>
+        >('sale.sale', 'search_read', [['reference', '=', dealId]], 0, null, null, [
+          'state',
+          'lines',
+          'untaxed_amount',
+        ]);
         if (found.length !== 1 || !CONFIRMED.includes(found[0].state))
           throw new Error(`ERP sales: ${found.map((s) => s.state).join(',') || 'none'}`);
         return found[0];
@@ -316,7 +328,6 @@ describe('an opportunity won in the CRM becomes one deal_won, and its effects in
       `/tickets?query=${encodeURIComponent(`Subject LIKE '[sb:${dealId}]'`)}&per_page=1`,
     );
     expect(tickets.total).toBe(1);
-
   });
 
   it('a lead a support user creates without an owner lands with the default owner, once', async () => {
@@ -391,9 +402,12 @@ describe('an opportunity won in the CRM becomes one deal_won, and its effects in
       ['reference', '=', `CRM-OPP-${opportunityId}`],
     ]);
     expect(erpSales).toBe(1);
-    const [lead] = await crm.model<Array<{ employee: number | null }>>('sale.opportunity', 'read', [leadId], [
-      'employee',
-    ]);
+    const [lead] = await crm.model<Array<{ employee: number | null }>>(
+      'sale.opportunity',
+      'read',
+      [leadId],
+      ['employee'],
+    );
     expect(lead.employee).toBe(defaultOwnerEmployee);
   });
 });

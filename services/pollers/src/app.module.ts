@@ -8,6 +8,9 @@ import { PollersModule } from './pollers.module';
 import { pollersService } from './service.definition';
 
 @Module({
-  imports: [PlatformModule.forService(pollersService, { env: [PollersEnv, CrmOpportunitiesEnv] }), PollersModule],
+  imports: [
+    PlatformModule.forService(pollersService, { env: [PollersEnv, CrmOpportunitiesEnv] }),
+    PollersModule,
+  ],
 })
 export class AppModule {}

@@ -140,7 +140,11 @@ function crmOpportunitiesJob(config: ConfigService): CrmOpportunitiesJob {
       // The opportunity's id and the contract's field names only: no account, contact or amount.
       skipped: (opportunityId, fields) => {
         pollerRecords.inc({ poller, outcome: 'invalid' });
-        logger.warn({ msg: 'crm-opportunities: won opportunity is no valid deal; passed over', opportunityId, fields });
+        logger.warn({
+          msg: 'crm-opportunities: won opportunity is no valid deal; passed over',
+          opportunityId,
+          fields,
+        });
       },
       assigned: (opportunityId) => {
         pollerRecords.inc({ poller, outcome: 'owner_assigned' });

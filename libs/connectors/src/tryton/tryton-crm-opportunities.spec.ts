@@ -1,4 +1,8 @@
-import { opportunityDealWon, opportunityWonEventId, type OpportunitySnapshot } from './tryton-crm-opportunities';
+import {
+  opportunityDealWon,
+  opportunityWonEventId,
+  type OpportunitySnapshot,
+} from './tryton-crm-opportunities';
 
 const won = (overrides: Partial<OpportunitySnapshot> = {}): OpportunitySnapshot => ({
   id: 42,
@@ -6,7 +10,13 @@ const won = (overrides: Partial<OpportunitySnapshot> = {}): OpportunitySnapshot 
   changedAt: '2026-12-06T10:00:00.123456Z',
   owner: { employeeId: 1, name: 'Anna Bianchi', login: 'sales.anna' },
   creator: { login: 'sales.anna', groups: ['Sales'] },
-  account: { code: 'ACC-7', name: 'Lago Blu S.r.l.', email: 'ap@lagoblu.example', vatNumber: null, country: 'IT' },
+  account: {
+    code: 'ACC-7',
+    name: 'Lago Blu S.r.l.',
+    email: 'ap@lagoblu.example',
+    vatNumber: null,
+    country: 'IT',
+  },
   contact: { id: 9, name: 'Paola Maria Neri', email: 'paola@lagoblu.example' },
   endDate: '2026-12-06',
   description: 'Two licences',
@@ -26,8 +36,18 @@ describe('opportunityDealWon', () => {
     expect(result.event.type).toBe('deal_won');
     expect(result.event.data).toMatchObject({
       dealId: 'CRM-OPP-42',
-      account: { crmAccountId: 'ACC-7', name: 'Lago Blu S.r.l.', email: 'ap@lagoblu.example', isProspect: true },
-      contact: { crmContactId: 'CM-9', email: 'paola@lagoblu.example', firstName: 'Paola Maria', lastName: 'Neri' },
+      account: {
+        crmAccountId: 'ACC-7',
+        name: 'Lago Blu S.r.l.',
+        email: 'ap@lagoblu.example',
+        isProspect: true,
+      },
+      contact: {
+        crmContactId: 'CM-9',
+        email: 'paola@lagoblu.example',
+        firstName: 'Paola Maria',
+        lastName: 'Neri',
+      },
       owner: { crmUserId: 'sales.anna', name: 'Anna Bianchi' },
       closeDate: '2026-12-06',
       currency: 'EUR',

@@ -32,7 +32,12 @@ export interface OpportunitySnapshot {
   /** The ISO code of the currency of its confirmed sales. */
   currency: string | null;
   /** The lines of its confirmed sales (what was won, at the prices agreed); empty before it is won. */
-  lines: Array<{ productCode: string | null; description: string | null; quantity: number; unitPrice: string }>;
+  lines: Array<{
+    productCode: string | null;
+    description: string | null;
+    quantity: number;
+    unitPrice: string;
+  }>;
 }
 
 /** The sale states Tryton counts as won for an opportunity (sale_opportunity's `_sale_won_states`). */
@@ -215,7 +220,9 @@ export class TrytonCrmOpportunities {
     return user ? (user.employee ?? user.employees[0] ?? null) : null;
   }
 
-  private async owners(employeeIds: number[]): Promise<Map<number, NonNullable<OpportunitySnapshot['owner']>>> {
+  private async owners(
+    employeeIds: number[],
+  ): Promise<Map<number, NonNullable<OpportunitySnapshot['owner']>>> {
     if (employeeIds.length === 0) return new Map();
     const [employees, users] = await Promise.all([
       this.client.model<Array<{ id: number; 'party.': { name?: string } | null }>>(
@@ -242,7 +249,9 @@ export class TrytonCrmOpportunities {
     );
   }
 
-  private async creators(userIds: number[]): Promise<Map<number, NonNullable<OpportunitySnapshot['creator']>>> {
+  private async creators(
+    userIds: number[],
+  ): Promise<Map<number, NonNullable<OpportunitySnapshot['creator']>>> {
     if (userIds.length === 0) return new Map();
     const users = await this.client.model<Array<{ id: number; login: string; groups: number[] }>>(
       'res.user',
@@ -253,7 +262,9 @@ export class TrytonCrmOpportunities {
     const groupIds = idsOf(users.flatMap((u) => u.groups));
     const groups = new Map(
       (groupIds.length > 0
-        ? await this.client.model<Array<{ id: number; name: string }>>('res.group', 'read', groupIds, ['name'])
+        ? await this.client.model<Array<{ id: number; name: string }>>('res.group', 'read', groupIds, [
+            'name',
+          ])
         : []
       ).map((g) => [g.id, g.name]),
     );
@@ -265,11 +276,19 @@ export class TrytonCrmOpportunities {
     );
   }
 
-  private async accounts(partyIds: number[]): Promise<Map<number, NonNullable<OpportunitySnapshot['account']>>> {
+  private async accounts(
+    partyIds: number[],
+  ): Promise<Map<number, NonNullable<OpportunitySnapshot['account']>>> {
     if (partyIds.length === 0) return new Map();
     const [parties, emails] = await Promise.all([
       this.client.model<
-        Array<{ id: number; code: string | null; name: string; addresses: number[]; 'tax_identifier.': { code?: string } | null }>
+        Array<{
+          id: number;
+          code: string | null;
+          name: string;
+          addresses: number[];
+          'tax_identifier.': { code?: string } | null;
+        }>
       >('party.party', 'read', partyIds, ['code', 'name', 'addresses', 'tax_identifier.code']),
       this.client.model<Array<{ party: number; value: string }>>(
         'party.contact_mechanism',
@@ -315,12 +334,9 @@ export class TrytonCrmOpportunities {
 
   private async contacts(ids: number[]): Promise<Map<number, NonNullable<OpportunitySnapshot['contact']>>> {
     if (ids.length === 0) return new Map();
-    const mechanisms = await this.client.model<Array<{ id: number; type: string; value: string; name: string | null }>>(
-      'party.contact_mechanism',
-      'read',
-      ids,
-      ['type', 'value', 'name'],
-    );
+    const mechanisms = await this.client.model<
+      Array<{ id: number; type: string; value: string; name: string | null }>
+    >('party.contact_mechanism', 'read', ids, ['type', 'value', 'name']);
     return new Map(
       mechanisms.map((m) => [
         m.id,

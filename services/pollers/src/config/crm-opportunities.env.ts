@@ -29,7 +29,9 @@ export class CrmOpportunitiesEnv {
 
   /** The tax rate of the deals the CRM's won opportunities become (the CRM keeps no tax). No default on purpose. */
   @ValidateIf(on)
-  @Matches(/^\d{1,3}(\.\d{1,4})?$/, { message: 'must be a percentage (e.g. 19) when the CRM opportunities poller is on' })
+  @Matches(/^\d{1,3}(\.\d{1,4})?$/, {
+    message: 'must be a percentage (e.g. 19) when the CRM opportunities poller is on',
+  })
   CRM_DEAL_TAX_RATE_PERCENT?: string;
 
   /** The CRM groups whose members are sales users (their own leads keep no owner until they pick one). */
@@ -55,7 +57,9 @@ export class CrmOpportunitiesEnv {
 
   /** Or CRM_PASSWORD_FILE, a mounted secret re-read at every login. No default on purpose. */
   @ValidateIf((env: RawCrmOpportunitiesEnv) => on(env) && !env.CRM_PASSWORD_FILE)
-  @IsString({ message: 'CRM_PASSWORD or CRM_PASSWORD_FILE is required when the CRM opportunities poller is on' })
+  @IsString({
+    message: 'CRM_PASSWORD or CRM_PASSWORD_FILE is required when the CRM opportunities poller is on',
+  })
   CRM_PASSWORD?: string;
 
   @IsOptional()

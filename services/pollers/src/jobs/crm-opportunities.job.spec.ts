@@ -3,13 +3,23 @@ import type { OpportunitySnapshot } from '@switchboard/connectors';
 import { CrmOpportunitiesJob, type CrmOpportunitiesPort } from './crm-opportunities.job';
 import type { IngestPort } from './post-changes';
 
-const snapshot = (id: number, at: string, overrides: Partial<OpportunitySnapshot> = {}): OpportunitySnapshot => ({
+const snapshot = (
+  id: number,
+  at: string,
+  overrides: Partial<OpportunitySnapshot> = {},
+): OpportunitySnapshot => ({
   id,
   state: 'won',
   changedAt: at,
   owner: { employeeId: 1, name: 'Anna Bianchi', login: 'sales.anna' },
   creator: { login: 'sales.anna', groups: ['Sales'] },
-  account: { code: `ACC-${id}`, name: 'Lago Blu', email: 'ap@lagoblu.example', vatNumber: null, country: 'IT' },
+  account: {
+    code: `ACC-${id}`,
+    name: 'Lago Blu',
+    email: 'ap@lagoblu.example',
+    vatNumber: null,
+    country: 'IT',
+  },
   contact: null,
   endDate: '2026-12-06',
   description: null,
@@ -86,7 +96,9 @@ describe('CrmOpportunitiesJob', () => {
 
   it('fails the pass when the default owner has no employee in the CRM', async () => {
     const job = new CrmOpportunitiesJob({
-      crm: fakeCrm([snapshot(5, '2026-12-06T10:00:00.000000Z', { state: 'lead', owner: null, creator: null })]),
+      crm: fakeCrm([
+        snapshot(5, '2026-12-06T10:00:00.000000Z', { state: 'lead', owner: null, creator: null }),
+      ]),
       ingest: fakeIngest(),
       intervalMs: 1_000,
       overlapSeconds: 60,
