@@ -335,7 +335,10 @@ export const SERVICE_EXTRAS: Record<
       INGEST_URL: 'http://ingest',
       TRYTON_PARTIES_POLL_ENABLED: 'false',
       RT_ESCALATIONS_POLL_ENABLED: 'false',
+      CRM_OPPORTUNITIES_POLL_ENABLED: 'false',
     },
+    // The CRM opportunities job gives leads from outside sales the rules' defaultAccountOwner.
+    files: { POLLERS_OWNERSHIP_FILE: { source: 'deploy/ownership.yaml', file: 'ownership.yaml' } },
     // local.env holds ingest's every source secret, which the pollers refuse to be given.
     compose: { INGEST_URL: `http://ingest:${CLUSTER.httpPort}`, INGEST_SOURCE_SECRETS: '' },
     calls: ['ingest'],

@@ -63,12 +63,18 @@ async function main(): Promise<void> {
 
   // Against the real systems, what RT and Tryton change on their side comes in through the pollers
   // service, which posts to ingest: escalated RT tickets (ticket_escalated) and edited Tryton parties
-  // (customer_updated). It gets the secrets of the two sources it posts as, never ingest's whole list.
+  // (customer_updated), and the CRM's won opportunities (deal_won; its leads from outside sales get the
+  // default owner). It gets the secrets of the sources it posts as, never ingest's whole list.
   const pollers =
     env.DOWNSTREAM_MODE === 'real'
       ? new ServiceProcess('pollers', basePort + pollersService.defaultPort - 3000, {
           root,
-          env: pollersEnv(env, cluster.url('ingest')),
+          env: {
+            ...pollersEnv(env, cluster.url('ingest')),
+            CRM_OPPORTUNITIES_POLL_ENABLED: 'true',
+            CRM_DEAL_TAX_RATE_PERCENT: '19',
+            POLLERS_OWNERSHIP_FILE: join(root, 'deploy/ownership.yaml'),
+          },
           basePort,
           logs: { dir: join(root, '.stack/logs') },
         })

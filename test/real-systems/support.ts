@@ -26,15 +26,23 @@ export function realSystemsEnv(): Record<string, string> {
  * escalation poller's event ids carry the ticket number).
  */
 export async function realSystemsDatabaseUrl(): Promise<string> {
+  return freshDatabaseUrl('switchboard_test_real');
+}
+
+/**
+ * A database of a suite's own, dropped and created afresh: no ledger, inbox or checkpoint row of an
+ * earlier run (whose event ids may name records of a real system since reset to its golden copy).
+ */
+export async function freshDatabaseUrl(database: string): Promise<string> {
   const url = new URL(databaseUrl());
-  url.pathname = '/switchboard_test_real';
+  url.pathname = `/${database}`;
   const admin = new URL(url);
   admin.pathname = '/postgres';
   const client = new Client({ connectionString: admin.toString() });
   await client.connect();
   try {
-    await client.query('DROP DATABASE IF EXISTS switchboard_test_real WITH (FORCE)');
-    await client.query('CREATE DATABASE switchboard_test_real');
+    await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await client.query(`CREATE DATABASE ${database}`);
   } finally {
     await client.end();
   }
@@ -66,6 +74,17 @@ export function trytonReader(env = realSystemsEnv()): TrytonClient {
     database: env.TRYTON_DATABASE,
     username: env.TRYTON_USER,
     password: env.TRYTON_PASSWORD,
+  });
+}
+
+/** A reader and writer on the CRM's Tryton database (as its administrator), with its own session. */
+export function crmReader(env = realSystemsEnv()): TrytonClient {
+  return new TrytonClient({
+    name: 'tryton-crm-test',
+    url: env.CRM_URL,
+    database: env.CRM_DATABASE,
+    username: env.CRM_USER,
+    password: env.CRM_PASSWORD,
   });
 }
 

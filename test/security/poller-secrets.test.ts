@@ -60,11 +60,11 @@ describe("the pollers hold only their own sources' secrets", () => {
     ).toThrow(/development secret/);
   });
 
-  it("the local runner hands them erp's and support's secrets out of ingest's list, nothing more", () => {
+  it("the local runner hands them erp's, support's and crm's secrets out of ingest's list, nothing more", () => {
     expect(secretOfSource(`crm=a,support=old-one,support=${support}`, 'support')).toBe(support);
     expect(secretOfSource('crm=a', 'support')).toBeUndefined();
     const env = pollersEnv(
-      { INGEST_SOURCE_SECRETS: `crm=c,erp=${erp},support=${support}`, OTHER: 'kept' },
+      { INGEST_SOURCE_SECRETS: `crm=c,erp=${erp},support=${support},finance=f`, OTHER: 'kept' },
       'http://ingest',
     );
     expect(env).toEqual({
@@ -72,6 +72,7 @@ describe("the pollers hold only their own sources' secrets", () => {
       INGEST_URL: 'http://ingest',
       INGEST_SECRET_ERP: erp,
       INGEST_SECRET_SUPPORT: support,
+      INGEST_SECRET_CRM: 'c',
     });
   });
 });

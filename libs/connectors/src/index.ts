@@ -53,6 +53,13 @@ export {
   type CrmTaskRefs,
 } from './tryton/tryton-crm';
 export {
+  TrytonCrmOpportunities,
+  opportunityDealWon,
+  opportunityWonEventId,
+  type OpportunitySnapshot,
+  type OpportunityState,
+} from './tryton/tryton-crm-opportunities';
+export {
   RequestTrackerConnector,
   ticketSummary,
   ticketTag,

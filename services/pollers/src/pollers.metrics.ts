@@ -21,6 +21,12 @@ export const pollerErrors = new Counter({
   labelNames: ['poller', 'code'] as const,
 });
 
+export const pollerRecords = new Counter({
+  name: 'switchboard_poller_records_total',
+  help: 'Records a poller handled without posting them: invalid (passed over, e.g. a won opportunity without lines), owner_assigned (a lead given the default owner)',
+  labelNames: ['poller', 'outcome'] as const,
+});
+
 export const pollerLeader = new Gauge({
   name: 'switchboard_poller_leader',
   help: 'Whether this replica is the one that polls (1) or a standby (0)',

@@ -12,13 +12,20 @@ import { ConfigService } from '@nestjs/config';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 
-import { RequestTrackerConnector, TrytonClient, TrytonParties } from '@switchboard/connectors';
+import {
+  RequestTrackerConnector,
+  TrytonClient,
+  TrytonCrmOpportunities,
+  TrytonParties,
+} from '@switchboard/connectors';
 import { IngestClient } from '@switchboard/ingest-client';
+import { loadOwnershipFile } from '@switchboard/master-data';
 import { LeaderLock } from '@switchboard/outbox';
 import { SERVICE_READINESS, type ServiceReadiness } from '@switchboard/platform';
 import { traceHeaders } from '@switchboard/telemetry';
 
 import { CheckpointStore } from './checkpoints/checkpoint-store';
+import { CrmOpportunitiesJob } from './jobs/crm-opportunities.job';
 import type { IngestPort } from './jobs/post-changes';
 import type { PollerJob } from './jobs/poller-job';
 import { RtEscalationsJob } from './jobs/rt-escalations.job';
@@ -28,6 +35,7 @@ import {
   pollerEventsPosted,
   pollerLeader,
   pollerPasses,
+  pollerRecords,
   registerCheckpointMetrics,
 } from './pollers.metrics';
 import { PollerScheduler } from './scheduling/poller-scheduler';
@@ -99,7 +107,51 @@ function jobsFrom(config: ConfigService): PollerJob[] {
       }),
     );
   }
+  if (config.getOrThrow<boolean>('CRM_OPPORTUNITIES_POLL_ENABLED')) jobs.push(crmOpportunitiesJob(config));
   return jobs;
+}
+
+/** Won opportunities -> deal_won, leads from outside sales -> the default owner (as the `crm` source). */
+function crmOpportunitiesJob(config: ConfigService): CrmOpportunitiesJob {
+  const logger = new Logger('CrmOpportunities');
+  const crm = new TrytonClient({
+    name: 'crm-opportunities-poller',
+    url: config.getOrThrow<string>('CRM_URL'),
+    database: config.getOrThrow<string>('CRM_DATABASE'),
+    username: config.getOrThrow<string>('CRM_USER'),
+    password: config.get<string>('CRM_PASSWORD'),
+    passwordFile: config.get<string>('CRM_PASSWORD_FILE'),
+  });
+  const poller = 'crm-opportunities';
+  return new CrmOpportunitiesJob({
+    crm: new TrytonCrmOpportunities(crm),
+    ingest: ingestAs(config, 'crm', 'INGEST_SECRET_CRM'),
+    intervalMs: config.getOrThrow<number>('CRM_OPPORTUNITIES_POLL_MS'),
+    overlapSeconds: config.getOrThrow<number>('POLLERS_OVERLAP_SECONDS'),
+    startAt: config.get<string>('POLLERS_START_AT'),
+    taxRatePercent: config.getOrThrow<string>('CRM_DEAL_TAX_RATE_PERCENT'),
+    defaultOwner: loadOwnershipFile(config.getOrThrow<string>('POLLERS_OWNERSHIP_FILE')).defaultAccountOwner,
+    salesGroups: config
+      .getOrThrow<string>('CRM_SALES_GROUPS')
+      .split(',')
+      .map((group) => group.trim())
+      .filter(Boolean),
+    report: {
+      // The opportunity's id and the contract's field names only: no account, contact or amount.
+      skipped: (opportunityId, fields) => {
+        pollerRecords.inc({ poller, outcome: 'invalid' });
+        logger.warn({
+          msg: 'crm-opportunities: won opportunity is no valid deal; passed over',
+          opportunityId,
+          fields,
+        });
+      },
+      assigned: (opportunityId) => {
+        pollerRecords.inc({ poller, outcome: 'owner_assigned' });
+        logger.log({ msg: 'crm-opportunities: lead given the default owner', opportunityId });
+      },
+    },
+  });
 }
 
 /** Starts the scheduler with the application; on SIGTERM the pass stops and the lock is given up. */
