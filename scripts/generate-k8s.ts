@@ -335,6 +335,7 @@ export const SERVICE_EXTRAS: Record<
       INGEST_URL: 'http://ingest',
       TRYTON_PARTIES_POLL_ENABLED: 'false',
       RT_ESCALATIONS_POLL_ENABLED: 'false',
+      CRM_PARTIES_POLL_ENABLED: 'false',
     },
     // local.env holds ingest's every source secret, which the pollers refuse to be given.
     compose: { INGEST_URL: `http://ingest:${CLUSTER.httpPort}`, INGEST_SOURCE_SECRETS: '' },

@@ -10,7 +10,7 @@ export function secretOfSource(sourceSecrets: string, source: string): string | 
     .at(-1);
 }
 
-/** `env` without INGEST_SOURCE_SECRETS, with the erp and support secrets and where ingest is. */
+/** `env` without INGEST_SOURCE_SECRETS, with the erp, support and crm secrets and where ingest is. */
 export function pollersEnv(env: NodeJS.ProcessEnv, ingestUrl: string): NodeJS.ProcessEnv {
   const { INGEST_SOURCE_SECRETS: all = '', ...rest } = env;
   return {
@@ -18,5 +18,6 @@ export function pollersEnv(env: NodeJS.ProcessEnv, ingestUrl: string): NodeJS.Pr
     INGEST_URL: ingestUrl,
     INGEST_SECRET_ERP: secretOfSource(all, 'erp'),
     INGEST_SECRET_SUPPORT: secretOfSource(all, 'support'),
+    INGEST_SECRET_CRM: secretOfSource(all, 'crm'),
   };
 }

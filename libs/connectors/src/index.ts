@@ -37,9 +37,17 @@ export {
   partyToCustomerFields,
   partyWriteValues,
   trytonTimestamp,
+  type PartyChange,
+  type PartyRecordKind,
   type PartySnapshot,
   type PartySync,
 } from './tryton/tryton-parties';
+export {
+  CONTACT_OF_RELATION,
+  TrytonCrmParties,
+  crmPartyChanges,
+  type ContactLink,
+} from './tryton/tryton-crm-parties';
 export { TrytonCrmAccounts, crmWriteValues, type CrmPartyExtras, type CrmRefs } from './tryton/tryton-crm';
 export {
   RequestTrackerConnector,

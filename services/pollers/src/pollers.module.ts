@@ -12,7 +12,12 @@ import { ConfigService } from '@nestjs/config';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 
-import { RequestTrackerConnector, TrytonClient, TrytonParties } from '@switchboard/connectors';
+import {
+  RequestTrackerConnector,
+  TrytonClient,
+  TrytonCrmParties,
+  TrytonParties,
+} from '@switchboard/connectors';
 import { IngestClient } from '@switchboard/ingest-client';
 import { LeaderLock } from '@switchboard/outbox';
 import { SERVICE_READINESS, type ServiceReadiness } from '@switchboard/platform';
@@ -94,6 +99,27 @@ function jobsFrom(config: ConfigService): PollerJob[] {
         queue,
         minPriority: config.getOrThrow<number>('RT_ESCALATION_PRIORITY'),
         intervalMs: config.getOrThrow<number>('RT_ESCALATIONS_POLL_MS'),
+        overlapSeconds,
+        startAt,
+      }),
+    );
+  }
+  if (config.getOrThrow<boolean>('CRM_PARTIES_POLL_ENABLED')) {
+    const crm = new TrytonClient({
+      name: 'crm-parties-poller',
+      url: config.getOrThrow<string>('CRM_URL'),
+      database: config.getOrThrow<string>('CRM_DATABASE'),
+      username: config.getOrThrow<string>('CRM_USER'),
+      password: config.get<string>('CRM_PASSWORD'),
+      passwordFile: config.get<string>('CRM_PASSWORD_FILE'),
+    });
+    jobs.push(
+      new TrytonPartiesJob({
+        name: 'crm-parties',
+        source: 'crm',
+        parties: new TrytonCrmParties(crm),
+        ingest: ingestAs(config, 'crm', 'INGEST_SECRET_CRM'),
+        intervalMs: config.getOrThrow<number>('CRM_PARTIES_POLL_MS'),
         overlapSeconds,
         startAt,
       }),

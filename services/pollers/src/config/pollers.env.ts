@@ -11,19 +11,23 @@ interface RawPollersEnv {
   RT_PASSWORD_FILE?: string;
   INGEST_SECRET_ERP_FILE?: string;
   INGEST_SECRET_SUPPORT_FILE?: string;
+  CRM_PARTIES_POLL_ENABLED?: string | boolean;
+  CRM_PASSWORD_FILE?: string;
+  INGEST_SECRET_CRM_FILE?: string;
 }
 
 /** A job is on unless its switch says `false` (the raw string, before the class converted it). */
 const enabled = (value: string | boolean | undefined): boolean => value !== false && value !== 'false';
 const trytonOn = (env: RawPollersEnv): boolean => enabled(env.TRYTON_PARTIES_POLL_ENABLED);
 const rtOn = (env: RawPollersEnv): boolean => enabled(env.RT_ESCALATIONS_POLL_ENABLED);
+const crmPartiesOn = (env: RawPollersEnv): boolean => enabled(env.CRM_PARTIES_POLL_ENABLED);
 
 /**
  * The pollers' settings: where ingest is, one section per watched system (each job can be switched
  * off, and only an enabled job's settings are required), and the leader election's timing.
  *
- * Each job posts as its own source (`erp`, `support`) with that source's secret only
- * (INGEST_SECRET_ERP, INGEST_SECRET_SUPPORT, or their _FILE). ingest's whole INGEST_SOURCE_SECRETS
+ * Each job posts as its own source (`erp`, `support`, `crm`) with that source's secret only
+ * (INGEST_SECRET_ERP, INGEST_SECRET_SUPPORT, INGEST_SECRET_CRM, or their _FILE). ingest's whole INGEST_SOURCE_SECRETS
  * is refused: whoever reads this process's environment could sign as every source.
  */
 export class PollersEnv {
@@ -158,4 +162,47 @@ export class PollersEnv {
   @IsOptional()
   @IsString()
   INGEST_SECRET_SUPPORT_FILE?: string;
+
+  // --- CRM parties (accounts and contacts) -> customer_updated (as the `crm` source) ---
+
+  @EnvBoolean()
+  CRM_PARTIES_POLL_ENABLED = true;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  CRM_PARTIES_POLL_MS = 30_000;
+
+  @ValidateIf(crmPartiesOn)
+  @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL when the CRM parties poller is on' })
+  CRM_URL?: string;
+
+  @ValidateIf(crmPartiesOn)
+  @IsString()
+  CRM_DATABASE?: string;
+
+  @ValidateIf(crmPartiesOn)
+  @IsString()
+  CRM_USER?: string;
+
+  /** Or CRM_PASSWORD_FILE, a mounted secret re-read at every login. No default on purpose. */
+  @ValidateIf((env: RawPollersEnv) => crmPartiesOn(env) && !env.CRM_PASSWORD_FILE)
+  @IsString({ message: 'CRM_PASSWORD or CRM_PASSWORD_FILE is required when the CRM parties poller is on' })
+  CRM_PASSWORD?: string;
+
+  @IsOptional()
+  @IsString()
+  CRM_PASSWORD_FILE?: string;
+
+  @ValidateIf((env: RawPollersEnv) => crmPartiesOn(env) && !env.INGEST_SECRET_CRM_FILE)
+  @IsString({
+    message:
+      "INGEST_SECRET_CRM (or INGEST_SECRET_CRM_FILE), the crm source's secret, is required when the CRM parties poller is on",
+  })
+  @IsSecret('the crm source')
+  INGEST_SECRET_CRM?: string;
+
+  @IsOptional()
+  @IsString()
+  INGEST_SECRET_CRM_FILE?: string;
 }

@@ -1,5 +1,5 @@
 /** The watched systems, one job each; also the job's checkpoint row and its metric label. */
-export type PollerName = 'tryton-parties' | 'rt-escalations';
+export type PollerName = 'tryton-parties' | 'rt-escalations' | 'crm-parties';
 
 /** What a pass sees of the world beyond its system: where it starts, and whether it still leads. */
 export interface PassContext {
