@@ -27,8 +27,8 @@ const crmPartiesOn = (env: RawPollersEnv): boolean => enabled(env.CRM_PARTIES_PO
  * off, and only an enabled job's settings are required), and the leader election's timing.
  *
  * Each job posts as its own source (`erp`, `support`, `crm`) with that source's secret only
- * (INGEST_SECRET_ERP, INGEST_SECRET_SUPPORT, INGEST_SECRET_CRM, or their _FILE). ingest's whole INGEST_SOURCE_SECRETS
- * is refused: whoever reads this process's environment could sign as every source.
+ * (INGEST_SECRET_ERP, INGEST_SECRET_SUPPORT, INGEST_SECRET_CRM, or their _FILE). ingest's whole
+ * INGEST_SOURCE_SECRETS is refused: whoever reads this process's environment could sign as every source.
  */
 export class PollersEnv {
   @Matches(/^https?:\/\/.+/, { message: 'must be the http(s) URL of ingest' })
@@ -37,7 +37,7 @@ export class PollersEnv {
   @ValidateIf((env: { INGEST_SOURCE_SECRETS?: string }) => env.INGEST_SOURCE_SECRETS !== undefined)
   @IsEmpty({
     message:
-      "must not be set: the pollers hold only their sources' secrets (INGEST_SECRET_ERP, INGEST_SECRET_SUPPORT), never ingest's list of every source's",
+      "must not be set: the pollers hold only their sources' secrets (INGEST_SECRET_ERP, INGEST_SECRET_SUPPORT, INGEST_SECRET_CRM), never ingest's list of every source's",
   })
   INGEST_SOURCE_SECRETS?: string;
 
