@@ -22,6 +22,7 @@
 // - back to the CRM: customer_synced addressed to `crm` for these customers, and changes customer-sync
 //   accepted from `erp` (audit entries from the ERP other than the link): both must be 0.
 // Each equals what the test sent: one per phone change of an account (ERP) or a contact (address book).
+// Last, a contact archived in the CRM is deleted from the address book.
 import { join } from 'node:path';
 
 import { Client } from 'pg';
@@ -448,5 +449,27 @@ describe('phone changes in the real CRM reach the ERP and the address book, with
       ['value'],
     );
     expect(crmPhones.map((phone) => phone.value)).toEqual(rows.map((row) => row.sent.at(-1)));
+  });
+
+  it('a contact archived in the CRM leaves the address book', async () => {
+    const contact = rows.find((row) => row.entity === 'contact')!;
+    await crm.model('party.party', 'write', [contact.crmPartyId], { active: false });
+    await eventually(
+      async () => {
+        const { rows: found } = await db.query<{ active: boolean }>(
+          'SELECT active FROM address_book.address_book_contact WHERE customer_id = $1',
+          [contact.customerId],
+        );
+        if (found[0]?.active !== false) throw new Error('the address book still has the contact');
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
+    const name = vCardFileName(contact.customerId);
+    const cards = await fetchVCards({
+      addressBook: { url: real.CARDDAV_URL },
+      headers: auth,
+      urlFilter: (url) => url.endsWith(`/${name}`),
+    });
+    expect(cards.filter((card) => card.url.endsWith(`/${name}`))).toEqual([]);
   });
 });

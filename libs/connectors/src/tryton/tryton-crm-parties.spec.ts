@@ -77,6 +77,20 @@ describe('crmPartyChanges', () => {
     });
   });
 
+  it('posts an archived contact as deleted, with its account and no fields', () => {
+    const [change] = crmPartyChanges([contact], [link], new Set(), new Set([2]));
+    expect(change).toMatchObject({ archived: true, kind: { entity: 'contact' } });
+    expect(partyCustomerUpdated(change.party, change.kind, change.archived).data).toEqual({
+      system: 'crm',
+      entity: 'contact',
+      externalId: 'CON-1',
+      changedAt: '2026-12-06T10:00:02.000Z',
+      accountExternalId: 'ACC-1',
+      fields: {},
+      deleted: true,
+    });
+  });
+
   it("keeps the ERP's event ids for its parties: another source, another prefix", () => {
     expect(partyCustomerUpdated(account).id).toBe('tryton-party-1-20261206100005000000');
     expect(partyCustomerUpdated(account, { system: 'crm', entity: 'account' })).toMatchObject({

@@ -28,24 +28,28 @@ export interface ContactLink {
  * What each changed CRM party stands for: a contact when it is `Contact of` an account (its first
  * such relation; the account's code travels as `accountExternalId`), else an account. The parties of
  * the sales team and of the company (`staff`) are neither and are left out. A contact's change time
- * includes its relation's, so linking it to another account is a new version. Oldest change first.
+ * includes its relation's, so linking it to another account is a new version. The `archived` ones
+ * are posted as deleted. Oldest change first.
  */
 export function crmPartyChanges(
   parties: PartySnapshot[],
   links: ContactLink[],
   staff: ReadonlySet<number>,
+  archived: ReadonlySet<number> = new Set(),
 ): PartyChange[] {
   return parties
     .filter((party) => !staff.has(party.id))
     .map((party): PartyChange => {
+      const gone = archived.has(party.id) ? { archived: true } : {};
       const link = links.find((candidate) => candidate.from_ === party.id);
-      if (!link) return { party, kind: { system: 'crm', entity: 'account' } };
+      if (!link) return { party, kind: { system: 'crm', entity: 'account' }, ...gone };
       const changedAt =
         newestStamp([party.changedAt, trytonTimestamp(link.write_date), trytonTimestamp(link.create_date)]) ??
         party.changedAt;
       return {
         party: { ...party, changedAt },
         kind: { system: 'crm', entity: 'contact', accountExternalId: link['to.']?.code ?? null },
+        ...gone,
       };
     })
     .sort((a, b) =>
@@ -72,7 +76,8 @@ export class TrytonCrmParties {
 
   /**
    * Active parties changed at or after `since` (the party, its address, identifiers or contact
-   * mechanisms, or its `Contact of` relation), each as an account or a contact.
+   * mechanisms, or its `Contact of` relation), each as an account or a contact, and the parties
+   * archived since then (posted as deleted).
    */
   async changesSince(since: string): Promise<PartyChange[]> {
     const contactOf = await this.contactRelationType();
@@ -95,7 +100,8 @@ export class TrytonCrmParties {
           );
     const known = new Set(changed.map((party) => party.id));
     const more = [...new Set(relinked.map((link) => link.from_))].filter((id) => !known.has(id));
-    const parties = [...changed, ...(more.length > 0 ? await this.parties.snapshots(more) : [])];
+    const archived = await this.archivedSince(at);
+    const parties = [...changed, ...(more.length > 0 ? await this.parties.snapshots(more) : []), ...archived];
     if (parties.length === 0) return [];
     const links =
       contactOf === null
@@ -112,7 +118,36 @@ export class TrytonCrmParties {
             [['id', 'ASC']],
             ['from_', 'to.code', 'write_date', 'create_date'],
           );
-    return crmPartyChanges(parties, links, await this.staff());
+    return crmPartyChanges(parties, links, await this.staff(), new Set(archived.map((party) => party.id)));
+  }
+
+  /** Parties archived (or edited while archived) at or after `at`, as far as a deletion needs them. */
+  private async archivedSince(at: TrytonDateTime): Promise<PartySnapshot[]> {
+    const found = await this.client.model<
+      Array<{ id: number; code: string; name: string; write_date: unknown }>
+    >(
+      'party.party',
+      'search_read',
+      [
+        ['active', '=', false],
+        ['write_date', '>=', at],
+      ],
+      0,
+      null,
+      null,
+      ['code', 'name', 'write_date'],
+    );
+    return found.map((party) => ({
+      id: party.id,
+      code: party.code,
+      name: party.name,
+      email: null,
+      phone: null,
+      vatNumber: null,
+      address: null,
+      paymentTerms: null,
+      changedAt: trytonTimestamp(party.write_date) ?? new Date(0).toISOString(),
+    }));
   }
 
   /** The `Contact of` type's id; null in a CRM without it (then every party is an account). */

@@ -123,6 +123,8 @@ const ERP_ACCOUNT: PartyRecordKind = { system: 'erp', entity: 'account' };
 export interface PartyChange {
   party: PartySnapshot;
   kind: PartyRecordKind;
+  /** Archived in its system (Tryton's `active` off): posted as deleted, with no fields. */
+  archived?: boolean;
 }
 
 /** The source event id's prefix per system (ids are unique per source; ingest deduplicates on them). */
@@ -144,12 +146,14 @@ function contactFields(party: PartySnapshot): CustomerFields {
 /**
  * The ingest request of one party: `customer_updated` from the ERP (or, with `kind`, the CRM), keyed
  * by the party code (the id erp-orders reports the ERP customer under, the CRM's account or contact
- * id). The source event id is the party id and its newest change time (microseconds): the same party
- * polled again unchanged is the same event for ingest, any edit a new one.
+ * id); an archived party is posted as deleted. The source event id is the party id and its newest
+ * change time (microseconds): the same party polled again unchanged is the same event for ingest, any
+ * edit a new one.
  */
 export function partyCustomerUpdated(
   party: PartySnapshot,
   kind: PartyRecordKind = ERP_ACCOUNT,
+  archived = false,
 ): {
   id: string;
   type: 'customer_updated';
@@ -164,7 +168,8 @@ export function partyCustomerUpdated(
       externalId: party.code,
       // The contract's times are milliseconds; the event id above keeps Tryton's microseconds.
       changedAt: new Date(party.changedAt).toISOString(),
-      fields: kind.entity === 'contact' ? contactFields(party) : partyToCustomerFields(party),
+      fields: archived ? {} : kind.entity === 'contact' ? contactFields(party) : partyToCustomerFields(party),
+      ...(archived ? { deleted: true } : {}),
       ...(kind.accountExternalId ? { accountExternalId: kind.accountExternalId } : {}),
     },
   };

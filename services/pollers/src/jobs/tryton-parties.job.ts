@@ -45,10 +45,10 @@ export class TrytonPartiesJob implements PollerJob {
     const parties = await this.options.parties.changesSince(
       readFrom(checkpoint, this.options.overlapSeconds),
     );
-    const changes = parties.map(({ party, kind }) => ({
+    const changes = parties.map(({ party, kind, archived }) => ({
       key: String(party.id),
       changedAt: party.changedAt,
-      event: partyCustomerUpdated(party, kind),
+      event: partyCustomerUpdated(party, kind, archived),
     }));
     return postChanges(this.options.ingest, this.source, changes, checkpoint, context);
   }
