@@ -336,6 +336,7 @@ export const SERVICE_EXTRAS: Record<
       TRYTON_PARTIES_POLL_ENABLED: 'false',
       RT_ESCALATIONS_POLL_ENABLED: 'false',
       CRM_OPPORTUNITIES_POLL_ENABLED: 'false',
+      CRM_PARTIES_POLL_ENABLED: 'false',
     },
     // The CRM opportunities job gives leads from outside sales the rules' defaultAccountOwner.
     files: { POLLERS_OWNERSHIP_FILE: { source: 'deploy/ownership.yaml', file: 'ownership.yaml' } },

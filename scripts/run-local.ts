@@ -62,9 +62,10 @@ async function main(): Promise<void> {
   });
 
   // Against the real systems, what RT and Tryton change on their side comes in through the pollers
-  // service, which posts to ingest: escalated RT tickets (ticket_escalated) and edited Tryton parties
-  // (customer_updated), and the CRM's won opportunities (deal_won; its leads from outside sales get the
-  // default owner). It gets the secrets of the sources it posts as, never ingest's whole list.
+  // service, which posts to ingest: escalated RT tickets (ticket_escalated), edited parties of the
+  // ERP and the CRM (customer_updated), and the CRM's won opportunities (deal_won; its leads from
+  // outside sales get the default owner). It gets the secrets of the sources it posts as, never
+  // ingest's whole list.
   const pollers =
     env.DOWNSTREAM_MODE === 'real'
       ? new ServiceProcess('pollers', basePort + pollersService.defaultPort - 3000, {

@@ -14,6 +14,8 @@ Creates, through Tryton's own scripting client (proteus, in-process):
   accounts nobody was assigned;
 - the relation type `Account owner` / `Owns account` (party_relationship): an account party is
   related to the party of the employee who owns it;
+- the relation type `Contact of` / `Has contact`: a contact (a person) is a party of its own, `Contact of`
+  its account's party; the pollers' `crm-parties` job reads it as a contact of that account;
 - the party category `Payment status`, under which crm-sync files an account's payment status
   (`Payment status / paid`).
 """
@@ -84,8 +86,15 @@ owns.save()
 owner.reverse = owns
 owner.save()
 
+contact_of = RelationType(name='Contact of')
+contact_of.save()
+has_contact = RelationType(name='Has contact', reverse=contact_of)
+has_contact.save()
+contact_of.reverse = has_contact
+contact_of.save()
+
 Category = Model.get('party.category')
 Category(name='Payment status').save()
 
 print(f'tryton-crm-setup: {DATABASE} ready (company {company.rec_name}, '
-      f'{len(COUNTRIES)} countries, {len(SALES_TEAM)} sales employees with logins, account-owner relation, payment status category)')
+      f'{len(COUNTRIES)} countries, {len(SALES_TEAM)} sales employees with logins, account-owner and contact relations, payment status category)')

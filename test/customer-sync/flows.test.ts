@@ -101,10 +101,22 @@ describe('customer-sync flows', () => {
   it('no echo loop after 1,000 round trips: every change reaches the ERP once and its echo is dropped', async () => {
     const acc = `ACC-${run}-echo`;
     const erp = `C-${run}-echo`;
+    // A contact of the account whose phone changes with the account's: its changes go to the address
+    // book (`contacts`), which only receives; nothing of it may come back either.
+    const con = `CON-${run}-echo`;
     await send(
       updated('crm', acc, { name: 'Echo GmbH', email: `echo.${run}@example.com`, phone: 'p0' }, { at: T0 }),
     );
+    await send(
+      updated(
+        'crm',
+        con,
+        { name: 'Erika Echo', email: `erika.${run}@example.com`, phone: 'c0' },
+        { at: T0, entity: 'contact', accountExternalId: acc },
+      ),
+    );
     const id = (await db.customerIdByRef('crm', 'account', acc))!;
+    const contactId = (await db.customerIdByRef('crm', 'contact', con))!;
 
     // A naive ERP connector: applies whatever it receives and reports it back as its own change.
     let echoed = 0;
@@ -126,10 +138,18 @@ describe('customer-sync flows', () => {
       );
     }, 100);
     try {
-      const changes = Array.from({ length: 1000 }, (_, i) =>
+      const changes = Array.from({ length: 1000 }, (_, i) => [
         updated('crm', acc, { phone: `p${i + 1}` }, { at: T0 + (i + 1) * 1000 }),
-      );
-      await sources.publish(changes);
+        updated(
+          'crm',
+          con,
+          { phone: `c${i + 1}` },
+          { at: T0 + (i + 1) * 1000, entity: 'contact', accountExternalId: acc },
+        ),
+      ]).flat();
+      // Two produce requests: one of 2,000 events is larger than the broker takes.
+      await sources.publish(changes.slice(0, 1000));
+      await sources.publish(changes.slice(1000));
       await eventually(() => db.allHandled(changes.map((e) => e.id)), { timeoutMs: 240_000 });
       await eventually(
         async () => {
@@ -155,6 +175,20 @@ describe('customer-sync flows', () => {
     const synced = await db.synced(id);
     expect(synced.filter((s) => s.target === 'erp')).toHaveLength(1001); // the create and 1,000 changes, once each
     expect(synced.filter((s) => s.target === 'crm')).toHaveLength(0); // nothing ever went back to the CRM
+    // Every system's change count is what was sent: per receiver of the phone (deploy/ownership.yaml),
+    // the create and 1,000 changes, each value once and in order; the CRM, where they came from, none.
+    const perTarget = (events: typeof synced) => {
+      const counts: Record<string, number> = {};
+      for (const event of events) counts[event.target] = (counts[event.target] ?? 0) + 1;
+      return counts;
+    };
+    expect(perTarget(synced)).toEqual({ erp: 1001, marketing: 1001, support: 1001 });
+    const contactSynced = await db.synced(contactId);
+    expect(perTarget(contactSynced)).toEqual({ erp: 1001, marketing: 1001, support: 1001, contacts: 1001 });
+    expect(contactSynced.filter((s) => s.target === 'contacts').map((s) => s.fields.phone)).toEqual(
+      Array.from({ length: 1001 }, (_, i) => `c${i}`),
+    );
+    expect((await api(`/v1/customers/${contactId}`)).body.version).toBe(1001);
     const customer = (await api(`/v1/customers/${id}`)).body;
     expect(customer.fields.phone).toBe('p1000');
     expect(customer.version).toBe(1001);

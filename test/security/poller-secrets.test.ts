@@ -15,7 +15,17 @@ const systems = {
   RT_URL: 'http://127.0.0.1:8124/rt',
   RT_USER: 'root',
   RT_PASSWORD: 'rt',
+  // The CRM parties job (source `crm`) is checked on its own below.
+  CRM_PARTIES_POLL_ENABLED: 'false',
 };
+const crmSystem = {
+  CRM_PARTIES_POLL_ENABLED: 'true',
+  CRM_URL: 'http://127.0.0.1:8123',
+  CRM_DATABASE: 'crm',
+  CRM_USER: 'admin',
+  CRM_PASSWORD: 'admin',
+};
+const crm = 'crm-secret-0123456789abcdef==';
 const validate = validateEnv(PollersEnv);
 
 describe("the pollers hold only their own sources' secrets", () => {
@@ -47,6 +57,11 @@ describe("the pollers hold only their own sources' secrets", () => {
     expect(() =>
       validate({ ...systems, TRYTON_PARTIES_POLL_ENABLED: 'false', INGEST_SECRET_SUPPORT: support }),
     ).not.toThrow();
+    const both = { ...systems, ...crmSystem, INGEST_SECRET_ERP: erp, INGEST_SECRET_SUPPORT: support };
+    expect(() => validate(both)).toThrow(
+      /INGEST_SECRET_CRM \(or INGEST_SECRET_CRM_FILE\), the crm source's secret, is required/,
+    );
+    expect(validate({ ...both, INGEST_SECRET_CRM: crm })).toMatchObject({ INGEST_SECRET_CRM: crm });
   });
 
   it('refuse a development secret in production', () => {

@@ -37,6 +37,8 @@ export {
   partyToCustomerFields,
   partyWriteValues,
   trytonTimestamp,
+  type PartyChange,
+  type PartyRecordKind,
   type PartySnapshot,
   type PartySync,
 } from './tryton/tryton-parties';
@@ -59,6 +61,12 @@ export {
   type OpportunitySnapshot,
   type OpportunityState,
 } from './tryton/tryton-crm-opportunities';
+export {
+  CONTACT_OF_RELATION,
+  TrytonCrmParties,
+  crmPartyChanges,
+  type ContactLink,
+} from './tryton/tryton-crm-parties';
 export {
   RequestTrackerConnector,
   ticketSummary,

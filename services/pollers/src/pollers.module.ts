@@ -16,6 +16,7 @@ import {
   RequestTrackerConnector,
   TrytonClient,
   TrytonCrmOpportunities,
+  TrytonCrmParties,
   TrytonParties,
 } from '@switchboard/connectors';
 import { IngestClient } from '@switchboard/ingest-client';
@@ -107,24 +108,41 @@ function jobsFrom(config: ConfigService): PollerJob[] {
       }),
     );
   }
+  if (config.getOrThrow<boolean>('CRM_PARTIES_POLL_ENABLED')) {
+    jobs.push(
+      new TrytonPartiesJob({
+        name: 'crm-parties',
+        source: 'crm',
+        parties: new TrytonCrmParties(crmClient(config, 'crm-parties-poller')),
+        ingest: ingestAs(config, 'crm', 'INGEST_SECRET_CRM'),
+        intervalMs: config.getOrThrow<number>('CRM_PARTIES_POLL_MS'),
+        overlapSeconds,
+        startAt,
+      }),
+    );
+  }
   if (config.getOrThrow<boolean>('CRM_OPPORTUNITIES_POLL_ENABLED')) jobs.push(crmOpportunitiesJob(config));
   return jobs;
 }
 
-/** Won opportunities -> deal_won, leads from outside sales -> the default owner (as the `crm` source). */
-function crmOpportunitiesJob(config: ConfigService): CrmOpportunitiesJob {
-  const logger = new Logger('CrmOpportunities');
-  const crm = new TrytonClient({
-    name: 'crm-opportunities-poller',
+/** A session of its own on the CRM's Tryton database, for one job. */
+function crmClient(config: ConfigService, name: string): TrytonClient {
+  return new TrytonClient({
+    name,
     url: config.getOrThrow<string>('CRM_URL'),
     database: config.getOrThrow<string>('CRM_DATABASE'),
     username: config.getOrThrow<string>('CRM_USER'),
     password: config.get<string>('CRM_PASSWORD'),
     passwordFile: config.get<string>('CRM_PASSWORD_FILE'),
   });
+}
+
+/** Won opportunities -> deal_won, leads from outside sales -> the default owner (as the `crm` source). */
+function crmOpportunitiesJob(config: ConfigService): CrmOpportunitiesJob {
+  const logger = new Logger('CrmOpportunities');
   const poller = 'crm-opportunities';
   return new CrmOpportunitiesJob({
-    crm: new TrytonCrmOpportunities(crm),
+    crm: new TrytonCrmOpportunities(crmClient(config, 'crm-opportunities-poller')),
     ingest: ingestAs(config, 'crm', 'INGEST_SECRET_CRM'),
     intervalMs: config.getOrThrow<number>('CRM_OPPORTUNITIES_POLL_MS'),
     overlapSeconds: config.getOrThrow<number>('POLLERS_OVERLAP_SECONDS'),

@@ -1,4 +1,10 @@
-import type { Address, CustomerFields, CustomerSyncedV1, CustomerUpdatedV1 } from '@switchboard/contracts';
+import type {
+  Address,
+  CustomerEntity,
+  CustomerFields,
+  CustomerSyncedV1,
+  CustomerUpdatedV1,
+} from '@switchboard/contracts';
 
 import { DownstreamError, type DeliveryReceipt } from '@switchboard/downstream';
 import type { TrytonClient } from './tryton-client';
@@ -103,27 +109,68 @@ export function partyToCustomerFields(party: PartySnapshot): CustomerFields {
   return fields;
 }
 
+/** Whose party it is and which of that system's records it stands for (default: an ERP account). */
+export interface PartyRecordKind {
+  system: 'erp' | 'crm';
+  entity: CustomerEntity;
+  /** A contact's account (its party code), so that the contact travels with its customer. */
+  accountExternalId?: string | null;
+}
+
+const ERP_ACCOUNT: PartyRecordKind = { system: 'erp', entity: 'account' };
+
+/** A party a poller read, with what it stands for in its system. */
+export interface PartyChange {
+  party: PartySnapshot;
+  kind: PartyRecordKind;
+  /** Archived in its system (Tryton's `active` off): posted as deleted, with no fields. */
+  archived?: boolean;
+}
+
+/** The source event id's prefix per system (ids are unique per source; ingest deduplicates on them). */
+const EVENT_ID_PREFIX: Record<PartyRecordKind['system'], string> = { erp: 'tryton-party', crm: 'crm-party' };
+
 /**
- * The ingest request of one party: `customer_updated` from the ERP, keyed by the party code (the id
- * erp-orders reports the ERP customer under). The source event id is the party id and its newest
- * change time (microseconds): the same party polled again unchanged is the same event for ingest,
- * any edit a new one.
+ * A contact's fields of its party: its own postal address (`address`, an account's is
+ * `billingAddress`); VAT number and payment terms are an account's, never a person's.
  */
-export function partyCustomerUpdated(party: PartySnapshot): {
+function contactFields(party: PartySnapshot): CustomerFields {
+  const account = partyToCustomerFields(party);
+  const fields: CustomerFields = { name: account.name };
+  if (account.email) fields.email = account.email;
+  if (account.phone) fields.phone = account.phone;
+  if (account.billingAddress) fields.address = account.billingAddress;
+  return fields;
+}
+
+/**
+ * The ingest request of one party: `customer_updated` from the ERP (or, with `kind`, the CRM), keyed
+ * by the party code (the id erp-orders reports the ERP customer under, the CRM's account or contact
+ * id); an archived party is posted as deleted. The source event id is the party id and its newest
+ * change time (microseconds): the same party polled again unchanged is the same event for ingest, any
+ * edit a new one.
+ */
+export function partyCustomerUpdated(
+  party: PartySnapshot,
+  kind: PartyRecordKind = ERP_ACCOUNT,
+  archived = false,
+): {
   id: string;
   type: 'customer_updated';
   data: CustomerUpdatedV1;
 } {
   return {
-    id: `tryton-party-${party.id}-${party.changedAt.replace(/[^0-9]/g, '')}`,
+    id: `${EVENT_ID_PREFIX[kind.system]}-${party.id}-${party.changedAt.replace(/[^0-9]/g, '')}`,
     type: 'customer_updated',
     data: {
-      system: 'erp',
-      entity: 'account',
+      system: kind.system,
+      entity: kind.entity,
       externalId: party.code,
       // The contract's times are milliseconds; the event id above keeps Tryton's microseconds.
       changedAt: new Date(party.changedAt).toISOString(),
-      fields: partyToCustomerFields(party),
+      fields: archived ? {} : kind.entity === 'contact' ? contactFields(party) : partyToCustomerFields(party),
+      ...(archived ? { deleted: true } : {}),
+      ...(kind.accountExternalId ? { accountExternalId: kind.accountExternalId } : {}),
     },
   };
 }
@@ -437,6 +484,11 @@ export class TrytonParties {
     return (await this.snapshotsInChunks([...ids])).sort((a, b) =>
       a.changedAt < b.changedAt ? -1 : a.changedAt > b.changedAt ? 1 : a.id - b.id,
     );
+  }
+
+  /** changedSince as the pollers post it: each party an ERP account. */
+  async changesSince(since: string): Promise<PartyChange[]> {
+    return (await this.changedSince(since)).map((party) => ({ party, kind: ERP_ACCOUNT }));
   }
 
   /**

@@ -1,6 +1,7 @@
 import { validateEnv } from '@switchboard/platform';
 
 import { CrmOpportunitiesEnv } from './crm-opportunities.env';
+import { PollersEnv } from './pollers.env';
 
 const validate = validateEnv(CrmOpportunitiesEnv);
 const on = {
@@ -29,11 +30,29 @@ describe('CrmOpportunitiesEnv', () => {
     });
   });
 
-  it.each(['CRM_DEAL_TAX_RATE_PERCENT', 'POLLERS_OWNERSHIP_FILE', 'INGEST_SECRET_CRM', 'CRM_URL'])(
+  it.each(['CRM_DEAL_TAX_RATE_PERCENT', 'POLLERS_OWNERSHIP_FILE'])(
     'on, refuses to start without %s',
     (variable) => {
       const without = Object.fromEntries(Object.entries(on).filter(([name]) => name !== variable));
       expect(() => validate(without)).toThrow(new RegExp(variable));
+    },
+  );
+
+  // The CRM's address and the crm source's secret are the pollers' settings, shared with the CRM parties job.
+  it.each(['INGEST_SECRET_CRM', 'CRM_URL'])(
+    'on alone (the parties job off), the pollers need %s',
+    (variable) => {
+      const alone = {
+        ...on,
+        INGEST_URL: 'http://127.0.0.1:3000',
+        TRYTON_PARTIES_POLL_ENABLED: 'false',
+        RT_ESCALATIONS_POLL_ENABLED: 'false',
+        CRM_PARTIES_POLL_ENABLED: 'false',
+      };
+      const validatePollers = validateEnv(PollersEnv);
+      expect(() => validatePollers(alone)).not.toThrow();
+      const without = Object.fromEntries(Object.entries(alone).filter(([name]) => name !== variable));
+      expect(() => validatePollers(without)).toThrow(new RegExp(variable));
     },
   );
 });

@@ -1,12 +1,10 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Matches, Min, ValidateIf } from 'class-validator';
+import { IsInt, IsString, Matches, Min, ValidateIf } from 'class-validator';
 
-import { EnvBoolean, IsSecret } from '@switchboard/platform';
+import { EnvBoolean } from '@switchboard/platform';
 
 interface RawCrmOpportunitiesEnv {
   CRM_OPPORTUNITIES_POLL_ENABLED?: string | boolean;
-  CRM_PASSWORD_FILE?: string;
-  INGEST_SECRET_CRM_FILE?: string;
 }
 
 /** Off unless switched on: a deployment without a CRM of its own (the built-in stores) has nothing to watch. */
@@ -16,7 +14,7 @@ const on = (env: RawCrmOpportunitiesEnv): boolean =>
 /**
  * The CRM opportunities job: won opportunities -> deal_won (as the `crm` source, with that source's
  * secret only), unowned leads from outside sales -> the default owner. Its settings are required only
- * when it is on.
+ * when it is on; the CRM's address and the crm source's secret are the pollers' (pollers.env.ts).
  */
 export class CrmOpportunitiesEnv {
   @EnvBoolean()
@@ -42,39 +40,4 @@ export class CrmOpportunitiesEnv {
   @ValidateIf(on)
   @IsString({ message: 'POLLERS_OWNERSHIP_FILE is required when the CRM opportunities poller is on' })
   POLLERS_OWNERSHIP_FILE?: string;
-
-  @ValidateIf(on)
-  @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL when the CRM opportunities poller is on' })
-  CRM_URL?: string;
-
-  @ValidateIf(on)
-  @IsString()
-  CRM_DATABASE?: string;
-
-  @ValidateIf(on)
-  @IsString()
-  CRM_USER?: string;
-
-  /** Or CRM_PASSWORD_FILE, a mounted secret re-read at every login. No default on purpose. */
-  @ValidateIf((env: RawCrmOpportunitiesEnv) => on(env) && !env.CRM_PASSWORD_FILE)
-  @IsString({
-    message: 'CRM_PASSWORD or CRM_PASSWORD_FILE is required when the CRM opportunities poller is on',
-  })
-  CRM_PASSWORD?: string;
-
-  @IsOptional()
-  @IsString()
-  CRM_PASSWORD_FILE?: string;
-
-  @ValidateIf((env: RawCrmOpportunitiesEnv) => on(env) && !env.INGEST_SECRET_CRM_FILE)
-  @IsString({
-    message:
-      "INGEST_SECRET_CRM (or INGEST_SECRET_CRM_FILE), the crm source's secret, is required when the CRM opportunities poller is on",
-  })
-  @IsSecret('the crm source')
-  INGEST_SECRET_CRM?: string;
-
-  @IsOptional()
-  @IsString()
-  INGEST_SECRET_CRM_FILE?: string;
 }

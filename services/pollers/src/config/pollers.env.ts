@@ -11,20 +11,32 @@ interface RawPollersEnv {
   RT_PASSWORD_FILE?: string;
   INGEST_SECRET_ERP_FILE?: string;
   INGEST_SECRET_SUPPORT_FILE?: string;
+  CRM_PARTIES_POLL_ENABLED?: string | boolean;
+  CRM_OPPORTUNITIES_POLL_ENABLED?: string | boolean;
+  CRM_PASSWORD_FILE?: string;
+  INGEST_SECRET_CRM_FILE?: string;
 }
 
 /** A job is on unless its switch says `false` (the raw string, before the class converted it). */
 const enabled = (value: string | boolean | undefined): boolean => value !== false && value !== 'false';
 const trytonOn = (env: RawPollersEnv): boolean => enabled(env.TRYTON_PARTIES_POLL_ENABLED);
 const rtOn = (env: RawPollersEnv): boolean => enabled(env.RT_ESCALATIONS_POLL_ENABLED);
+/**
+ * Either CRM job needs the CRM and the crm source's secret. The opportunities job is off unless
+ * switched on (its own settings: crm-opportunities.env.ts).
+ */
+const crmOn = (env: RawPollersEnv): boolean =>
+  enabled(env.CRM_PARTIES_POLL_ENABLED) ||
+  env.CRM_OPPORTUNITIES_POLL_ENABLED === true ||
+  env.CRM_OPPORTUNITIES_POLL_ENABLED === 'true';
 
 /**
  * The pollers' settings: where ingest is, one section per watched system (each job can be switched
  * off, and only an enabled job's settings are required), and the leader election's timing.
  *
- * Each job posts as its own source (`erp`, `support`) with that source's secret only
- * (INGEST_SECRET_ERP, INGEST_SECRET_SUPPORT, or their _FILE). ingest's whole INGEST_SOURCE_SECRETS
- * is refused: whoever reads this process's environment could sign as every source.
+ * Each job posts as its own source (`erp`, `support`, `crm`) with that source's secret only
+ * (INGEST_SECRET_ERP, INGEST_SECRET_SUPPORT, INGEST_SECRET_CRM, or their _FILE). ingest's whole
+ * INGEST_SOURCE_SECRETS is refused: whoever reads this process's environment could sign as every source.
  */
 export class PollersEnv {
   @Matches(/^https?:\/\/.+/, { message: 'must be the http(s) URL of ingest' })
@@ -33,7 +45,7 @@ export class PollersEnv {
   @ValidateIf((env: { INGEST_SOURCE_SECRETS?: string }) => env.INGEST_SOURCE_SECRETS !== undefined)
   @IsEmpty({
     message:
-      "must not be set: the pollers hold only their sources' secrets (INGEST_SECRET_ERP, INGEST_SECRET_SUPPORT), never ingest's list of every source's",
+      "must not be set: the pollers hold only their sources' secrets (INGEST_SECRET_ERP, INGEST_SECRET_SUPPORT, INGEST_SECRET_CRM), never ingest's list of every source's",
   })
   INGEST_SOURCE_SECRETS?: string;
 
@@ -158,4 +170,47 @@ export class PollersEnv {
   @IsOptional()
   @IsString()
   INGEST_SECRET_SUPPORT_FILE?: string;
+
+  // --- The CRM: its parties (accounts and contacts) -> customer_updated; its opportunities (as the `crm` source) ---
+
+  @EnvBoolean()
+  CRM_PARTIES_POLL_ENABLED = true;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  CRM_PARTIES_POLL_MS = 30_000;
+
+  @ValidateIf(crmOn)
+  @Matches(/^https?:\/\/.+/, { message: 'must be an http(s) URL when a CRM poller is on' })
+  CRM_URL?: string;
+
+  @ValidateIf(crmOn)
+  @IsString()
+  CRM_DATABASE?: string;
+
+  @ValidateIf(crmOn)
+  @IsString()
+  CRM_USER?: string;
+
+  /** Or CRM_PASSWORD_FILE, a mounted secret re-read at every login. No default on purpose. */
+  @ValidateIf((env: RawPollersEnv) => crmOn(env) && !env.CRM_PASSWORD_FILE)
+  @IsString({ message: 'CRM_PASSWORD or CRM_PASSWORD_FILE is required when a CRM poller is on' })
+  CRM_PASSWORD?: string;
+
+  @IsOptional()
+  @IsString()
+  CRM_PASSWORD_FILE?: string;
+
+  @ValidateIf((env: RawPollersEnv) => crmOn(env) && !env.INGEST_SECRET_CRM_FILE)
+  @IsString({
+    message:
+      "INGEST_SECRET_CRM (or INGEST_SECRET_CRM_FILE), the crm source's secret, is required when a CRM poller is on",
+  })
+  @IsSecret('the crm source')
+  INGEST_SECRET_CRM?: string;
+
+  @IsOptional()
+  @IsString()
+  INGEST_SECRET_CRM_FILE?: string;
 }

@@ -1,5 +1,5 @@
 /** The watched systems, one job each; also the job's checkpoint row and its metric label. */
-export type PollerName = 'tryton-parties' | 'rt-escalations' | 'crm-opportunities';
+export type PollerName = 'tryton-parties' | 'rt-escalations' | 'crm-parties' | 'crm-opportunities';
 
 /** What a pass sees of the world beyond its system: where it starts, and whether it still leads. */
 export interface PassContext {
