@@ -312,15 +312,17 @@ describe('Tryton and Request Tracker connectors against the real systems', () =>
     expect(new Set(sales.map((receipt) => receipt.externalId)).size).toBe(3);
 
     const read = async (model: string, domain: unknown[]) =>
-      tryton.model<Array<{ reference: string; state: string; total_amount: string }>>(
-        model,
-        'search_read',
-        [['reference', 'in', dealIds], ...domain],
-        0,
-        null,
-        [['reference', 'ASC']],
-        ['reference', 'state', 'total_amount'],
-      );
+      (
+        await tryton.model<Array<{ reference: string; state: string; total_amount: string }>>(
+          model,
+          'search_read',
+          [['reference', 'in', dealIds], ...domain],
+          0,
+          null,
+          [['reference', 'ASC']],
+          ['reference', 'state', 'total_amount'],
+        )
+      ).map(({ reference, state, total_amount }) => ({ reference, state, total_amount }));
     const expected = deals
       .map((deal) => ({ reference: deal.dealId, total_amount: priceDeal(deal).grossTotal }))
       .sort((a, b) => a.reference.localeCompare(b.reference));

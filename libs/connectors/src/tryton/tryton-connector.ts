@@ -106,9 +106,9 @@ export class TrytonConnector implements DownstreamConnector {
   }
 
   /**
-   * Several deals' sales, or finance's invoices, at once: each step (look up, create, quote,
-   * confirm or add lines, post, read back) is one Tryton call for all of them, where one deal at a
-   * time makes each call per deal. Tryton runs each call in one transaction, so a refused record
+   * Several deals' sales, or finance's invoices, at once: the look-ups, the workflow steps (quote,
+   * confirm, post) and the read-back are one Tryton call for all of them, where one deal at a time
+   * makes each call per deal; creates and invoice lines stay one call per record. Tryton runs each call in one transaction, so a refused record
    * fails the call for all; the caller (the inbox) then delivers them one at a time, and `deliver`
    * resumes each from what it finds by its reference.
    */
@@ -177,13 +177,14 @@ export class TrytonConnector implements DownstreamConnector {
         checked.push({ deal, order, products, currency, tax });
       }
       const parties = await this.partiesFor(missing.map(({ deal }) => deal.account));
-      const values = checked.map((sale) =>
-        this.saleValues(sale, parties.get(sale.deal.account.crmAccountId)!),
-      );
-      const ids = await this.client.model<number[]>('sale.sale', 'create', values);
-      missing.forEach(({ deal }, at) =>
-        sales.set(deal.dealId, { id: ids[at], state: 'draft', number: null }),
-      );
+      // One create per sale: a create is the one step a retry cannot tell from its effect until
+      // Tryton has committed it, so it stays as short as it was (a retry after a timeout must find
+      // the sale, not race a create still running).
+      for (const sale of checked) {
+        const values = this.saleValues(sale, parties.get(sale.deal.account.crmAccountId)!);
+        const [id] = await this.client.model<number[]>('sale.sale', 'create', [values]);
+        sales.set(sale.deal.dealId, { id, state: 'draft', number: null });
+      }
     }
     return this.advanceSales(items.map(({ deal }) => sales.get(deal.dealId)!));
   }
@@ -285,7 +286,7 @@ export class TrytonConnector implements DownstreamConnector {
   /**
    * Finance-owned invoicing: each deal's invoice is found by its reference (the deal id) or created
    * from the deal, its lines added in a second write (Tryton computes the taxes of a draft invoice
-   * when it is written, not when it is created), then posted; each step one call for all the deals.
+   * when it is written, not when it is created), then posted, all of them in one call.
    * A retry resumes from what it finds: an invoice without lines gets them, a draft one is posted,
    * a posted one is left alone.
    */
@@ -337,22 +338,23 @@ export class TrytonConnector implements DownstreamConnector {
           comment: deal.notes ?? null,
         };
       });
-      const ids = await this.client.model<number[]>('account.invoice', 'create', values);
-      missing.forEach(({ deal }, at) =>
-        invoices.set(deal.dealId, { id: ids[at], state: 'draft', number: null, lines: [] }),
-      );
+      // One create per invoice, as for sales.
+      for (const [at, { deal }] of missing.entries()) {
+        const [id] = await this.client.model<number[]>('account.invoice', 'create', [values[at]]);
+        invoices.set(deal.dealId, { id, state: 'draft', number: null, lines: [] });
+      }
     }
     const ordered = items.map(({ deal, body }) => ({ deal, body, invoice: invoices.get(deal.dealId)! }));
     const cancelled = ordered.find(({ invoice }) => invoice.state === 'cancelled');
     if (cancelled) throw this.refuse(`invoice ${cancelled.invoice.id} is cancelled in Tryton`);
-    // `write` takes pairs of records and values: every invoice gets its own lines in one call.
-    const writes: unknown[] = [];
+    // The lines one invoice per call, like the create: until Tryton has committed them, a retry
+    // finds the invoice without lines.
     for (const { deal, body, invoice } of ordered) {
       if (invoice.state !== 'draft' || invoice.lines.length > 0) continue;
       const currency = await this.currencyId(deal.currency);
       const tax = await this.taxId(deal.taxRatePercent);
       const { revenue: account } = await this.books();
-      writes.push([invoice.id], {
+      await this.client.model('account.invoice', 'write', [invoice.id], {
         lines: [
           [
             'create',
@@ -370,7 +372,6 @@ export class TrytonConnector implements DownstreamConnector {
         ],
       });
     }
-    if (writes.length > 0) await this.client.model('account.invoice', 'write', ...writes);
     const toPost = ordered
       .filter(({ invoice }) => ['draft', 'validated'].includes(invoice.state))
       .map(({ invoice }) => invoice.id);
