@@ -14,30 +14,13 @@ import { LocalCluster, ServiceProcess, eventually } from '@switchboard/testing';
 
 import { pollersEnv } from '../../scripts/support/pollers-env';
 import { ROOT, testCluster, testEnv } from '../support/cluster';
-import { databaseUrl, kafkaBrokers, uniqueName } from '../support/stack';
-import { realSystemsEnv, rtReader, trytonReader } from '../real-systems/support';
+import { kafkaBrokers, uniqueName } from '../support/stack';
+import { freshDatabaseUrl, realSystemsEnv, rtReader, trytonReader } from '../real-systems/support';
 
 jest.setTimeout(150_000);
 
 /** Posts of the leader's first pass answered before it is caught (held) mid-pass. */
 const HOLD_AFTER = 5;
-
-/** This suite's own database, fresh each run: no checkpoint or ledger row of an earlier run. */
-async function freshDatabaseUrl(database: string): Promise<string> {
-  const url = new URL(databaseUrl());
-  url.pathname = `/${database}`;
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const client = new Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await client.query(`CREATE DATABASE ${database}`);
-  } finally {
-    await client.end();
-  }
-  return url.toString();
-}
 
 interface Post {
   at: number;

@@ -282,6 +282,71 @@ describe('Tryton and Request Tracker connectors against the real systems', () =>
     expect(await count('party.party', [['code', '=', deal.account.crmAccountId]])).toBe(0);
   });
 
+  it('several deals at once: one sale and one posted invoice each, also after a lost answer and a repeat; a refused deal fails the whole call, nothing of it created', async () => {
+    const deals = [0, 1, 2].map((index) =>
+      sampleDeal({ dealId: uniqueName(`RB${index}`), currency: ['EUR', 'JPY', 'KWD'][index] }),
+    );
+    const deliveries = deals.map((deal) => dealDeliveries(deal));
+    const dealIds = deals.map((deal) => deal.dealId);
+    // The batched confirm and post reach Tryton, which commits, but their answers never come back.
+    const lost = (_method: string, _path: string, body: string) =>
+      body.includes('"model.sale.sale.confirm"') || body.includes('"model.account.invoice.post"');
+    const proxy = await droppingProxy(env.TRYTON_URL, lost);
+    try {
+      const erp = trytonConnector(proxy.url, { invoicing: 'finance' });
+      const orders = deliveries.map(({ order }) => order);
+      const invoices = deliveries.map(({ invoice }) => invoice);
+      expect((await failureOf(erp.deliverAll(orders))).failureClass).toBe('transient');
+      expect((await failureOf(erp.deliverAll(invoices))).failureClass).toBe('transient');
+      expect(proxy.dropped()).toBe(2);
+    } finally {
+      await proxy.close();
+    }
+    const erp = trytonConnector(env.TRYTON_URL, { invoicing: 'finance' });
+    const sales = await erp.deliverAll(deliveries.map(({ order }) => order));
+    const invoices = await erp.deliverAll(deliveries.map(({ invoice }) => invoice));
+    expect(await erp.deliverAll(deliveries.map(({ invoice }) => invoice))).toEqual(invoices);
+    for (const [index, { order }] of deliveries.entries()) {
+      expect(await erp.deliver(order)).toEqual(sales[index]);
+    }
+    expect(new Set(sales.map((receipt) => receipt.externalId)).size).toBe(3);
+
+    const read = async (model: string, domain: unknown[]) =>
+      (
+        await tryton.model<Array<{ reference: string; state: string; total_amount: string }>>(
+          model,
+          'search_read',
+          [['reference', 'in', dealIds], ...domain],
+          0,
+          null,
+          [['reference', 'ASC']],
+          ['reference', 'state', 'total_amount'],
+        )
+      ).map(({ reference, state, total_amount }) => ({ reference, state, total_amount }));
+    const expected = deals
+      .map((deal) => ({ reference: deal.dealId, total_amount: priceDeal(deal).grossTotal }))
+      .sort((a, b) => a.reference.localeCompare(b.reference));
+    const confirmed = await read('sale.sale', []);
+    expect(confirmed.map(({ reference, total_amount }) => ({ reference, total_amount }))).toEqual(expected);
+    // A confirmed sale: `processing`, or `done` at once when nothing is left to ship or invoice.
+    for (const sale of confirmed) expect(['processing', 'done']).toContain(sale.state);
+    const posted = await read('account.invoice', [['type', '=', 'out']]);
+    expect(posted).toEqual(expected.map((invoice) => ({ ...invoice, state: 'posted' })));
+
+    // One deal Tryton refuses (an unknown product) among good ones: the call fails before anything
+    // is written, and the inbox then delivers them one at a time.
+    const good = sampleDeal({ dealId: uniqueName('RB3') });
+    const refused = sampleDeal({ dealId: uniqueName('RB4') });
+    const batch = [
+      dealDeliveries(good).order,
+      dealDeliveries(refused, (line) => (line.lineNo === 2 ? 'ITM-9999' : `ITM-${1000 + line.lineNo}`)).order,
+    ];
+    expect((await failureOf(erp.deliverAll(batch))).failureClass).toBe('validation');
+    expect(await count('sale.sale', [['reference', 'in', [good.dealId, refused.dealId]]])).toBe(0);
+    const codes = [good.account.crmAccountId, refused.account.crmAccountId];
+    expect(await count('party.party', [['code', 'in', codes]])).toBe(0);
+  });
+
   it('Tryton refusals are validation, not retried forever: an unknown currency', async () => {
     const deal = sampleDeal({ dealId: uniqueName('RC'), currency: 'XAU' });
     const error = await failureOf(trytonConnector().deliver(dealDeliveries(deal).order));

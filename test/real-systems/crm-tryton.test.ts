@@ -22,22 +22,11 @@ import { API_TOKENS, readSyncApi } from '../customer-sync/support';
 import { ROOT, ingestClient, testEnv } from '../support/cluster';
 import { startGroupAtEnd } from '../support/kafka';
 import { uniqueName } from '../support/stack';
-import { ownDatabaseUrl, realSystemsEnv, trytonReader } from './support';
+import { crmReader, ownDatabaseUrl, realSystemsEnv, trytonReader } from './support';
 
 jest.setTimeout(5 * 60_000);
 
 const RUNNING = ['ingest', 'customer-sync', 'crm-sync'];
-
-/** A reader and writer on the CRM's Tryton database, with its own session (not crm-sync's). */
-function crmClient(env: Record<string, string>): TrytonClient {
-  return new TrytonClient({
-    name: 'tryton-crm-test',
-    url: env.CRM_URL,
-    database: env.CRM_DATABASE,
-    username: env.CRM_USER,
-    password: env.CRM_PASSWORD,
-  });
-}
 
 /** A country's id in a Tryton database, created when that database has none of the code. */
 async function countryId(tryton: TrytonClient, code: string, name: string): Promise<number> {
@@ -93,7 +82,7 @@ describe('the CRM (Tryton `crm` database) receives what the ERP and finance mast
     await Promise.all(needed.map((service) => service.waitReady(180_000)));
 
     erp = trytonReader(env);
-    crm = crmClient(env);
+    crm = crmReader(env);
     // The account as the sales team keeps it in the CRM, and as the ERP knows the same customer
     // (erp-orders codes a party with the CRM account id).
     [crmPartyId] = await crm.model<number[]>('party.party', 'create', [
@@ -343,7 +332,7 @@ describe('the CRM (Tryton `crm` database) receives what the ERP and finance mast
   });
 
   it('the CRM port finds the account by its CRM id, as the CRM shows it', async () => {
-    const accounts = new TrytonCrmAccounts(crmClient(realSystemsEnv()));
+    const accounts = new TrytonCrmAccounts(crmReader(realSystemsEnv()));
     await expect(accounts.findAccount(account)).resolves.toEqual({
       accountId: account,
       name: 'Lago Blu S.r.l.',

@@ -85,6 +85,29 @@ describe('deal_won against real Tryton and Request Tracker', () => {
       null,
       [...AMOUNT_FIELDS, 'number'],
     );
+  // While the consumers work, progress is counted (one SQL count per slice); the records, with the
+  // amounts Tryton computes, are read once all are there: reading a thousand sales every few seconds
+  // took a good share of the one Tryton process the consumers wait on.
+  const confirmedSales = (dealIds: string[]) =>
+    tryton.model<number>('sale.sale', 'search_count', [
+      ['reference', 'in', dealIds],
+      ['state', 'in', CONFIRMED],
+    ]);
+  const postedInvoices = (dealIds: string[]) =>
+    tryton.model<number>('account.invoice', 'search_count', [
+      ['reference', 'in', dealIds],
+      ['type', '=', 'out'],
+      ['state', '=', 'posted'],
+    ]);
+  const countInSlices = async (
+    ids: string[],
+    count: (slice: string[]) => Promise<number>,
+  ): Promise<number> => {
+    let total = 0;
+    for (let offset = 0; offset < ids.length; offset += 250)
+      total += await count(ids.slice(offset, offset + 250));
+    return total;
+  };
   /** Reads in slices: Tryton's `in` domains and answers stay small. */
   const inSlices = async <T>(ids: string[], read: (slice: string[]) => Promise<T[]>): Promise<T[]> => {
     const all: T[] = [];
@@ -216,6 +239,13 @@ describe('deal_won against real Tryton and Request Tracker', () => {
     }
     const ids = deals.map((deal) => deal.dealId);
 
+    await eventually(
+      async () => {
+        const confirmed = await countInSlices(ids, confirmedSales);
+        if (confirmed < DEALS) throw new Error(`${confirmed}/${DEALS} sales confirmed so far`);
+      },
+      { timeoutMs: 40 * 60_000, intervalMs: 5_000 },
+    );
     const sales = await eventually(
       async () => {
         const found = await inSlices(ids, salesFor);
@@ -225,9 +255,16 @@ describe('deal_won against real Tryton and Request Tracker', () => {
         }
         return found;
       },
-      { timeoutMs: 40 * 60_000, intervalMs: 5_000 },
+      { timeoutMs: 60_000, intervalMs: 5_000 },
     );
     const erpSeconds = (Date.now() - started) / 1000;
+    await eventually(
+      async () => {
+        const posted = await countInSlices(ids, postedInvoices);
+        if (posted < DEALS) throw new Error(`${posted}/${DEALS} invoices posted so far`);
+      },
+      { timeoutMs: 15 * 60_000, intervalMs: 5_000 },
+    );
     const invoices = await eventually(
       async () => {
         const found = await inSlices(ids, invoicesFor);
@@ -237,7 +274,7 @@ describe('deal_won against real Tryton and Request Tracker', () => {
         }
         return found;
       },
-      { timeoutMs: 15 * 60_000, intervalMs: 5_000 },
+      { timeoutMs: 60_000, intervalMs: 5_000 },
     );
     const financeSeconds = (Date.now() - started) / 1000;
 

@@ -9,24 +9,43 @@ import { RequestTrackerConnector, TrytonClient } from '@switchboard/connectors';
 import { ROOT } from '../support/cluster';
 import { databaseUrl } from '../support/stack';
 
-/** deploy/real-systems.env: the switch the local stack uses, read the same way. */
+/** Where the systems answer: set in the environment, these win over deploy/real-systems.env. */
+const SYSTEM_ADDRESSES = [
+  'TRYTON_URL',
+  'TRYTON_DATABASE',
+  'CRM_URL',
+  'CRM_DATABASE',
+  'RT_URL',
+  'CARDDAV_URL',
+];
+
+/**
+ * deploy/real-systems.env: the switch the local stack uses, read the same way. The systems'
+ * addresses may be overridden from the environment, so a run can use a Tryton of its own (say, a
+ * second trytond on another port to try a server setting without restarting the shared one).
+ */
 export function realSystemsEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const line of readFileSync(join(ROOT, 'deploy/real-systems.env'), 'utf8').split('\n')) {
     const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
     if (match) env[match[1]] = match[2]!;
   }
+  for (const key of SYSTEM_ADDRESSES) {
+    const value = process.env[key];
+    if (value) env[key] = value;
+  }
   return env;
 }
 
 /**
- * This suite's own database (never another suite's), created afresh for each suite: Tryton and RT
+ * This suite's own database (never another suite's, nor another run's: it is named after the run's
+ * DATABASE_URL, `<database>_real`), created afresh for each suite: Tryton and RT
  * start from their golden copies (deploy/real-systems.sh), so RT numbers its tickets from 1 again,
  * and an inbox or ingest record of an earlier run would take a new ticket for an old one (the
  * escalation poller's event ids carry the ticket number).
  */
 export async function realSystemsDatabaseUrl(): Promise<string> {
-  return freshDatabaseUrl('switchboard_test_real');
+  return freshDatabaseUrl(`${new URL(databaseUrl()).pathname.slice(1) || 'switchboard_test'}_real`);
 }
 
 /**
@@ -41,8 +60,8 @@ export async function freshDatabaseUrl(database: string): Promise<string> {
   const client = new Client({ connectionString: admin.toString() });
   await client.connect();
   try {
-    await client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await client.query(`CREATE DATABASE ${database}`);
+    await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await client.query(`CREATE DATABASE "${database}"`);
   } finally {
     await client.end();
   }

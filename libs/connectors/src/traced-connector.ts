@@ -15,20 +15,25 @@ import {
  * and its `traceparent` header are children of it.
  */
 export function tracedConnector<T extends DownstreamConnector>(connector: T): T {
-  const deliver = connector.deliver.bind(connector);
-  const traced = async (delivery: Delivery): Promise<DeliveryReceipt> => {
-    const span = tracer.startSpan(`${connector.name} ${delivery.operation}`, {
+  const inSpan = async <R>(
+    operation: string,
+    attributes: Record<string, string | number>,
+    work: () => Promise<R>,
+    externalId: (result: R) => string | null,
+  ): Promise<R> => {
+    const span = tracer.startSpan(`${connector.name} ${operation}`, {
       kind: SpanKind.CLIENT,
       attributes: {
         'switchboard.downstream.system': connector.name,
-        'switchboard.downstream.operation': delivery.operation,
-        'switchboard.downstream.idempotency_key': delivery.idempotencyKey,
+        'switchboard.downstream.operation': operation,
+        ...attributes,
       },
     });
     try {
-      const receipt = await context.with(trace.setSpan(context.active(), span), () => deliver(delivery));
-      if (receipt.externalId) span.setAttribute('switchboard.downstream.external_id', receipt.externalId);
-      return receipt;
+      const result = await context.with(trace.setSpan(context.active(), span), work);
+      const id = externalId(result);
+      if (id) span.setAttribute('switchboard.downstream.external_id', id);
+      return result;
     } catch (error) {
       span.setStatus({
         code: SpanStatusCode.ERROR,
@@ -40,5 +45,23 @@ export function tracedConnector<T extends DownstreamConnector>(connector: T): T 
       span.end();
     }
   };
-  return Object.assign(connector, { deliver: traced });
+  const deliver = connector.deliver.bind(connector);
+  const traced = (delivery: Delivery): Promise<DeliveryReceipt> =>
+    inSpan(
+      delivery.operation,
+      { 'switchboard.downstream.idempotency_key': delivery.idempotencyKey },
+      () => deliver(delivery),
+      (receipt) => receipt.externalId,
+    );
+  const deliverAll = connector.deliverAll?.bind(connector);
+  if (!deliverAll) return Object.assign(connector, { deliver: traced });
+  // Several events' writes in one go: one span in the chunk's trace, saying how many it carried.
+  const tracedAll = (deliveries: Delivery[]): Promise<DeliveryReceipt[]> =>
+    inSpan(
+      deliveries[0]?.operation ?? 'none',
+      { 'switchboard.downstream.deliveries': deliveries.length },
+      () => deliverAll(deliveries),
+      () => null,
+    );
+  return Object.assign(connector, { deliver: traced, deliverAll: tracedAll });
 }

@@ -80,6 +80,13 @@ export interface DeliveryReceipt {
 export interface DownstreamConnector {
   readonly name: string;
   deliver(delivery: Delivery): Promise<DeliveryReceipt>;
+  /**
+   * Optional: several deliveries at once (a chunk's, one per deal), in fewer calls to the system
+   * than a `deliver` each; the receipts in their order. All or nothing for the caller: it throws if
+   * any fails, and the inbox then applies the chunk's events again one at a time through `deliver`,
+   * which finds what this call already made by the same keys and finishes it.
+   */
+  deliverAll?(deliveries: Delivery[]): Promise<DeliveryReceipt[]>;
 }
 
 /** Inject with `@Inject(DOWNSTREAM_CONNECTOR) connector: DownstreamConnector`. */

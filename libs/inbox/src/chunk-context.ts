@@ -4,6 +4,7 @@ import { context, type Context } from '@opentelemetry/api';
 import type { EntityManager } from 'typeorm';
 
 import { composeCloudEvent, type CloudEvent, type EventMap, type EventType } from '@switchboard/contracts';
+import type { Delivery, DeliveryReceipt, DownstreamConnector } from '@switchboard/downstream';
 import type { OutboxWriter } from '@switchboard/outbox';
 import { traceHeaders } from '@switchboard/telemetry';
 
@@ -57,6 +58,26 @@ export class ChunkContext {
       this.failure ??= { event, error };
       throw error;
     }
+  }
+
+  /**
+   * The chunk's downstream writes, one per event, receipts in their order: in one go where the
+   * connector takes several at once (`deliverAll`: a failure is then no single event's, so the
+   * transport rolls the chunk back and applies its events one at a time, each through here again),
+   * else one by one, each on behalf of its event (`within`).
+   */
+  async deliver(
+    connector: DownstreamConnector,
+    writes: ReadonlyArray<{ event: CloudEvent; delivery: Delivery }>,
+  ): Promise<DeliveryReceipt[]> {
+    if (writes.length > 1 && connector.deliverAll) {
+      return connector.deliverAll(writes.map(({ delivery }) => delivery));
+    }
+    const receipts: DeliveryReceipt[] = [];
+    for (const { event, delivery } of writes) {
+      receipts.push(await this.within(event, () => connector.deliver(delivery)));
+    }
+    return receipts;
   }
 
   /** The event whose `within` threw `error`, if it came from one. */

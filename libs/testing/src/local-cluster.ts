@@ -88,8 +88,12 @@ export class ServiceProcess<Name extends ProcessName = ServiceName> {
     );
   }
 
-  /** Resolves once readiness (database and Kafka) is green; fails if the process dies first. */
-  async waitReady(timeoutMs = 60_000): Promise<void> {
+  /**
+   * Resolves once readiness (database and Kafka) is green; fails if the process dies first. The
+   * default wait is long because it ends as soon as the service is ready: on a shared 2-core machine
+   * under load, starting a service (Nest, OpenTelemetry, the Kafka client) has taken over a minute.
+   */
+  async waitReady(timeoutMs = 180_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (!this.child) throw new Error(`${this.name} exited before it was ready (see its log)`);

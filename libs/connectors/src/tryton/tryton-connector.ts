@@ -31,6 +31,12 @@ interface SaleRecord {
   invoices?: number[];
 }
 
+interface PartyRecord {
+  id: number;
+  addresses: number[];
+  account_receivable?: number | null;
+}
+
 interface InvoiceRecord {
   id: number;
   state: string;
@@ -85,11 +91,11 @@ export class TrytonConnector implements DownstreamConnector {
     switch (delivery.operation) {
       case 'sales-orders':
         if (!delivery.event) throw this.refuse('sales-orders needs the deal_won event');
-        return this.createSale(delivery.event.data, delivery.body);
+        return (await this.createSales([{ deal: delivery.event.data, order: delivery.body }]))[0];
       case 'invoices':
         if (this.invoicing === 'sale') return this.postInvoice(delivery.body.dealId);
         if (!delivery.event) throw this.refuse('invoices needs the deal_won event');
-        return this.createInvoice(delivery.event.data, delivery.body);
+        return (await this.createInvoices([{ deal: delivery.event.data, body: delivery.body }]))[0];
       case 'customers':
         return this.parties.apply(delivery.body);
       case 'tickets':
@@ -99,7 +105,39 @@ export class TrytonConnector implements DownstreamConnector {
     }
   }
 
-  /** The sale of a deal, found by its reference (the deal id). */
+  /**
+   * Several deals' sales, or finance's invoices, at once: the look-ups, the workflow steps (quote,
+   * confirm, post) and the read-back are one Tryton call for all of them, where one deal at a time
+   * makes each call per deal; creates and invoice lines stay one call per record. Tryton runs each call in one transaction, so a refused record
+   * fails the call for all; the caller (the inbox) then delivers them one at a time, and `deliver`
+   * resumes each from what it finds by its reference.
+   */
+  async deliverAll(deliveries: Delivery[]): Promise<DeliveryReceipt[]> {
+    const sales = deliveries.flatMap((delivery) =>
+      delivery.operation === 'sales-orders' && delivery.event
+        ? [{ deal: delivery.event.data, order: delivery.body }]
+        : [],
+    );
+    const invoices = deliveries.flatMap((delivery) =>
+      delivery.operation === 'invoices' && delivery.event && this.invoicing === 'finance'
+        ? [{ deal: delivery.event.data, body: delivery.body }]
+        : [],
+    );
+    // One deal twice would be looked up before either is made: that one call at a time.
+    const distinct = (items: Array<{ deal: TrytonDeal }>) =>
+      items.length === deliveries.length &&
+      new Set(items.map(({ deal }) => deal.dealId)).size === items.length;
+    if (distinct(sales)) return this.createSales(sales);
+    if (distinct(invoices)) return this.createInvoices(invoices);
+    const receipts: DeliveryReceipt[] = [];
+    for (const delivery of deliveries) receipts.push(await this.deliver(delivery));
+    return receipts;
+  }
+
+  /**
+   * The sale of a deal, found by its reference (the deal id). Its `invoices` (a function field
+   * Tryton computes from the sale's lines) are read only when finance posts the sale's invoice.
+   */
   async findSale(dealId: string): Promise<SaleRecord | null> {
     const found = await this.client.model<SaleRecord[]>(
       'sale.sale',
@@ -108,64 +146,113 @@ export class TrytonConnector implements DownstreamConnector {
       0,
       2,
       null,
-      ['state', 'number', 'invoices'],
+      this.invoicing === 'sale' ? ['state', 'number', 'invoices'] : ['state', 'number'],
     );
     return found[0] ?? null;
   }
 
-  private async createSale(deal: TrytonDeal, order: SalesOrderBody): Promise<DeliveryReceipt> {
-    const existing = await this.findSale(deal.dealId);
-    if (existing) return this.advanceSale(existing);
-
-    // Everything that can refuse the deal is checked before anything is written.
-    const products = await this.productsFor(order.lines, deal);
-    const currency = await this.currencyId(deal.currency);
-    const tax = await this.taxId(deal.taxRatePercent);
-    const party = await this.findOrCreateParty(deal.account);
-
-    const [saleId] = await this.client.model<number[]>('sale.sale', 'create', [
-      {
-        party: party.id,
-        invoice_address: party.address,
-        shipment_address: party.address,
-        currency,
-        sale_date: date(deal.closeDate),
-        reference: deal.dealId,
-        invoice_method: this.invoicing === 'finance' ? 'manual' : 'order',
-        description: `Deal ${deal.dealId}`.slice(0, 100),
-        comment: deal.notes ?? null,
-        lines: [
-          [
-            'create',
-            order.lines.map((line, index) => {
-              const product = products.get(line.itemCode)!;
-              return {
-                type: 'line',
-                sequence: line.lineNo,
-                product: product.id,
-                unit: product.uom,
-                quantity: Number(line.quantity),
-                unit_price: decimal(netUnitPrice(line)),
-                description: deal.lines[index]?.description ?? line.itemCode,
-                taxes: tax === null ? [] : [['add', [tax]]],
-              };
-            }),
-          ],
-        ],
-      },
-    ]);
-    return this.advanceSale({ id: saleId, state: 'draft', number: null });
+  /** The deals' sales, found by reference or created, then confirmed; receipts in their order. */
+  private async createSales(
+    items: Array<{ deal: TrytonDeal; order: SalesOrderBody }>,
+  ): Promise<DeliveryReceipt[]> {
+    const found = await this.client.model<Array<SaleRecord & { reference: string }>>(
+      'sale.sale',
+      'search_read',
+      [['reference', 'in', items.map(({ deal }) => deal.dealId)]],
+      0,
+      null,
+      null,
+      ['reference', 'state', 'number'],
+    );
+    const sales = new Map<string, SaleRecord>();
+    for (const sale of found) if (!sales.has(sale.reference)) sales.set(sale.reference, sale);
+    const missing = items.filter(({ deal }) => !sales.has(deal.dealId));
+    if (missing.length > 0) {
+      // Everything that can refuse a deal is checked, for every deal, before anything is written.
+      const checked = [];
+      for (const { deal, order } of missing) {
+        const products = await this.productsFor(order.lines, deal);
+        const currency = await this.currencyId(deal.currency);
+        const tax = await this.taxId(deal.taxRatePercent);
+        checked.push({ deal, order, products, currency, tax });
+      }
+      const parties = await this.partiesFor(missing.map(({ deal }) => deal.account));
+      // One create per sale: a create is the one step a retry cannot tell from its effect until
+      // Tryton has committed it, so it stays as short as it was (a retry after a timeout must find
+      // the sale, not race a create still running).
+      for (const sale of checked) {
+        const values = this.saleValues(sale, parties.get(sale.deal.account.crmAccountId)!);
+        const [id] = await this.client.model<number[]>('sale.sale', 'create', [values]);
+        sales.set(sale.deal.dealId, { id, state: 'draft', number: null });
+      }
+    }
+    return this.advanceSales(items.map(({ deal }) => sales.get(deal.dealId)!));
   }
 
-  /** draft -> quotation -> confirmed (Tryton then processes it and drafts the invoice). */
-  private async advanceSale(sale: SaleRecord): Promise<DeliveryReceipt> {
-    if (sale.state === 'cancelled') throw this.refuse(`sale ${sale.id} is cancelled in Tryton`);
-    if (sale.state === 'draft') await this.client.model('sale.sale', 'quote', [sale.id]);
-    if (sale.state === 'draft' || sale.state === 'quotation') {
-      await this.client.model('sale.sale', 'confirm', [sale.id]);
-    }
-    const [read] = await this.client.model<SaleRecord[]>('sale.sale', 'read', [sale.id], ['number']);
-    return { externalId: read?.number ?? String(sale.id) };
+  /** A new sale of the deal, as `sale.sale.create` takes it. */
+  private saleValues(
+    {
+      deal,
+      order,
+      products,
+      currency,
+      tax,
+    }: {
+      deal: TrytonDeal;
+      order: SalesOrderBody;
+      products: Map<string, { id: number; uom: number }>;
+      currency: number;
+      tax: number | null;
+    },
+    party: { id: number; address: number },
+  ): Record<string, unknown> {
+    return {
+      party: party.id,
+      invoice_address: party.address,
+      shipment_address: party.address,
+      currency,
+      sale_date: date(deal.closeDate),
+      reference: deal.dealId,
+      invoice_method: this.invoicing === 'finance' ? 'manual' : 'order',
+      description: `Deal ${deal.dealId}`.slice(0, 100),
+      comment: deal.notes ?? null,
+      lines: [
+        [
+          'create',
+          order.lines.map((line, index) => {
+            const product = products.get(line.itemCode)!;
+            return {
+              type: 'line',
+              sequence: line.lineNo,
+              product: product.id,
+              unit: product.uom,
+              quantity: Number(line.quantity),
+              unit_price: decimal(netUnitPrice(line)),
+              description: deal.lines[index]?.description ?? line.itemCode,
+              taxes: tax === null ? [] : [['add', [tax]]],
+            };
+          }),
+        ],
+      ],
+    };
+  }
+
+  /** draft -> quotation -> confirmed (Tryton then processes them), each step one call for all. */
+  private async advanceSales(sales: SaleRecord[]): Promise<DeliveryReceipt[]> {
+    const cancelled = sales.find((sale) => sale.state === 'cancelled');
+    if (cancelled) throw this.refuse(`sale ${cancelled.id} is cancelled in Tryton`);
+    const drafts = sales.filter((sale) => sale.state === 'draft').map((sale) => sale.id);
+    if (drafts.length > 0) await this.client.model('sale.sale', 'quote', drafts);
+    const quoted = sales.filter((sale) => ['draft', 'quotation'].includes(sale.state)).map((sale) => sale.id);
+    if (quoted.length > 0) await this.client.model('sale.sale', 'confirm', quoted);
+    const read = await this.client.model<Array<{ id: number; number: string | null }>>(
+      'sale.sale',
+      'read',
+      sales.map((sale) => sale.id),
+      ['number'],
+    );
+    const numbers = new Map(read.map((sale) => [sale.id, sale.number]));
+    return sales.map((sale) => ({ externalId: numbers.get(sale.id) ?? String(sale.id) }));
   }
 
   /** Posts the invoice the confirmed sale produced; waits (transient) until erp-orders made it. */
@@ -196,64 +283,74 @@ export class TrytonConnector implements DownstreamConnector {
     return { externalId: posted.map((invoice) => invoice.number).join(',') || null };
   }
 
-  /** Finance's own customer invoice of the deal, found by its reference (the deal id). */
-  async findInvoice(dealId: string): Promise<(InvoiceRecord & { lines: number[] }) | null> {
-    const [found] = await this.client.model<Array<InvoiceRecord & { lines: number[] }>>(
+  /**
+   * Finance-owned invoicing: each deal's invoice is found by its reference (the deal id) or created
+   * from the deal, its lines added in a second write (Tryton computes the taxes of a draft invoice
+   * when it is written, not when it is created), then posted, all of them in one call.
+   * A retry resumes from what it finds: an invoice without lines gets them, a draft one is posted,
+   * a posted one is left alone.
+   */
+  private async createInvoices(
+    items: Array<{ deal: TrytonDeal; body: InvoiceBody }>,
+  ): Promise<DeliveryReceipt[]> {
+    const empty = items.find(({ body }) => body.lines.length === 0);
+    if (empty) throw this.refuse(`invoice of deal ${empty.deal.dealId} has no lines`);
+    const found = await this.client.model<Array<InvoiceRecord & { reference: string; lines: number[] }>>(
       'account.invoice',
       'search_read',
       [
-        ['reference', '=', dealId],
+        ['reference', 'in', items.map(({ deal }) => deal.dealId)],
         ['type', '=', 'out'],
       ],
       0,
-      1,
       null,
-      ['state', 'number', 'lines'],
+      null,
+      ['reference', 'state', 'number', 'lines'],
     );
-    return found ?? null;
-  }
-
-  /**
-   * Finance-owned invoicing: the invoice is created from the deal (reference = deal id), its lines
-   * added in a second write (Tryton computes the taxes of a draft invoice when it is written, not
-   * when it is created), then posted. A retry resumes from what it finds: an invoice without lines
-   * gets them, a draft one is posted, a posted one is left alone.
-   */
-  private async createInvoice(deal: TrytonDeal, body: InvoiceBody): Promise<DeliveryReceipt> {
-    const { lines } = body;
-    if (lines.length === 0) throw this.refuse(`invoice of deal ${deal.dealId} has no lines`);
-    let invoice = await this.findInvoice(deal.dealId);
-    if (!invoice) {
-      // Everything that can refuse the deal is checked before anything is written.
-      const currency = await this.currencyId(deal.currency);
-      await this.taxId(deal.taxRatePercent);
+    const invoices = new Map<string, InvoiceRecord & { lines: number[] }>();
+    for (const invoice of found)
+      if (!invoices.has(invoice.reference)) invoices.set(invoice.reference, invoice);
+    const missing = items.filter(({ deal }) => !invoices.has(deal.dealId));
+    if (missing.length > 0) {
+      // Everything that can refuse a deal is checked, for every deal, before anything is written.
       const books = await this.books();
-      const party = await this.findOrCreateParty(deal.account);
-      // The party's own receivable account, else the company default (what Tryton itself uses).
-      const [read] = await this.client.model<Array<{ account_receivable: number | null }>>(
-        'party.party',
-        'read',
-        [party.id],
-        ['account_receivable'],
+      const currencies: number[] = [];
+      for (const { deal } of missing) {
+        currencies.push(await this.currencyId(deal.currency));
+        await this.taxId(deal.taxRatePercent);
+      }
+      const parties = await this.partiesFor(
+        missing.map(({ deal }) => deal.account),
+        { receivable: true },
       );
-      const receivable = read?.account_receivable ?? books.receivable;
-      const [id] = await this.client.model<number[]>('account.invoice', 'create', [
-        {
+      const values = missing.map(({ deal }, at) => {
+        const party = parties.get(deal.account.crmAccountId)!;
+        return {
           type: 'out',
           party: party.id,
           invoice_address: party.address,
-          currency,
+          currency: currencies[at],
           journal: books.journal,
-          account: receivable,
+          // The party's own receivable account, else the company default (what Tryton itself uses).
+          account: party.receivable ?? books.receivable,
           reference: deal.dealId,
           description: `Deal ${deal.dealId}`.slice(0, 100),
           comment: deal.notes ?? null,
-        },
-      ]);
-      invoice = { id, state: 'draft', number: null, lines: [] };
+        };
+      });
+      // One create per invoice, as for sales.
+      for (const [at, { deal }] of missing.entries()) {
+        const [id] = await this.client.model<number[]>('account.invoice', 'create', [values[at]]);
+        invoices.set(deal.dealId, { id, state: 'draft', number: null, lines: [] });
+      }
     }
-    if (invoice.state === 'cancelled') throw this.refuse(`invoice ${invoice.id} is cancelled in Tryton`);
-    if (invoice.state === 'draft' && invoice.lines.length === 0) {
+    const ordered = items.map(({ deal, body }) => ({ deal, body, invoice: invoices.get(deal.dealId)! }));
+    const cancelled = ordered.find(({ invoice }) => invoice.state === 'cancelled');
+    if (cancelled) throw this.refuse(`invoice ${cancelled.invoice.id} is cancelled in Tryton`);
+    // The lines one invoice per call, like the create: until Tryton has committed them, a retry
+    // finds the invoice without lines.
+    for (const { deal, body, invoice } of ordered) {
+      if (invoice.state !== 'draft' || invoice.lines.length > 0) continue;
       const currency = await this.currencyId(deal.currency);
       const tax = await this.taxId(deal.taxRatePercent);
       const { revenue: account } = await this.books();
@@ -261,7 +358,7 @@ export class TrytonConnector implements DownstreamConnector {
         lines: [
           [
             'create',
-            lines.map((line) => ({
+            body.lines.map((line) => ({
               type: 'line',
               sequence: line.lineNo,
               description: line.description,
@@ -275,16 +372,18 @@ export class TrytonConnector implements DownstreamConnector {
         ],
       });
     }
-    if (['draft', 'validated'].includes(invoice.state)) {
-      await this.client.model('account.invoice', 'post', [invoice.id]);
-    }
-    const [posted] = await this.client.model<InvoiceRecord[]>(
+    const toPost = ordered
+      .filter(({ invoice }) => ['draft', 'validated'].includes(invoice.state))
+      .map(({ invoice }) => invoice.id);
+    if (toPost.length > 0) await this.client.model('account.invoice', 'post', toPost);
+    const posted = await this.client.model<InvoiceRecord[]>(
       'account.invoice',
       'read',
-      [invoice.id],
+      ordered.map(({ invoice }) => invoice.id),
       ['number'],
     );
-    return { externalId: posted?.number ?? String(invoice.id) };
+    const numbers = new Map(posted.map((invoice) => [invoice.id, invoice.number]));
+    return ordered.map(({ invoice }) => ({ externalId: numbers.get(invoice.id) ?? String(invoice.id) }));
   }
 
   /**
@@ -384,23 +483,71 @@ export class TrytonConnector implements DownstreamConnector {
     return id;
   }
 
-  /** The customer party, found by its code (the CRM account id) or created once. */
-  async findOrCreateParty(account: TrytonDeal['account']): Promise<{ id: number; address: number }> {
+  /**
+   * The parties of several accounts by their code, looked up in one call; an account without a
+   * party (or a party without an address) goes through `findOrCreateParty`.
+   */
+  private async partiesFor(
+    accounts: Array<TrytonDeal['account']>,
+    { receivable: withReceivable = false } = {},
+  ): Promise<Map<string, { id: number; address: number; receivable: number | null }>> {
+    const found = await this.client.model<Array<PartyRecord & { code: string }>>(
+      'party.party',
+      'search_read',
+      [['code', 'in', accounts.map((account) => account.crmAccountId)]],
+      0,
+      null,
+      // Oldest first, as findOrCreateParty takes them.
+      [['id', 'ASC']],
+      withReceivable ? ['code', 'addresses', 'account_receivable'] : ['code', 'addresses'],
+    );
+    const parties = new Map<string, { id: number; address: number; receivable: number | null }>();
+    const seen = new Set<string>();
+    for (const party of found) {
+      if (seen.has(party.code)) continue;
+      seen.add(party.code);
+      if (party.addresses.length === 0) continue;
+      parties.set(party.code, {
+        id: party.id,
+        address: party.addresses[0],
+        receivable: party.account_receivable ?? null,
+      });
+    }
+    for (const account of accounts) {
+      if (parties.has(account.crmAccountId)) continue;
+      parties.set(
+        account.crmAccountId,
+        await this.findOrCreateParty(account, { receivable: withReceivable }),
+      );
+    }
+    return parties;
+  }
+
+  /**
+   * The customer party, found by its code (the CRM account id) or created once, with its first
+   * address and, when asked, its own receivable account (read in the same call: finance books the
+   * invoice on it).
+   */
+  async findOrCreateParty(
+    account: TrytonDeal['account'],
+    { receivable: withReceivable = false } = {},
+  ): Promise<{ id: number; address: number; receivable: number | null }> {
+    const fields = withReceivable ? ['addresses', 'account_receivable'] : ['addresses'];
     // Oldest first: while a racing duplicate still exists (see TrytonParties.createOnce), everyone
     // takes the party that keeps the code.
-    const [existing] = await this.client.model<Array<{ id: number; addresses: number[] }>>(
+    const [existing] = await this.client.model<PartyRecord[]>(
       'party.party',
       'search_read',
       [['code', '=', account.crmAccountId]],
       0,
       1,
       [['id', 'ASC']],
-      ['addresses'],
+      fields,
     );
     const party =
       existing ??
       (
-        await this.client.model<Array<{ id: number; addresses: number[] }>>(
+        await this.client.model<PartyRecord[]>(
           'party.party',
           'read',
           [
@@ -410,13 +557,14 @@ export class TrytonConnector implements DownstreamConnector {
               contact_mechanisms: [['create', [{ type: 'email', value: account.email }]]],
             }),
           ],
-          ['addresses'],
+          fields,
         )
       )[0];
     if (!party) throw new DownstreamError('transient', this.name, `${this.name}: party vanished`);
-    if (party.addresses.length > 0) return { id: party.id, address: party.addresses[0] };
+    const receivable = party.account_receivable ?? null;
+    if (party.addresses.length > 0) return { id: party.id, address: party.addresses[0], receivable };
     const [address] = await this.client.model<number[]>('party.address', 'create', [{ party: party.id }]);
-    return { id: party.id, address };
+    return { id: party.id, address, receivable };
   }
 
   private refuse(reason: string): DownstreamError {

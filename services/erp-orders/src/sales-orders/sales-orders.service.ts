@@ -94,18 +94,20 @@ export class SalesOrdersService {
         lines.map((line) => line.lineTotal),
       ],
     );
-    for (const { event, deal, result } of created) {
-      // Inside the transaction: if the ERP refuses or fails, nothing above commits either, and the
-      // retry sends the same idempotency key.
-      await chunk.within(event, () =>
-        this.erp.deliver({
+    // Inside the transaction: if the ERP refuses or fails, nothing above commits either, and the
+    // retry sends the same idempotency key.
+    await chunk.deliver(
+      this.erp,
+      created.map(({ event, deal, result }) => ({
+        event,
+        delivery: {
           operation: 'sales-orders',
           idempotencyKey: event.id,
           body: result,
           event: { id: event.id, type: 'deal_won', data: deal },
-        }),
-      );
-    }
+        },
+      })),
+    );
     await chunk.publish(
       'sales_order_created',
       created.map(({ event, result }) => ({ cause: event, data: result })),

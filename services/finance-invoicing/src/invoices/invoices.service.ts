@@ -72,30 +72,35 @@ export class InvoicesService {
         lines.map((line) => line.lineTotal),
       ],
     );
-    const results: Array<ResultOf<'invoice_created'>> = [];
-    for (const { event, deal, priced, invoiceNumber, lines } of invoiced) {
-      const invoice = {
-        dealId: deal.dealId,
-        invoiceNumber,
-        crmAccountId: deal.account.crmAccountId,
-        currency: deal.currency,
-        netTotal: priced.netTotal,
-        taxTotal: priced.taxTotal,
-        grossTotal: priced.grossTotal,
-      };
-      // Inside the transaction: if the finance system refuses or fails, nothing above commits
-      // either, and the retry sends the same idempotency key.
-      await chunk.within(event, () =>
-        this.finance.deliver({
+    const results: Array<ResultOf<'invoice_created'>> = invoiced.map(
+      ({ event, deal, priced, invoiceNumber }) => ({
+        cause: event,
+        data: {
+          dealId: deal.dealId,
+          invoiceNumber,
+          crmAccountId: deal.account.crmAccountId,
+          currency: deal.currency,
+          netTotal: priced.netTotal,
+          taxTotal: priced.taxTotal,
+          grossTotal: priced.grossTotal,
+        },
+      }),
+    );
+    // Inside the transaction: if the finance system refuses or fails, nothing above commits
+    // either, and the retry sends the same idempotency key.
+    await chunk.deliver(
+      this.finance,
+      invoiced.map(({ event, deal, lines }, at) => ({
+        event,
+        delivery: {
           operation: 'invoices',
           idempotencyKey: event.id,
           // The downstream gets the lines too: a finance system that owns invoicing creates them.
-          body: { ...invoice, lines },
+          body: { ...results[at].data, lines },
           event: { id: event.id, type: 'deal_won', data: deal },
-        }),
-      );
-      results.push({ cause: event, data: invoice });
-    }
+        },
+      })),
+    );
     await chunk.publish('invoice_created', results);
   }
 
