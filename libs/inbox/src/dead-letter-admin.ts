@@ -152,7 +152,8 @@ export function parseConsumerTopics(spec: string): ConsumerTopics {
   for (const entry of spec.split(',').filter(Boolean)) {
     const [name, types = ''] = entry.split('=');
     const unknown = types.split('+').filter((type) => !isEventType(type));
-    if (!name || unknown.length > 0) throw new Error(`consumer ${entry}: unknown event type ${unknown.join(', ')}`);
+    if (!name || unknown.length > 0)
+      throw new Error(`consumer ${entry}: unknown event type ${unknown.join(', ')}`);
     consumers.set(name, new Set(types.split('+').filter(isEventType).map(topicOf)));
   }
   return consumers;
