@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 // Root namespace for all Switchboard name-based ids: uuidv5('switchboard', URL namespace).
 const URL_NAMESPACE = '6ba7b811-9dad-11d1-80b4-00c04fd430c8';
@@ -23,3 +23,14 @@ export function nameBasedUuid(scope: string, name: string): string {
 }
 
 export const uuidV5 = v5;
+
+/**
+ * RFC 9562 version-7 UUID: the Unix time in milliseconds, then 74 random bits. Ids made later sort
+ * later, so a table keyed by them appends to the right edge of its indexes instead of writing a
+ * random page of each for every row (what a million version-4 keys cost a bulk load).
+ */
+export function timeOrderedUuid(now: number = Date.now()): string {
+  const time = now.toString(16).padStart(12, '0');
+  // A version-4 UUID's random bits and variant, behind the time and version 7.
+  return `${time.slice(0, 8)}-${time.slice(8)}-7${randomUUID().slice(15)}`;
+}

@@ -50,7 +50,7 @@ export {
   parseCloudEvent,
   type CloudEvent,
 } from './cloud-event';
-export { nameBasedUuid, uuidV5 } from './ids';
+export { nameBasedUuid, timeOrderedUuid, uuidV5 } from './ids';
 export { priceDeal, type PricedDeal, type PricedLine } from './pricing';
 export { jsonSchemaFor, renderSchemaFiles, schemaFileName, type JsonSchema } from './json-schema';
 export { Address, Money } from './payloads/common';

@@ -58,6 +58,14 @@ interface LoadRecord {
   change: SourceChange;
 }
 
+/** A batch as read: its raw records, the valid ones as changes, and what the parse counted and refused. */
+interface ReadBatch {
+  raw: RawRecord[];
+  valid: LoadRecord[];
+  counts: LoadCounts;
+  failures: LoadFailure[];
+}
+
 /** Source timestamps later than now plus this are refused (CUSTOMER_SYNC_MAX_FUTURE_SKEW_SECONDS, as the service). */
 function maxFutureSkewMs(): number {
   const seconds = Number(process.env.CUSTOMER_SYNC_MAX_FUTURE_SKEW_SECONDS || Number.NaN);
@@ -87,37 +95,66 @@ export class InitialLoader {
   async run(options: LoadOptions): Promise<Checkpoint> {
     let at = options.from;
     let batches = 0;
-    for await (const raw of options.source.read(options.from, options.batchSize)) {
-      const batchCounts = emptyCounts();
+    const source = options.source.read(options.from, options.batchSize);
+    const readNext = async (): Promise<ReadBatch | null> => {
+      const next = await source.next();
+      if (next.done) return null;
+      const counts = emptyCounts();
       const failures: LoadFailure[] = [];
-      const valid = this.parse(raw, options, batchCounts, failures);
-      const last = raw[raw.length - 1];
-      await this.dataSource.transaction(async (m) => {
-        await this.applyBatch(m, valid, options, batchCounts, failures);
-        for (const key of Object.keys(batchCounts) as Array<keyof LoadCounts>)
-          options.counts[key] += batchCounts[key];
-        failures.sort((a, b) => a.record - b.record);
-        for (const failure of failures)
-          if (options.failures.length < MAX_FAILURES_KEPT) options.failures.push(failure);
-        // byte_offset holds the source's position: a file's byte offset, the last Tryton party id.
-        await m.query(
-          `UPDATE load_run SET byte_offset = $2, records = $3, counts = $4::jsonb, failures = $5::jsonb, updated_at = now() WHERE id = $1`,
-          [
-            options.runId,
-            last.position,
-            last.number,
-            JSON.stringify(options.counts),
-            JSON.stringify(options.failures),
-          ],
-        );
-      });
-      at = { position: last.position, records: last.number };
-      batches += 1;
-      options.onProgress?.(at, options.counts);
-      if (batchCommitted.hasSubscribers)
-        batchCommitted.publish({ runId: options.runId, batches, records: at.records, position: at.position });
+      return { raw: next.value, valid: this.parse(next.value, options, counts, failures), counts, failures };
+    };
+    try {
+      // The next batch is read and checked while this one is written: otherwise the database
+      // waits for the parse and the parse for the database.
+      let pending = readNext();
+      for (let batch = await pending; batch !== null; batch = await pending) {
+        pending = readNext();
+        // Its failure is thrown where it is awaited; if this batch's write fails first, it is not.
+        pending.catch(() => undefined);
+        at = await this.commitBatch(batch, options);
+        batches += 1;
+        options.onProgress?.(at, options.counts);
+        if (batchCommitted.hasSubscribers)
+          batchCommitted.publish({
+            runId: options.runId,
+            batches,
+            records: at.records,
+            position: at.position,
+          });
+      }
+    } finally {
+      await source.return(undefined);
     }
     return at;
+  }
+
+  /** One batch in one transaction with its checkpoint: the position after its last record. */
+  private async commitBatch(batch: ReadBatch, options: LoadOptions): Promise<Checkpoint> {
+    const { raw, valid, counts: batchCounts, failures } = batch;
+    const last = raw[raw.length - 1];
+    await this.dataSource.transaction(async (m) => {
+      // The batch's statements are index probes and appends; estimates from the statistics of a
+      // table that grows under the load can exceed the JIT threshold, and compiling costs ~1 s.
+      await m.query('SET LOCAL jit = off');
+      await this.applyBatch(m, valid, options, batchCounts, failures);
+      for (const key of Object.keys(batchCounts) as Array<keyof LoadCounts>)
+        options.counts[key] += batchCounts[key];
+      failures.sort((a, b) => a.record - b.record);
+      for (const failure of failures)
+        if (options.failures.length < MAX_FAILURES_KEPT) options.failures.push(failure);
+      // byte_offset holds the source's position: a file's byte offset, the last Tryton party id.
+      await m.query(
+        `UPDATE load_run SET byte_offset = $2, records = $3, counts = $4::jsonb, failures = $5::jsonb, updated_at = now() WHERE id = $1`,
+        [
+          options.runId,
+          last.position,
+          last.number,
+          JSON.stringify(options.counts),
+          JSON.stringify(options.failures),
+        ],
+      );
+    });
+    return { position: last.position, records: last.number };
   }
 
   private parse(

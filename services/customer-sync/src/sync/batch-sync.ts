@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
-
 import type { EntityManager } from 'typeorm';
 
+import { timeOrderedUuid } from '@switchboard/contracts';
 import {
   emailCandidateKey,
   emptySnapshot,
@@ -49,7 +48,7 @@ export class BatchSync {
     const result = planBatch(snapshot, this.config, changes, {
       now: Date.now(),
       maxFutureSkewMs: this.options.maxFutureSkewMs,
-      newId: randomUUID,
+      newId: () => timeOrderedUuid(),
       sendToLinked: this.options.sendToLinked,
       publish: this.options.publish,
     });
@@ -66,23 +65,33 @@ export class BatchSync {
     const m = store.m;
     const s = emptySnapshot();
     await store.lockMatching();
-    const keys: Array<[string, string, string]> = [];
+    const keyed = new Map<string, [string, string, string]>();
+    const want = (system: string, entity: string, externalId: string) =>
+      keyed.set(refKey(system, entity, externalId), [system, entity, externalId]);
     const ids: string[] = [];
     const accountKeys = new Set<string>();
     for (const change of changes) {
-      keys.push([change.system, change.entity, change.externalId]);
+      want(change.system, change.entity, change.externalId);
       if (change.accountExternalId) {
-        keys.push([change.system, 'account', change.accountExternalId]);
+        want(change.system, 'account', change.accountExternalId);
         accountKeys.add(refKey(change.system, 'account', change.accountExternalId));
       }
-      if (change.mergedIntoExternalId) keys.push([change.system, change.entity, change.mergedIntoExternalId]);
+      if (change.mergedIntoExternalId) want(change.system, change.entity, change.mergedIntoExternalId);
       if (change.targetCustomerId) ids.push(change.targetCustomerId);
       if (change.switchboardCustomerId) ids.push(change.switchboardCustomerId);
     }
+    // One index probe per key (`OFFSET 0` keeps the subquery a per-row lookup): a join the planner
+    // is free to shape scans the whole table when its statistics lag behind a table growing under a
+    // load, and that made each batch slower than the one before.
     const refs: CrossReference[] = await m.query(
-      `SELECT ${XREF_COLUMNS} FROM customer_xref
-       WHERE (system, entity, external_id) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))`,
-      [keys.map((k) => k[0]), keys.map((k) => k[1]), keys.map((k) => k[2])],
+      `SELECT x.* FROM unnest($1::text[], $2::text[], $3::text[]) AS k(system, entity, external_id)
+       CROSS JOIN LATERAL (SELECT ${XREF_COLUMNS} FROM customer_xref
+         WHERE system = k.system AND entity = k.entity AND external_id = k.external_id OFFSET 0) x`,
+      [
+        [...keyed.values()].map((k) => k[0]),
+        [...keyed.values()].map((k) => k[1]),
+        [...keyed.values()].map((k) => k[2]),
+      ],
     );
     // The accounts named by contacts are read, not locked (unless a change of the batch is theirs).
     const own = new Set(changes.map((change) => refKey(change.system, change.entity, change.externalId)));
@@ -106,9 +115,10 @@ export class BatchSync {
     if (emails.size > 0) {
       const wanted = [...emails.values()];
       const rows: Array<{ id: string; entity: string; email_key: string }> = await m.query(
-        `SELECT c.id, c.entity, c.email_key FROM customer c
-         JOIN unnest($1::text[], $2::text[]) AS k(entity, email_key) ON c.entity = k.entity AND c.email_key = k.email_key
-         WHERE c.status = 'active' ORDER BY c.id`,
+        `SELECT c.id, c.entity, c.email_key FROM unnest($1::text[], $2::text[]) AS k(entity, email_key)
+         CROSS JOIN LATERAL (SELECT id, entity, email_key FROM customer
+           WHERE entity = k.entity AND email_key = k.email_key AND status = 'active' OFFSET 0) c
+         ORDER BY c.id`,
         [wanted.map((k) => k[0]), wanted.map((k) => k[1])],
       );
       for (const row of rows) {

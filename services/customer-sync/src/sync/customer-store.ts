@@ -224,10 +224,14 @@ export class CustomerStore {
   /** Contacts that arrived before their account: attach them now that it is known. */
   async adoptWaitingContacts(parentRefs: string[], accountIds: string[]): Promise<void> {
     if (parentRefs.length === 0) return;
+    // Each account's waiting contacts looked up by index (`OFFSET 0`: not a join the planner may
+    // turn into a scan of every customer when its statistics lag behind a load).
     await this.m.query(
-      `UPDATE customer c SET parent_id = t.account_id, parent_ref = NULL
-       FROM unnest($1::text[], $2::uuid[]) AS t(parent_ref, account_id)
-       WHERE c.parent_ref IS NOT NULL AND c.parent_ref = t.parent_ref AND c.parent_id IS NULL`,
+      `UPDATE customer c SET parent_id = w.account_id, parent_ref = NULL
+       FROM (SELECT t.account_id, waiting.id FROM unnest($1::text[], $2::uuid[]) AS t(parent_ref, account_id)
+             CROSS JOIN LATERAL (SELECT id FROM customer
+               WHERE parent_ref IS NOT NULL AND parent_ref = t.parent_ref AND parent_id IS NULL OFFSET 0) waiting) w
+       WHERE c.id = w.id`,
       [parentRefs, accountIds],
     );
   }

@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
-
 import type { EntityManager } from 'typeorm';
 
-import type { SourceSystem, SyncedFields } from '@switchboard/contracts';
+import { timeOrderedUuid, type SourceSystem, type SyncedFields } from '@switchboard/contracts';
 import { EventRejected } from '@switchboard/inbox';
 import {
   DEFAULT_MAX_FUTURE_SKEW_MS,
@@ -76,7 +74,7 @@ export class SyncEngine {
     return {
       now: (this.options.now ?? Date.now)(),
       maxFutureSkewMs: this.options.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS,
-      newId: randomUUID,
+      newId: () => timeOrderedUuid(),
       sendToLinked: true,
       publish: true,
     };
