@@ -132,6 +132,18 @@ describe('an escalated RT ticket becomes a CRM task for the account owner; payme
       timeoutMs: 60_000,
       intervalMs: 500,
     });
+    // customer-sync knows the account before any signal names it: the tests' invoice_paid and
+    // ticket_escalated travel on topics of their own, which may be read before customer_updated's.
+    await eventually(
+      async () => {
+        const { rows } = await db.query(
+          `SELECT 1 FROM customer_sync.customer_xref WHERE system = 'crm' AND entity = 'account' AND external_id = $1`,
+          [account],
+        );
+        expect(rows).toHaveLength(1);
+      },
+      { timeoutMs: 60_000, intervalMs: 500 },
+    );
   });
 
   afterAll(async () => {
