@@ -7,7 +7,7 @@
 # plain Kafka consumer without database, bench/raw-consumer), ingest-commit -> fourth-effect latency
 # at 200 deals/s, the same rate again with tracing off (CPU per deal), and each service's peak RSS.
 #
-#   bash bench/run.sh                 # ~5-6 minutes of measuring, plus waits for a quiet machine
+#   bash bench/run.sh                 # ~9-10 minutes of measuring (the 1M initial load about 4), plus waits for a quiet machine
 #   BENCH_PHASES="4 5" CONSUMERS=erp-orders bash bench/run.sh     # some phases only (5 reads 4's events)
 #   CONSUMER_PARTITION_CONCURRENCY=6 bash bench/run.sh              # service knobs pass through
 #
@@ -27,7 +27,7 @@
 # - The machine may be shared: each phase first waits (BENCH_QUIET_WAIT=120 s at most) until less than
 #   BENCH_QUIET_BUSY=25 % of the cores are busy, and reports the CPU other processes used meanwhile.
 #
-# Knobs (environment): BENCH_PHASES="1 2 3 4 5 6" PG_SECONDS=10 PG_CLIENTS=4 KAFKA_RECORDS=200000
+# Knobs (environment): BENCH_PHASES="1 2 3 4 5 6 7" INITIAL_LOAD_COUNT=1000000 PG_SECONDS=10 PG_CLIENTS=4 KAFKA_RECORDS=200000
 # INGEST_WORKERS=32 INGEST_SECONDS=10 RELAY_ROWS=100000 CONSUMER_EVENTS=50000 CONSUMER_MAX_SECONDS=25
 # CONSUMERS="marketing-segments erp-orders" LATENCY_RATE=200 LATENCY_SECONDS=30 LATENCY_FLOOR_RATE=50
 # LATENCY_FLOOR_SECONDS=15 LATENCY_UNTRACED_SECONDS=LATENCY_SECONDS/2 (the tracing-off run at
@@ -58,7 +58,7 @@ mkdir -p "$RUN_DIR/logs"
 exec > >(tee "$RUN_DIR/output.log") 2>&1
 
 started=$SECONDS
-BENCH_PHASES="${BENCH_PHASES:-1 2 3 4 5 6}"
+BENCH_PHASES="${BENCH_PHASES:-1 2 3 4 5 6 7}"
 export BENCH_PHASES
 wants() { [[ " $BENCH_PHASES " == *" $1 "* ]]; }
 step() { printf '\n== [%3ds] %s\n' "$((SECONDS - started))" "$*"; }
@@ -245,5 +245,13 @@ BENCH_RUN_ID="$RUN_ID" BENCH_RUN_DIR="$RUN_DIR" BENCH_KAFKA_PID="$(bash deploy/s
 NODE_PID=$!
 wait "$NODE_PID"
 NODE_PID=""
+
+if wants 7; then
+  # The initial load has a database of its own (bench/customer-sync/initial-load.sh drops and creates
+  # switchboard_bench_sync) and publishes nothing, so it needs neither the bench database nor a broker.
+  step "7/7 customer-sync initial load (${INITIAL_LOAD_COUNT:-1000000} customers from one NDJSON export)"
+  DATABASE_URL="" bash bench/customer-sync/initial-load.sh "${INITIAL_LOAD_COUNT:-1000000}" 2>&1 |
+    grep -v '^\[[#-]' | tee "$RUN_DIR/initial-load.txt"
+fi
 
 printf '\nbench: done in %d s; everything above is in %s\n' "$((SECONDS - started))" "${RUN_DIR#"$ROOT"/}"

@@ -7,3 +7,12 @@
  * under load) held about 100 MB of RSS per service at 200 deals/s for no CPU saved (BENCHMARKS.md).
  */
 export const SERVICE_NODE_OPTIONS = '--max-old-space-size=384 --max-semi-space-size=4';
+
+/**
+ * How the initial load's CLI runs (bench/customer-sync/initial-load.sh, and an operator's load in a
+ * customer-sync pod). The same old-space cap as a service, so its RSS stays within the pod's limit
+ * (uncapped, V8 let the heap reach about 450 MB of mostly garbage on a 24 GB host). A batch of
+ * thousands of records makes far more short-lived objects than a service's chunk: with the services'
+ * 4 MB semi-spaces the load spent 190 s of CPU scavenging where 16 MB needs 150 s (BENCHMARKS.md).
+ */
+export const INITIAL_LOAD_NODE_OPTIONS = '--max-old-space-size=384 --max-semi-space-size=16';

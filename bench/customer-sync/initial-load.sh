@@ -43,7 +43,10 @@ fs.writeSync(out, chunk); fs.closeSync(out);
 ls -lh "$file" | awk '{print "file size: " $5}'
 
 report="$(mktemp)"
-/usr/bin/time -v node dist/services/customer-sync/src/initial-load/initial-load.cli.js "$file" $publish \
+# The load runs as it runs in production (scripts/service-runtime.ts); INITIAL_LOAD_NODE_OPTIONS overrides.
+load_node_options="${INITIAL_LOAD_NODE_OPTIONS:-$(node -p "require('./dist/scripts/service-runtime.js').INITIAL_LOAD_NODE_OPTIONS")}"
+echo "node options of the load: $load_node_options"
+NODE_OPTIONS="$load_node_options" /usr/bin/time -v node dist/services/customer-sync/src/initial-load/initial-load.cli.js "$file" $publish \
   --report-file "$report" 2> >(tee /dev/stderr | grep -E 'Maximum resident|Elapsed' >&2) >/dev/null
 node -e '
 const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
