@@ -4,23 +4,16 @@
 // `paying-customers`, the escalation to `at-risk`. Real Kafka, PostgreSQL, Tryton and Request
 // Tracker; the CRM and RT are read and changed through their own APIs. And a lead from a web form
 // (not the sales team) lands in the CRM as an account owned by the configured default owner.
-import { join } from 'node:path';
-
 import { Client } from 'pg';
 
-import { topicOf } from '@switchboard/contracts';
 import { TrytonClient, taskReference } from '@switchboard/connectors';
 import { KafkaPublisher } from '@switchboard/kafka';
-import { consumerGroupOf } from '@switchboard/platform';
 import { LocalCluster, eventually, sampleDeal } from '@switchboard/testing';
 
-import { ALL_SERVICES } from '../../scripts/provision-all';
 import { escalationOf } from '../../services/pollers/src/jobs/rt-escalations.job';
-import { API_TOKENS } from '../customer-sync/support';
-import { ROOT, ingestClient, readApiHeaders, testEnv } from '../support/cluster';
-import { startGroupAtEnd } from '../support/kafka';
+import { ingestClient, readApiHeaders } from '../support/cluster';
 import { kafkaBrokers, uniqueName } from '../support/stack';
-import { ownDatabaseUrl, realSystemsEnv, rtReader } from './support';
+import { crmReader, realSystemsEnv, rtReader, startCrmCluster } from './support';
 
 jest.setTimeout(5 * 60_000);
 
@@ -47,44 +40,13 @@ describe('an escalated RT ticket becomes a CRM task for the account owner; payme
   beforeAll(async () => {
     // Ports of its own: the other real-systems suites use 4700, 4900 and 6100.
     process.env.TEST_BASE_PORT ??= '6300';
-    const groupPrefix = uniqueName('test-crm-escalation');
-    const serviceEnv = testEnv({
-      ...env,
-      DATABASE_URL: await ownDatabaseUrl('switchboard_test_real_crm_escalation'),
-      KAFKA_GROUP_PREFIX: groupPrefix,
-      CUSTOMER_SYNC_API_TOKENS: API_TOKENS,
-      CUSTOMER_SYNC_OWNERSHIP_FILE: join(ROOT, 'deploy/ownership.yaml'),
-    });
-    cluster = new LocalCluster({
-      root: ROOT,
-      env: serviceEnv,
-      basePort: Number(process.env.TEST_BASE_PORT),
-      withCustomerSync: true,
-      withCrmSync: true,
-      logs: { dir: join(ROOT, '.stack/test-logs/real-systems-crm-escalation') },
-      afterProvision: async () => {
-        for (const definition of ALL_SERVICES.filter((s) => RUNNING.includes(s.name))) {
-          for (const type of definition.consumes) {
-            await startGroupAtEnd(consumerGroupOf(definition, groupPrefix), topicOf(type));
-          }
-        }
-      },
-    });
-    await cluster.provision();
-    db = new Client({ connectionString: serviceEnv.DATABASE_URL });
-    await db.connect();
-    const needed = Object.values(cluster.services).filter((service) => RUNNING.includes(service.name));
-    for (const service of needed) service.start();
-    // Generous: the real-systems lane shares two cores with Tryton and the other lane.
-    await Promise.all(needed.map((service) => service.waitReady(180_000)));
+    ({ cluster, db } = await startCrmCluster({
+      suite: 'real-systems-crm-escalation',
+      database: 'switchboard_test_real_crm_escalation',
+      running: RUNNING,
+    }));
 
-    crm = new TrytonClient({
-      name: 'tryton-crm-test',
-      url: env.CRM_URL,
-      database: env.CRM_DATABASE,
-      username: env.CRM_USER,
-      password: env.CRM_PASSWORD,
-    });
+    crm = crmReader(env);
     // The account as the sales team keeps it in the CRM: owned by Anna (the `Account owner`
     // relation to her employee's party, scripts/tryton-crm-setup.py).
     const [annaParty] = await crm.model<number[]>('party.party', 'search', [['code', '=', 'sales.anna']]);

@@ -3,26 +3,20 @@
 // finance's payment status reach the CRM party through customer-sync and crm-sync; what the CRM tries
 // to change of the ERP's fields is refused. Real Kafka, PostgreSQL and Tryton; both Tryton databases
 // are read and changed through their own JSON-RPC.
-import { join } from 'node:path';
-
 import { Client } from 'pg';
 
-import { topicOf } from '@switchboard/contracts';
 import {
   TrytonClient,
   TrytonCrmAccounts,
   TrytonParties,
   partyCustomerUpdated,
 } from '@switchboard/connectors';
-import { consumerGroupOf } from '@switchboard/platform';
 import { LocalCluster, eventually } from '@switchboard/testing';
 
-import { ALL_SERVICES } from '../../scripts/provision-all';
-import { API_TOKENS, readSyncApi } from '../customer-sync/support';
-import { ROOT, ingestClient, testEnv } from '../support/cluster';
-import { startGroupAtEnd } from '../support/kafka';
+import { readSyncApi } from '../customer-sync/support';
+import { ingestClient } from '../support/cluster';
 import { uniqueName } from '../support/stack';
-import { crmReader, ownDatabaseUrl, realSystemsEnv, trytonReader } from './support';
+import { crmReader, realSystemsEnv, startCrmCluster, trytonReader } from './support';
 
 jest.setTimeout(5 * 60_000);
 
@@ -50,36 +44,11 @@ describe('the CRM (Tryton `crm` database) receives what the ERP and finance mast
     const env = realSystemsEnv();
     // Ports of its own: the other real-systems suites use 4700 and 4900.
     process.env.TEST_BASE_PORT ??= '6100';
-    const groupPrefix = uniqueName('test-crm-tryton');
-    const serviceEnv = testEnv({
-      ...env,
-      DATABASE_URL: await ownDatabaseUrl('switchboard_test_real_crm'),
-      KAFKA_GROUP_PREFIX: groupPrefix,
-      CUSTOMER_SYNC_API_TOKENS: API_TOKENS,
-      CUSTOMER_SYNC_OWNERSHIP_FILE: join(ROOT, 'deploy/ownership.yaml'),
-    });
-    cluster = new LocalCluster({
-      root: ROOT,
-      env: serviceEnv,
-      basePort: Number(process.env.TEST_BASE_PORT),
-      withCustomerSync: true,
-      withCrmSync: true,
-      logs: { dir: join(ROOT, '.stack/test-logs/real-systems-crm') },
-      afterProvision: async () => {
-        for (const definition of ALL_SERVICES.filter((s) => RUNNING.includes(s.name))) {
-          for (const type of definition.consumes) {
-            await startGroupAtEnd(consumerGroupOf(definition, groupPrefix), topicOf(type));
-          }
-        }
-      },
-    });
-    await cluster.provision();
-    db = new Client({ connectionString: serviceEnv.DATABASE_URL });
-    await db.connect();
-    const needed = Object.values(cluster.services).filter((service) => RUNNING.includes(service.name));
-    for (const service of needed) service.start();
-    // Generous: the real-systems lane shares two cores with Tryton and the other lane.
-    await Promise.all(needed.map((service) => service.waitReady(180_000)));
+    ({ cluster, db } = await startCrmCluster({
+      suite: 'real-systems-crm',
+      database: 'switchboard_test_real_crm',
+      running: RUNNING,
+    }));
 
     erp = trytonReader(env);
     crm = crmReader(env);

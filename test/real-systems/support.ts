@@ -4,10 +4,16 @@ import { join } from 'node:path';
 
 import { Client } from 'pg';
 
+import { topicOf } from '@switchboard/contracts';
 import { RequestTrackerConnector, TrytonClient } from '@switchboard/connectors';
+import { consumerGroupOf } from '@switchboard/platform';
+import { LocalCluster } from '@switchboard/testing';
 
-import { ROOT } from '../support/cluster';
-import { databaseUrl } from '../support/stack';
+import { ALL_SERVICES } from '../../scripts/provision-all';
+import { API_TOKENS } from '../customer-sync/support';
+import { ROOT, testEnv } from '../support/cluster';
+import { startGroupAtEnd } from '../support/kafka';
+import { databaseUrl, uniqueName } from '../support/stack';
 
 /** Where the systems answer: set in the environment, these win over deploy/real-systems.env. */
 const SYSTEM_ADDRESSES = [
@@ -180,4 +186,47 @@ export async function droppingProxy(
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * The CRM suites' services with the real systems: customer-sync (deploy/ownership.yaml) and crm-sync
+ * in the cluster, only `running` started, on a database of the suite's own, every consumer group
+ * starting at its topics' end (events of earlier runs on the broker are not this suite's).
+ */
+export async function startCrmCluster(options: {
+  suite: string;
+  database: string;
+  running: string[];
+}): Promise<{ cluster: LocalCluster; db: Client }> {
+  const groupPrefix = uniqueName(`test-${options.suite}`);
+  const env = testEnv({
+    ...realSystemsEnv(),
+    DATABASE_URL: await ownDatabaseUrl(options.database),
+    KAFKA_GROUP_PREFIX: groupPrefix,
+    CUSTOMER_SYNC_API_TOKENS: API_TOKENS,
+    CUSTOMER_SYNC_OWNERSHIP_FILE: join(ROOT, 'deploy/ownership.yaml'),
+  });
+  const cluster = new LocalCluster({
+    root: ROOT,
+    env,
+    basePort: Number(process.env.TEST_BASE_PORT),
+    withCustomerSync: true,
+    withCrmSync: true,
+    logs: { dir: join(ROOT, `.stack/test-logs/${options.suite}`) },
+    afterProvision: async () => {
+      for (const definition of ALL_SERVICES.filter((s) => options.running.includes(s.name))) {
+        for (const type of definition.consumes) {
+          await startGroupAtEnd(consumerGroupOf(definition, groupPrefix), topicOf(type));
+        }
+      }
+    },
+  });
+  await cluster.provision();
+  const db = new Client({ connectionString: env.DATABASE_URL });
+  await db.connect();
+  const needed = Object.values(cluster.services).filter((service) => options.running.includes(service.name));
+  for (const service of needed) service.start();
+  // Generous: the real-systems lane shares two cores with Tryton and the other lane.
+  await Promise.all(needed.map((service) => service.waitReady(180_000)));
+  return { cluster, db };
 }
