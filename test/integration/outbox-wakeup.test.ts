@@ -115,6 +115,27 @@ describe('outbox wake-up after commit, without a NOTIFY in the transaction', () 
     }
   });
 
+  it('once caught up, a wake-up costs one read and one mark, not a third read that finds nothing', async () => {
+    expect(relay).toBeDefined();
+    await enqueue();
+    await eventually(async () => expect(await pending()).toBe(0), { timeoutMs: 5_000 });
+    // The relay's connection is the one holding its leader lock; pg_stat_activity keeps the last
+    // statement of an idle connection.
+    const lastStatement = async () => {
+      const rows = await dataSource.query<Array<{ state: string; query: string }>>(
+        `SELECT a.state, a.query FROM pg_stat_activity a
+         JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'advisory' AND l.granted
+         WHERE a.datname = current_database() AND a.query LIKE $1`,
+        [`%${schema}%outbox_message%`],
+      );
+      return rows;
+    };
+    await eventually(async () => expect((await lastStatement()).map((row) => row.state)).toEqual(['idle']));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const [{ query }] = await lastStatement();
+    expect(query.trim()).toMatch(/^(UPDATE|DELETE)/);
+  });
+
   it('a rolled-back write wakes nobody', async () => {
     const { listener, notifications } = await listen();
     await relay?.stop();

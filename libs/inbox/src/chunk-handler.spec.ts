@@ -24,6 +24,8 @@ class FakeDatabase {
   effects = new Set<string>();
   deadLetters: OutboxRecord[] = [];
   effectStatements = 0;
+  /** Statements of the transport's own on the happy path: a chunk's start and its claim. */
+  transportStatements = 0;
   private savepoints: Array<ReturnType<FakeDatabase['snapshot']>> = [];
 
   readonly dataSource = {
@@ -64,15 +66,26 @@ class FakeDatabase {
     if (sql === 'SAVEPOINT inbox_event') this.savepoints.push(this.snapshot());
     else if (sql === 'RELEASE SAVEPOINT inbox_event') this.savepoints.pop();
     else if (sql === 'ROLLBACK TO SAVEPOINT inbox_event') this.restore(this.savepoints.pop()!);
-    else if (sql.startsWith('INSERT INTO "inbox_test".inbox_attempt')) {
-      const rows = [];
-      for (let at = 0; at < params.length; at += 4) {
-        const id = params[at] as string;
+    else if (sql.startsWith('WITH waiting AS')) {
+      this.transportStatements += 1;
+      const [ids, , , , topic, keys] = params as [
+        string[],
+        string[],
+        number[],
+        string[],
+        string | null,
+        string[],
+      ];
+      const parkedKeys = new Set([...this.parked.values()].map(({ message }) => message.key ?? ''));
+      const waiting = topic === null ? [] : [...new Set(keys.filter((key) => parkedKeys.has(key)))];
+      const rows: Array<Record<string, unknown>> = waiting.map((key) => ({ waiting_key: key }));
+      ids.forEach((id, at) => {
+        if (waiting.includes(keys[at])) return;
         const row = this.attempts.get(id) ?? { chunk_attempts: 0, solo_attempts: 0, retry_attempts: 0 };
         row.chunk_attempts += 1;
         this.attempts.set(id, row);
-        rows.push({ id, ...row });
-      }
+        rows.push({ waiting_key: null, id, ...row });
+      });
       return rows;
     } else if (sql.includes('SET solo_attempts = solo_attempts + 1')) {
       const row = this.attempts.get(params[0] as string)!;
@@ -90,10 +103,20 @@ class FakeDatabase {
       }
     } else if (sql.startsWith('DELETE FROM "inbox_test".inbox_attempt')) {
       for (const id of params[0] as string[]) this.attempts.delete(id);
-    } else if (sql.startsWith('INSERT INTO "inbox_test".inbox_message')) {
+    } else if (sql.startsWith('WITH finished AS')) {
+      this.transportStatements += 1;
+      const [ids, , , , , , finishing] = params as [
+        string[],
+        unknown,
+        unknown,
+        unknown,
+        unknown,
+        unknown,
+        string[],
+      ];
+      for (const id of finishing) this.attempts.delete(id);
       const fresh = [];
-      for (let at = 0; at + 1 < params.length; at += 5) {
-        const id = params[at] as string;
+      for (const id of ids) {
         if (this.inbox.has(id)) continue;
         this.inbox.set(id, 'applied');
         fresh.push({ id });
@@ -103,11 +126,6 @@ class FakeDatabase {
       this.inbox.delete(params[0] as string);
     } else if (sql.startsWith('UPDATE "inbox_test".inbox_message')) {
       for (const id of params[0] as string[]) this.inbox.set(id, 'dead_lettered');
-    } else if (sql.startsWith('SELECT DISTINCT message_key FROM "inbox_test".inbox_parked')) {
-      const keys = params[1] as string[];
-      return [...new Set([...this.parked.values()].map(({ message }) => message.key ?? ''))]
-        .filter((key) => keys.includes(key))
-        .map((key) => ({ message_key: key }));
     } else if (sql.startsWith('INSERT INTO "inbox_test".inbox_parked')) {
       const [ids, , partitions, offsets, keys, values, headers, timestamps, failures, dues] = params as [
         string[],
@@ -283,6 +301,18 @@ describe('InboxTransport with a @ChunkPattern handler', () => {
     expect(db.effectStatements).toBe(1);
     expect([...db.effects]).toEqual([events[0].id, events[2].id, events[3].id]);
     expect(committed).toEqual(['3']);
+  });
+
+  it('costs two statements of its own per chunk: its start, and its claim that also forgets the attempt rows', async () => {
+    const { db, deliver } = await transportWith(writeEffects);
+    const events = ['a', 'b', 'c'].map(deal);
+
+    await deliver(messages(events, ['a', 'b', 'c']));
+
+    // Before: a look for parked keys, the attempt rows, the claim and their delete, each a round trip.
+    expect(db.transportStatements).toBe(2);
+    expect(db.attempts.size).toBe(0);
+    expect(db.inbox.size).toBe(3);
   });
 
   it('gives a second copy of one event in the chunk to the handler once', async () => {

@@ -262,16 +262,17 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
       // A revoked partition or a shutdown stops here; the rest is redelivered to the next owner.
       if (!controls.isActive()) return;
       const chunk = batch.messages.slice(start, start + this.maxTransactionSize);
-      const deliveries = await this.parkBehindWaitingKeys(
+      const { waiting, started, unfinished, retried } = await this.startChunk(
         chunk.map((message) => ({ ...this.decode(message), batchSpan })),
+        true,
       );
-      if (deliveries.length > 0) {
-        const { unfinished, retried } = await this.recordChunkStart(deliveries);
+      if (waiting.length > 0) await this.parkBehind(waiting);
+      if (started.length > 0) {
         if (unfinished) {
-          if (!(await this.applyOneByOne(deliveries, controls, retried, false))) return;
+          if (!(await this.applyOneByOne(started, controls, retried, false))) return;
           continue;
         }
-        if (!(await this.applyWithRetries(deliveries, controls, retried, false)).completed) return;
+        if (!(await this.applyWithRetries(started, controls, retried, false)).completed) return;
       }
       this.announceCommitted(chunk[chunk.length - 1]);
       if (!(await controls.commit(chunk[chunk.length - 1]))) return;
@@ -287,18 +288,6 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
       offset: message.offset,
     };
     chunkCommitted.publish(committed);
-  }
-
-  /**
-   * The events of keys that have parked events join them at the back, unhandled: a key's events
-   * apply in order. Returns the others, which go on now.
-   */
-  private async parkBehindWaitingKeys(deliveries: Delivery[]): Promise<Delivery[]> {
-    const keys = [...new Set(deliveries.map((delivery) => parkingKey(delivery.message)))];
-    const waiting = await this.parking.keysWaiting(deliveries[0].message.topic, keys);
-    if (waiting.size === 0) return deliveries;
-    await this.parkBehind(deliveries.filter((delivery) => waiting.has(parkingKey(delivery.message))));
-    return deliveries.filter((delivery) => !waiting.has(parkingKey(delivery.message)));
   }
 
   /** Parks events, unhandled, behind the parked events of their keys. */
@@ -330,10 +319,12 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
       const taken = await this.parking.claimDue(PARKED_KEYS_PER_PASS, PARKED_EVENTS_PER_KEY);
       if (taken.length > 0) {
         next = 0;
-        const deliveries = taken.map(({ message }) => this.decode(message));
-        const { unfinished, retried } = await this.recordChunkStart(deliveries);
-        if (unfinished) await this.applyOneByOne(deliveries, this.retrierControls, retried, true);
-        else await this.applyWithRetries(deliveries, this.retrierControls, retried, true);
+        const { started, unfinished, retried } = await this.startChunk(
+          taken.map(({ message }) => this.decode(message)),
+          false,
+        );
+        if (unfinished) await this.applyOneByOne(started, this.retrierControls, retried, true);
+        else await this.applyWithRetries(started, this.retrierControls, retried, true);
       }
       if (Date.now() - this.backlogMeasuredAt >= PARKED_BACKLOG_EVERY_MS) {
         this.backlogMeasuredAt = Date.now();
@@ -355,29 +346,63 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
    * chunk started and never finished: the consumer crashed, stalled past its session or lost the
    * partition. Returns whether that is so for any event of the chunk, and the retries each event
    * had already used (a retrying event's count survives a rebalance and a restart).
+   *
+   * With `behindWaitingKeys` (a chunk from Kafka), the same statement looks for parked events of
+   * the chunk's keys: an event of such a key is not started but returned in `waiting`, to be parked
+   * behind them, so a key's events apply in order. One round trip for both: at a few events per
+   * chunk, round trips are most of a consumer's cost.
    */
-  private async recordChunkStart(
+  private async startChunk(
     deliveries: Delivery[],
-  ): Promise<{ unfinished: boolean; retried: Map<string, number> }> {
+    behindWaitingKeys: boolean,
+  ): Promise<{
+    waiting: Delivery[];
+    started: Delivery[];
+    unfinished: boolean;
+    retried: Map<string, number>;
+  }> {
+    // One row per id: a statement may not update the same row twice.
     const unique = [...new Map(deliveries.map((delivery) => [delivery.inboxId, delivery])).values()];
-    const params: unknown[] = [];
-    const values = unique.map(({ inboxId, message }) => {
-      const base = params.length;
-      params.push(inboxId, message.topic, message.partition, message.offset);
-      return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, 1)`;
-    });
-    const rows: Array<{ id: string; chunk_attempts: number; solo_attempts: number; retry_attempts: number }> =
-      await this.options.dataSource.query(
-        `INSERT INTO ${this.attemptTable} (id, topic, kafka_partition, kafka_offset, chunk_attempts)
-       VALUES ${values.join(', ')}
-       ON CONFLICT (id) DO UPDATE SET chunk_attempts = ${this.attemptTable}.chunk_attempts + 1, updated_at = now()
-       RETURNING id, chunk_attempts, solo_attempts, retry_attempts`,
-        params,
-      );
+    const rows: Array<{
+      waiting_key: string | null;
+      chunk_attempts: number;
+      solo_attempts: number;
+      retry_attempts: number;
+      id: string;
+    }> = await this.options.dataSource.query(
+      `WITH waiting AS (
+         SELECT DISTINCT message_key FROM ${this.parking.table}
+         WHERE $5::text IS NOT NULL AND topic = $5 AND message_key = ANY($6::text[])
+       ), started AS (
+         INSERT INTO ${this.attemptTable} AS a (id, topic, kafka_partition, kafka_offset, chunk_attempts)
+         SELECT d.id, d.topic, d.kafka_partition, d.kafka_offset, 1
+         FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $6::text[])
+           AS d(id, topic, kafka_partition, kafka_offset, message_key)
+         WHERE d.message_key NOT IN (SELECT message_key FROM waiting)
+         ON CONFLICT (id) DO UPDATE SET chunk_attempts = a.chunk_attempts + 1, updated_at = now()
+         RETURNING id, chunk_attempts, solo_attempts, retry_attempts
+       )
+       SELECT message_key AS waiting_key, NULL AS id, 0 AS chunk_attempts, 0 AS solo_attempts, 0 AS retry_attempts
+       FROM waiting
+       UNION ALL
+       SELECT NULL, id, chunk_attempts, solo_attempts, retry_attempts FROM started`,
+      [
+        unique.map((delivery) => delivery.inboxId),
+        unique.map((delivery) => delivery.message.topic),
+        unique.map((delivery) => delivery.message.partition),
+        unique.map((delivery) => delivery.message.offset),
+        behindWaitingKeys ? deliveries[0].message.topic : null,
+        unique.map((delivery) => parkingKey(delivery.message)),
+      ],
+    );
+    const waitingKeys = new Set(rows.filter((row) => row.waiting_key !== null).map((row) => row.waiting_key));
+    const attempts = rows.filter((row) => row.waiting_key === null);
     return {
-      unfinished: rows.some((row) => row.chunk_attempts > 1 || row.solo_attempts > 0),
+      waiting: deliveries.filter((delivery) => waitingKeys.has(parkingKey(delivery.message))),
+      started: deliveries.filter((delivery) => !waitingKeys.has(parkingKey(delivery.message))),
+      unfinished: attempts.some((row) => row.chunk_attempts > 1 || row.solo_attempts > 0),
       retried: new Map(
-        rows.filter((row) => row.retry_attempts > 0).map((row) => [row.id, row.retry_attempts]),
+        attempts.filter((row) => row.retry_attempts > 0).map((row) => [row.id, row.retry_attempts]),
       ),
     };
   }
@@ -568,7 +593,7 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
     let failed: { delivery: Delivery; error: unknown } | null = null;
     try {
       const outcomes = await this.options.dataSource.transaction(async (manager) => {
-        const fresh = await this.claim(manager, deliveries);
+        const fresh = await this.claim(manager, deliveries, 'finishing');
         const counted: Array<[Delivery, 'applied' | 'duplicate']> = [];
         const toApply: Delivery[] = [];
         for (const delivery of deliveries) {
@@ -600,7 +625,6 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
             }
           }
         }
-        await this.forgetAttempts(manager, deliveries);
         if (fromParking) await this.parking.release(manager, unique(deliveries));
         return counted;
       });
@@ -626,7 +650,8 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
     known: { delivery: Delivery; error: unknown } | null,
     fromParking: boolean,
   ): Promise<{ parked: Parked[]; held: boolean; outcomes: Array<[Delivery, Outcome]> }> {
-    const fresh = await this.claim(manager, deliveries);
+    // Parked events keep their attempt rows: forgotten below, for the finished ones only.
+    const fresh = await this.claim(manager, deliveries, 'not finishing');
     const parked: Parked[] = [];
     const outcomes: Array<[Delivery, Outcome]> = [];
     const blockedKeys = new Set<string>();
@@ -763,30 +788,41 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
     await manager.query(`DELETE FROM ${this.inboxTable} WHERE id = $1`, [delivery.inboxId]);
   }
 
-  /** Inserts the inbox rows; returns the ids not seen before (the events to apply). */
-  private async claim(manager: EntityManager, deliveries: Delivery[]): Promise<Set<string>> {
-    const params: unknown[] = [];
+  /**
+   * Inserts the inbox rows; returns the ids not seen before (the events to apply). With `finishing`,
+   * the same statement deletes their attempt rows (forgetAttempts): when the transaction commits
+   * they are finished, and when it rolls back the rows stay.
+   */
+  private async claim(
+    manager: EntityManager,
+    deliveries: Delivery[],
+    finishing: 'finishing' | 'not finishing',
+  ): Promise<Set<string>> {
     // One row per id: a statement may not update the same row twice.
     const unique = [...new Map(deliveries.map((delivery) => [delivery.inboxId, delivery])).values()];
-    const values = unique.map(({ inboxId, event, message }) => {
-      const base = params.length;
-      params.push(inboxId, event?.type ?? null, message.topic, message.partition, message.offset);
-      return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5})`;
-    });
-    const replays = unique
-      .filter(({ message }) => message.headers[REPLAYED_FROM_HEADER] !== undefined)
-      .map(({ inboxId }) => inboxId);
-    params.push(replays);
     const rows: Array<{ id: string }> = await manager.query(
-      `INSERT INTO ${this.inboxTable} (id, event_type, topic, kafka_partition, kafka_offset)
-       VALUES ${values.join(', ')}
+      `WITH finished AS (
+         DELETE FROM ${this.attemptTable} WHERE id = ANY($7::text[])
+       )
+       INSERT INTO ${this.inboxTable} AS i (id, event_type, topic, kafka_partition, kafka_offset)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[])
        ON CONFLICT (id) DO UPDATE SET status = 'applied', topic = EXCLUDED.topic,
          kafka_partition = EXCLUDED.kafka_partition, kafka_offset = EXCLUDED.kafka_offset, processed_at = now()
        -- A dead-lettered event had no effect: an operator's replay of it (after the data was fixed)
        -- applies it; any other redelivery of it is a duplicate.
-       WHERE ${this.inboxTable}.status = 'dead_lettered' AND ${this.inboxTable}.id = ANY($${params.length}::text[])
+       WHERE i.status = 'dead_lettered' AND i.id = ANY($6::text[])
        RETURNING id`,
-      params,
+      [
+        unique.map(({ inboxId }) => inboxId),
+        unique.map(({ event }) => event?.type ?? null),
+        unique.map(({ message }) => message.topic),
+        unique.map(({ message }) => message.partition),
+        unique.map(({ message }) => message.offset),
+        unique
+          .filter(({ message }) => message.headers[REPLAYED_FROM_HEADER] !== undefined)
+          .map(({ inboxId }) => inboxId),
+        finishing === 'finishing' ? unique.map(({ inboxId }) => inboxId) : [],
+      ],
     );
     return new Set(rows.map((row) => row.id));
   }

@@ -35,23 +35,14 @@ export const parkingKey = (message: InboundMessage): string => message.key ?? ''
  * only after it.
  */
 export class ParkedEvents {
-  private readonly table: string;
+  /** Read by the transport too: a chunk's start looks for its keys' parked events (startChunk). */
+  readonly table: string;
 
   constructor(
     schema: string,
     private readonly dataSource: DataSource,
   ) {
     this.table = `${quoteIdent(schema)}.inbox_parked`;
-  }
-
-  /** The keys among `keys` that have parked events of `topic`: a new event of them waits too. */
-  async keysWaiting(topic: string, keys: string[]): Promise<Set<string>> {
-    if (keys.length === 0) return new Set();
-    const rows: Array<{ message_key: string }> = await this.dataSource.query(
-      `SELECT DISTINCT message_key FROM ${this.table} WHERE topic = $1 AND message_key = ANY($2::text[])`,
-      [topic, keys],
-    );
-    return new Set(rows.map((row) => row.message_key));
   }
 
   /**
