@@ -136,6 +136,47 @@ describe('outbox wake-up after commit, without a NOTIFY in the transaction', () 
     expect(query.trim()).toMatch(/^(UPDATE|DELETE)/);
   });
 
+  it('its reads flag the index entries of published rows as dead, so the next read skips them', async () => {
+    expect(relay).toBeDefined();
+    await dataSource.transaction((manager) =>
+      writer.enqueue(
+        manager,
+        // The shape of a real event (about 1 KB): on a table of this size and no statistics yet,
+        // the planner reads the pending rows with a bitmap scan unless told otherwise.
+        Array.from({ length: 3_000 }, () => ({
+          id: randomUUID(),
+          topic,
+          key: 'k',
+          type: 'test',
+          payload: JSON.stringify({ filler: 'x'.repeat(1_000) }),
+          headers: {},
+        })),
+      ),
+    );
+    // Counted by a sequential scan: an index scan here would flag the entries itself.
+    const unpublished = async () => {
+      const rows = await dataSource.query<Array<{ n: number }>>(
+        `SELECT count(*) FILTER (WHERE published_at IS NULL)::int AS n FROM ${schema}.outbox_message`,
+      );
+      return rows[0].n;
+    };
+    await eventually(async () => expect(await unpublished()).toBe(0), { timeoutMs: 20_000 });
+    await enqueue();
+    await eventually(async () => expect(await unpublished()).toBe(0), { timeoutMs: 5_000 });
+    // The relay's read after the last mark met every dead entry; flagged, they cost the next read
+    // no heap page. Unflagged, this read would visit the 3,000 rows' heap pages (about 400).
+    const plan = await dataSource.transaction(async (manager) => {
+      await manager.query('SET LOCAL enable_bitmapscan = off');
+      const rows = await manager.query<Array<{ 'QUERY PLAN': string }>>(
+        `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT position FROM ${schema}.outbox_message
+         WHERE published_at IS NULL ORDER BY position LIMIT 10`,
+      );
+      return rows.map((row) => row['QUERY PLAN']).join('\n');
+    });
+    const pages = Number(/Buffers: shared hit=(\d+)/.exec(plan)?.[1] ?? Number.NaN);
+    expect(pages).toBeLessThan(100);
+  });
+
   it('a rolled-back write wakes nobody', async () => {
     const { listener, notifications } = await listen();
     await relay?.stop();

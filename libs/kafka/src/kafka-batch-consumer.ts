@@ -41,6 +41,13 @@ export interface BatchConsumerOptions {
   heartbeatIntervalMs?: number;
   /** Upper bound of bytes fetched per partition, which bounds the size of one batch. */
   maxBytesPerPartition?: number;
+  /**
+   * The broker answers a fetch once it has this many bytes for it, or after `fetchMaxWaitMs`
+   * (Kafka's fetch.min.bytes and fetch.max.wait.ms): larger batches at a moderate rate, for at most
+   * that wait. Defaults 1 byte and 500 ms: each fetch answered as soon as anything is there.
+   */
+  fetchMinBytes?: number;
+  fetchMaxWaitMs?: number;
   /** Where the seam reports a reopened stream or a failing handler (default: JSON lines on stdout). */
   log?: KafkaLogger;
 }
@@ -129,7 +136,8 @@ export class KafkaBatchConsumer implements BatchConsumer {
       groupId: options.groupId,
       autocommit: false,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
-      maxWaitTime: 500,
+      minBytes: options.fetchMinBytes ?? 1,
+      maxWaitTime: options.fetchMaxWaitMs ?? 500,
       deserializers: {
         key: stringDeserializer,
         headerKey: stringDeserializer,

@@ -57,6 +57,13 @@ export class MessagingEnv {
   @Min(10)
   OUTBOX_POLL_INTERVAL_MS = 1_000;
 
+  /** A woken relay waits this long before it reads, so that commits close together share a produce. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000)
+  OUTBOX_LINGER_MS = 0;
+
   @Type(() => Number)
   @IsInt()
   @Min(1)
@@ -80,6 +87,19 @@ export class MessagingEnv {
   @Min(1)
   @Max(64)
   CONSUMER_PARTITION_CONCURRENCY = 3;
+
+  /** A fetch is answered once the broker has this many bytes for it, or after CONSUMER_FETCH_MAX_WAIT_MS. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(52_428_800)
+  CONSUMER_FETCH_MIN_BYTES = 1;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  CONSUMER_FETCH_MAX_WAIT_MS = 500;
 
   @Type(() => Number)
   @IsInt()

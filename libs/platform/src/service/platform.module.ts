@@ -129,6 +129,7 @@ export class PlatformModule {
               publisher: new KafkaPublisher(kafkaConnectionFromEnv(definition.name)),
               batchSize: config.getOrThrow<number>('OUTBOX_BATCH_SIZE'),
               pollIntervalMs: config.getOrThrow<number>('OUTBOX_POLL_INTERVAL_MS'),
+              lingerMs: config.getOrThrow<number>('OUTBOX_LINGER_MS'),
               retentionHours: config.getOrThrow<number>('OUTBOX_RETENTION_HOURS'),
               stopTimeoutMs: config.getOrThrow<number>('OUTBOX_FLUSH_TIMEOUT_MS'),
               logger: {
@@ -180,6 +181,8 @@ export class PlatformModule {
                 partitionsConsumedConcurrently: config.getOrThrow<number>('CONSUMER_PARTITION_CONCURRENCY'),
                 sessionTimeoutMs: config.getOrThrow<number>('CONSUMER_SESSION_TIMEOUT_MS'),
                 groupProtocol: config.getOrThrow<'consumer' | 'classic'>('CONSUMER_GROUP_PROTOCOL'),
+                fetchMinBytes: config.getOrThrow<number>('CONSUMER_FETCH_MIN_BYTES'),
+                fetchMaxWaitMs: config.getOrThrow<number>('CONSUMER_FETCH_MAX_WAIT_MS'),
               }),
             });
           },
