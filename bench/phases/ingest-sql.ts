@@ -11,6 +11,7 @@ import { traceHeadersOrNew } from '@switchboard/telemetry';
 import { sampleDeal } from '@switchboard/testing';
 
 import { EventsService } from '../../services/ingest/src/events/events.service';
+import { LedgerWriter } from '../../services/ingest/src/events/ledger-writer';
 import { ingestService } from '../../services/ingest/src/service.definition';
 import { Bench, log, sleep } from '../support/bench-context';
 import { cpuPerEvent, formatCpu, formatPerEvent, type CpuReport } from '../support/cpu';
@@ -31,15 +32,17 @@ const SOURCE_EVENT_PREFIX = 'pgbench-';
 /**
  * The statement ingest sends to accept one event, built by its own code: EventsService.accept of
  * a sample deal_won (the ingest phase's body) on a recording EntityManager. One statement: a CTE
- * that inserts the received_event ledger row and, if that was new, the outbox row.
+ * that inserts the received_event ledger rows and, for those that were new, the outbox rows; here
+ * with one request in it, as when requests do not overlap (under load ingest puts many in one).
  */
 async function acceptStatement(): Promise<{ statement: Statement; eventId: string; sourceEventId: string }> {
   const { manager, statements } = recordingManager(({ params }) => [
-    { guarded: true, inserted: [params[0]] },
+    { guarded: params[0] as string[], inserted: 1 },
   ]);
+  const dataSource = { manager } as unknown as DataSource;
   const events = new EventsService(
-    { manager } as unknown as DataSource,
-    new OutboxWriter(ingestService.schema),
+    dataSource,
+    new LedgerWriter(dataSource, new OutboxWriter(ingestService.schema)),
     // INGEST_MAX_CLOCK_SKEW_SECONDS's default; it only rejects events dated in the future.
     { getOrThrow: () => 300 } as unknown as ConfigService,
   );
@@ -64,12 +67,18 @@ function pgbenchScript(accept: Awaited<ReturnType<typeof acceptStatement>>): {
   variables: string[];
 } {
   const variables = new Map<string, string>();
-  const sql = accept.statement.sql.replace(/\$(\d+)/g, (_match, index: string) => {
-    const value = accept.statement.params[Number(index) - 1];
-    if (value === accept.eventId) return 'md5(:key::text)::uuid';
+  const scalar = (value: unknown, index: string) => {
+    if (value === accept.eventId) return 'md5(:key::text)::uuid::text';
     if (value === accept.sourceEventId) return `('${SOURCE_EVENT_PREFIX}' || :key::text)`;
     variables.set(`p${index}`, String(value));
     return `:p${index}`;
+  };
+  // Each parameter is an array of one request's value.
+  const sql = accept.statement.sql.replace(/\$(\d+)/g, (_match, index: string) => {
+    const value = accept.statement.params[Number(index) - 1];
+    if (!Array.isArray(value) || value.length !== 1)
+      throw new Error(`parameter $${index} of ingest's statement is not an array of one value`);
+    return `ARRAY[${scalar(value[0], index)}]`;
   });
   // n counts the client's transactions (its variables persist across them); key is unique over all.
   // pgbench would read a colon-name as a variable even in a comment: the header has none.

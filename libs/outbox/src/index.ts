@@ -1,4 +1,4 @@
-export { OutboxWriter, OutboxRecord, GuardStatement } from './outbox-writer';
+export { OutboxWriter, OutboxRecord, GuardStatement, PreparedEvents } from './outbox-writer';
 export { OutboxRelay, OutboxRelayOptions, RelayLogger } from './outbox-relay';
 export { OutboxTables1763860000000, schemaOf } from './migrations/1763860000000-OutboxTables';
 export { OutboxWithoutNotify1763860000003 } from './migrations/1763860000003-OutboxWithoutNotify';

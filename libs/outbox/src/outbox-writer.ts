@@ -30,109 +30,129 @@ export class OutboxWriter {
 
   /** Enqueues CloudEvents on their catalog topic, keyed by their aggregate. Returns the ids actually inserted. */
   async enqueueEvents(manager: EntityManager, events: CloudEvent[]): Promise<string[]> {
-    const { inserted } = await this.insert(manager, events.map(toRecord), eventAttributes(events));
-    return inserted;
+    return this.insert(manager, events.map(toRecord), eventAttributes(events));
   }
 
   async enqueue(manager: EntityManager, records: OutboxRecord[]): Promise<string[]> {
-    const { inserted } = await this.insert(manager, records, []);
-    return inserted;
+    return this.insert(manager, records, []);
   }
 
   /**
-   * One statement, one round trip, no transaction around it: `guard` (an INSERT ... RETURNING, say a
-   * ledger row) runs first, and the events are enqueued only if it returned a row. Returns whether
-   * it did, and the event ids inserted.
+   * The outbox rows of `events`, each with its `create` span started now, in the caller's context:
+   * for a writer that gathers the rows of many callers into one statement (enqueuePreparedIfEach).
    */
-  async enqueueEventsIf(
+  prepareEvents(events: CloudEvent[]): PreparedEvents {
+    return prepare(events.map(toRecord), eventAttributes(events));
+  }
+
+  /**
+   * Many guarded enqueues in one statement: a group commit of independent writers (ingest's
+   * concurrent requests), one round trip and one commit for all. `guard.sql` inserts one row per
+   * entry from array parameters ($1 upwards) and returns the `key` of each row it inserted; an
+   * entry's rows are enqueued only if its key came back, in the order of `entries`. Returns the
+   * keys that came back. The caller ends the entries' spans.
+   */
+  async enqueuePreparedIfEach(
     manager: EntityManager,
     guard: GuardStatement,
-    events: CloudEvent[],
-  ): Promise<{ guarded: boolean; inserted: string[] }> {
-    const { inserted, guarded } = await this.insert(
-      manager,
-      events.map(toRecord),
-      eventAttributes(events),
-      guard,
+    entries: Array<{ key: string; events: PreparedEvents }>,
+  ): Promise<Set<string>> {
+    const rows = entries.flatMap(({ key, events }) => events.records.map((record) => ({ key, record })));
+    const at = (n: number) => `$${guard.params.length + n}`;
+    const [row]: Array<{ guarded: string[]; inserted: number }> = await manager.query(
+      `WITH guard AS (${guard.sql}),
+       outbox AS (
+         INSERT INTO ${this.table} (${COLUMNS})
+         SELECT v.id, v.topic, v.message_key, v.event_type, v.payload, v.headers::jsonb
+         FROM unnest(${at(1)}::uuid[], ${at(2)}::text[], ${at(3)}::text[], ${at(4)}::text[], ${at(5)}::text[],
+                     ${at(6)}::text[], ${at(7)}::text[])
+           WITH ORDINALITY AS v(id, topic, message_key, event_type, payload, headers, guard_key, ord)
+         WHERE v.guard_key IN (SELECT key FROM guard)
+         ORDER BY v.ord
+         ON CONFLICT (id) DO NOTHING
+         RETURNING 1
+       )
+       SELECT coalesce((SELECT array_agg(key) FROM guard), '{}') AS guarded,
+         (SELECT count(*)::int FROM outbox) AS inserted`,
+      [
+        ...guard.params,
+        rows.map(({ record }) => record.id),
+        rows.map(({ record }) => record.topic),
+        rows.map(({ record }) => record.key),
+        rows.map(({ record }) => record.type),
+        rows.map(({ record }) => record.payload),
+        rows.map(({ record }) => JSON.stringify(record.headers)),
+        rows.map(({ key }) => key),
+      ],
     );
-    return { inserted, guarded: guarded ?? false };
+    if (row.inserted > 0) afterOutboxWrite(manager.dataSource, manager.queryRunner, this.schema);
+    return new Set(row.guarded);
   }
 
-  /**
-   * A `create <topic>` span per message covers the insert; the row keeps that span's traceparent,
-   * so the relay's `publish` span and every consumer continue the trace from it.
-   */
   private async insert(
     manager: EntityManager,
     unspanned: OutboxRecord[],
     attributes: Attributes[],
-    guard?: GuardStatement,
-  ): Promise<{ inserted: string[]; guarded?: boolean }> {
-    if (unspanned.length === 0) return { inserted: [] };
-    const spans = unspanned.map((record, index) =>
-      record.headers.traceparent ? startCreateSpan(record, attributes[index]) : null,
-    );
-    const records = unspanned.map((record, index) => {
-      const created = spans[index];
-      return created?.headers.traceparent
-        ? { ...record, headers: { ...record.headers, ...created.headers } }
-        : record;
-    });
+  ): Promise<string[]> {
+    if (unspanned.length === 0) return [];
+    const { records, end } = prepare(unspanned, attributes);
     try {
-      const written = await this.write(manager, records, guard);
-      if (written.inserted.length > 0) afterOutboxWrite(manager.dataSource, manager.queryRunner, this.schema);
-      return written;
-    } finally {
-      for (const created of spans) created?.span.end();
-    }
-  }
-
-  private async write(
-    manager: EntityManager,
-    records: OutboxRecord[],
-    guard?: GuardStatement,
-  ): Promise<{ inserted: string[]; guarded?: boolean }> {
-    const params: unknown[] = [...(guard?.params ?? [])];
-    const values = records.map((record) => {
-      const base = params.length;
-      params.push(
-        record.id,
-        record.topic,
-        record.key,
-        record.type,
-        record.payload,
-        JSON.stringify(record.headers),
-      );
-      return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6}::jsonb)`;
-    });
-    const columns = 'id, topic, message_key, event_type, payload, headers';
-    if (!guard) {
+      const params: unknown[] = [];
+      const values = records.map((record) => {
+        const base = params.length;
+        params.push(
+          record.id,
+          record.topic,
+          record.key,
+          record.type,
+          record.payload,
+          JSON.stringify(record.headers),
+        );
+        return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6}::jsonb)`;
+      });
       const rows: Array<{ id: string }> = await manager.query(
-        `INSERT INTO ${this.table} (${columns})
+        `INSERT INTO ${this.table} (${COLUMNS})
          VALUES ${values.join(', ')}
          ON CONFLICT (id) DO NOTHING
          RETURNING id`,
         params,
       );
-      return { inserted: rows.map((row) => row.id) };
+      if (rows.length > 0) afterOutboxWrite(manager.dataSource, manager.queryRunner, this.schema);
+      return rows.map((row) => row.id);
+    } finally {
+      end();
     }
-    // Data-modifying CTEs all run, referenced or not; the outbox rows are filtered on the guard's.
-    const [row]: Array<{ guarded: boolean; inserted: string[] }> = await manager.query(
-      `WITH guard AS (${guard.sql}),
-       outbox AS (
-         INSERT INTO ${this.table} (${columns})
-         SELECT v.id::uuid, v.topic, v.message_key, v.event_type, v.payload, v.headers::jsonb
-         FROM (VALUES ${values.join(', ')}) AS v(${columns})
-         WHERE EXISTS (SELECT 1 FROM guard)
-         ON CONFLICT (id) DO NOTHING
-         RETURNING id
-       )
-       SELECT EXISTS (SELECT 1 FROM guard) AS guarded,
-         coalesce((SELECT array_agg(id::text) FROM outbox), '{}') AS inserted`,
-      params,
-    );
-    return { guarded: row.guarded, inserted: row.inserted };
   }
+}
+
+const COLUMNS = 'id, topic, message_key, event_type, payload, headers';
+
+/** Outbox rows with their `create` spans, started; `end` them once the statement that wrote them ran. */
+export interface PreparedEvents {
+  records: OutboxRecord[];
+  end(): void;
+}
+
+/**
+ * A `create <topic>` span per message covers its insert; the row keeps that span's traceparent, so
+ * the relay's `publish` span and every consumer continue the trace from it.
+ */
+function prepare(unspanned: OutboxRecord[], attributes: Attributes[]): PreparedEvents {
+  const spans = unspanned.map((record, index) =>
+    record.headers.traceparent ? startCreateSpan(record, attributes[index]) : null,
+  );
+  const records = unspanned.map((record, index) => {
+    const created = spans[index];
+    return created?.headers.traceparent
+      ? { ...record, headers: { ...record.headers, ...created.headers } }
+      : record;
+  });
+  return {
+    records,
+    end: () => {
+      for (const created of spans) created?.span.end();
+    },
+  };
 }
 
 /** A statement that returns rows (INSERT ... RETURNING) with its parameters, $1 upwards. */

@@ -20,12 +20,12 @@ import {
   type FieldError,
   type SourceSystem,
 } from '@switchboard/contracts';
-import { OutboxWriter } from '@switchboard/outbox';
 import { businessAttributes } from '@switchboard/telemetry';
 
 import { IngestEventDto } from './dto/ingest-event.dto';
 import { IngestError, IngestErrorCode } from './ingest.errors';
 import { jsonShapeError } from './json-shape';
+import { LedgerWriter } from './ledger-writer';
 import { checkNotInFuture, checkSourceOwnsPayload } from './source-rules';
 
 export interface Accepted {
@@ -41,7 +41,7 @@ export class EventsService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly outbox: OutboxWriter,
+    private readonly ledger: LedgerWriter,
     @Inject(ConfigService) config: ConfigService,
   ) {
     this.maxSkewMs = config.getOrThrow<number>('INGEST_MAX_CLOCK_SKEW_SECONDS') * 1000;
@@ -85,16 +85,8 @@ export class EventsService {
       time: request.time ? new Date(request.time) : new Date(),
       ...trace,
     });
-    // The ledger row and the outbox row in one statement: one round trip, no transaction to open.
-    const { guarded } = await this.outbox.enqueueEventsIf(
-      this.dataSource.manager,
-      {
-        sql: `INSERT INTO received_event (id, source, source_event_id, event_type, body_sha256)
-              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (source, source_event_id) DO NOTHING RETURNING id`,
-        params: [id, source, request.id, request.type, bodySha256],
-      },
-      [event],
-    );
+    // The ledger row and the outbox row in one statement, shared with the requests beside it.
+    const guarded = await this.ledger.write({ id, source, sourceEventId: request.id, bodySha256, event });
     const duplicate = !guarded;
     if (duplicate) await this.checkSameBody(id, bodySha256);
     return { id, type: request.type, topic: topicOf(request.type), duplicate };
