@@ -130,7 +130,7 @@ const COLUMNS = 'id, topic, message_key, event_type, payload, headers';
 /** Outbox rows with their `create` spans, started; `end` them once the statement that wrote them ran. */
 export interface PreparedEvents {
   records: OutboxRecord[];
-  end(): void;
+  end: () => void;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 
-import { exampleCloudEvent, type SourceSystem } from '@switchboard/contracts';
+import { exampleCloudEvent } from '@switchboard/contracts';
 import { OutboxWriter } from '@switchboard/outbox';
 
 import { LedgerWriter, type LedgerEntry } from './ledger-writer';
@@ -43,7 +43,7 @@ class FakeLedger {
 
 const entry = (id: string): LedgerEntry => ({
   id,
-  source: 'crm' as SourceSystem,
+  source: 'crm',
   sourceEventId: `S-${id}`,
   bodySha256: 'sha',
   event: { ...exampleCloudEvent('deal_won'), id },
