@@ -81,7 +81,7 @@ export class PlatformModule {
           cache: true,
           validate: validateEnv(PlatformEnv, MessagingEnv, RetryEnv, HttpSecurityEnv, ...(options.env ?? [])),
         }),
-        // Used by the guards that name it (TokenThrottlerGuard, ingest's per-source guard), not globally.
+        // Used by the guards that name it (TokenThrottlerGuard), not globally; ingest counts its sources itself.
         ThrottlerModule.forRootAsync({
           inject: [ConfigService],
           useFactory: (config: ConfigService) => ({

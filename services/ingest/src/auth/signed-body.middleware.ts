@@ -1,9 +1,9 @@
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { ThrottlerStorage } from '@nestjs/throttler';
 import type { NextFunction, Response } from 'express';
 
 import { IngestError, IngestErrorCode } from '../events/ingest.errors';
+import { SlidingWindowLimit } from './sliding-window-limit';
 import { SourceAuthGuard, type AuthenticatedRequest } from './source-auth.guard';
 
 /** The largest body ingest reads. */
@@ -18,29 +18,24 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export class SignedBodyMiddleware implements NestMiddleware {
   private readonly windowMs: number;
   private readonly limit: number;
+  private readonly perSource: SlidingWindowLimit;
 
   constructor(
     @Inject(SourceAuthGuard) private readonly auth: SourceAuthGuard,
-    @Inject(ThrottlerStorage) private readonly storage: ThrottlerStorage,
     @Inject(ConfigService) config: ConfigService,
   ) {
     this.windowMs = config.getOrThrow<number>('RATE_LIMIT_WINDOW_SECONDS') * 1000;
     this.limit = config.getOrThrow<number>('RATE_LIMIT_MAX_REQUESTS');
+    this.perSource = new SlidingWindowLimit(this.windowMs, this.limit);
   }
 
   async use(request: AuthenticatedRequest, response: Response, next: NextFunction): Promise<void> {
     const rawBody = await readBody(request);
     request.rawBody = rawBody;
     const source = this.auth.authenticate(request);
-    const { isBlocked, timeToBlockExpire } = await this.storage.increment(
-      `ingest:source:${source}`,
-      this.windowMs,
-      this.limit,
-      0,
-      'default',
-    );
-    if (isBlocked) {
-      const seconds = Math.max(1, timeToBlockExpire);
+    const counted = this.perSource.take(source);
+    if (!counted.accepted) {
+      const seconds = counted.retryAfterSeconds;
       response.setHeader('Retry-After', String(seconds));
       throw new IngestError(
         IngestErrorCode.RateLimited,
