@@ -75,6 +75,7 @@ const TUNABLES = [
   'OUTBOX_BATCH_SIZE',
   'OUTBOX_POLL_INTERVAL_MS',
   'OUTBOX_LINGER_MS',
+  'KAFKA_COMPRESSION',
   'CONSUMER_MAX_TRANSACTION_SIZE',
   'CONSUMER_FETCH_MIN_BYTES',
   'CONSUMER_FETCH_MAX_WAIT_MS',
@@ -109,6 +110,7 @@ async function phase<T>(
 ): Promise<T | undefined> {
   console.log(`\n== [${Math.round(process.uptime())}s in node] ${name}`);
   try {
+    await bench.vacuum();
     await bench.waitQuiet();
     return await run();
   } catch (error) {

@@ -123,6 +123,8 @@ async function measureAt(
   let late = 0;
   let skipped = 0;
   const count = Math.round(rate * seconds);
+  // What the run before (the warm-up, the target run) left is cleared first, as autovacuum would.
+  await bench.vacuum();
   const statsBefore = await databaseStats(bench);
   const [{ startedAt }] = (await bench.query<{ startedAt: Date }>('SELECT now() AS "startedAt"')) as [
     { startedAt: Date },

@@ -1,6 +1,7 @@
 export * from './kafka.types';
 export {
   KafkaConnectionConfig,
+  type KafkaCompression,
   isKafkaClientError,
   kafkaErrorChain,
   type KafkaErrorLink,

@@ -1,4 +1,10 @@
-import { isKafkaClientError, kafkaClientOptions, kafkaErrorChain, kafkaLogger } from './kafka-connection';
+import {
+  isKafkaClientError,
+  kafkaClientOptions,
+  kafkaConnectionFromEnv,
+  kafkaErrorChain,
+  kafkaLogger,
+} from './kafka-connection';
 
 describe('kafkaLogger', () => {
   it("writes the seam's lines as the services' JSON lines, naming the client as the service", () => {
@@ -62,6 +68,21 @@ describe('kafkaClientOptions', () => {
     const options = kafkaClientOptions({ brokers: ['k:9092'], clientId: 'svc' });
     expect(options.tls).toBeUndefined();
     expect(options.sasl).toBeUndefined();
+  });
+});
+
+describe('kafkaConnectionFromEnv: KAFKA_COMPRESSION', () => {
+  const brokers = { KAFKA_BROKERS: '127.0.0.1:9092' };
+
+  it("takes a codec the client knows, for the connection's producers; none when unset", () => {
+    expect(kafkaConnectionFromEnv('relay', { ...brokers, KAFKA_COMPRESSION: 'LZ4' }).compression).toBe('lz4');
+    expect(kafkaConnectionFromEnv('relay', brokers).compression).toBeUndefined();
+  });
+
+  it('refuses any other value, naming the ones it takes', () => {
+    expect(() => kafkaConnectionFromEnv('relay', { ...brokers, KAFKA_COMPRESSION: 'brotli' })).toThrow(
+      'KAFKA_COMPRESSION must be one of none, gzip, snappy, lz4, zstd',
+    );
   });
 });
 

@@ -14,6 +14,9 @@ export interface KafkaTlsConfig {
   ca?: string;
 }
 
+/** How a producer compresses its record batches; the consumers read every one of them. */
+export type KafkaCompression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+
 export interface KafkaConnectionConfig {
   brokers: string[];
   clientId: string;
@@ -21,7 +24,11 @@ export interface KafkaConnectionConfig {
   ssl?: KafkaTlsConfig;
   /** Absent: no authentication. */
   sasl?: KafkaSaslConfig;
+  /** What a producer of this connection compresses with; absent: none. */
+  compression?: KafkaCompression;
 }
+
+const COMPRESSIONS: readonly KafkaCompression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 
 const SASL_MECHANISMS: readonly KafkaSaslConfig['mechanism'][] = ['scram-sha-256', 'scram-sha-512'];
 
@@ -33,6 +40,7 @@ const SASL_MECHANISMS: readonly KafkaSaslConfig['mechanism'][] = ['scram-sha-256
  *   certificates (default: the system trust store). Setting the CA file implies TLS.
  * - `KAFKA_SASL_MECHANISM`: `scram-sha-512` or `scram-sha-256` (unset: no SASL), with
  *   `KAFKA_SASL_USERNAME` and `KAFKA_SASL_PASSWORD` (both required then).
+ * - `KAFKA_COMPRESSION`: what producers compress their batches with (unset: none).
  *
  * Every mistake is reported at once, and never with the password in the message.
  */
@@ -81,6 +89,15 @@ export function kafkaConnectionFromEnv(
     config.sasl = { mechanism: mechanism as KafkaSaslConfig['mechanism'], username, password };
   } else if (env.KAFKA_SASL_USERNAME || env.KAFKA_SASL_PASSWORD) {
     problems.push('KAFKA_SASL_USERNAME/KAFKA_SASL_PASSWORD are set but KAFKA_SASL_MECHANISM is not');
+  }
+
+  const compression = env.KAFKA_COMPRESSION?.trim().toLowerCase();
+  if (compression) {
+    if ((COMPRESSIONS as readonly string[]).includes(compression)) {
+      config.compression = compression as KafkaCompression;
+    } else {
+      problems.push(`KAFKA_COMPRESSION must be one of ${COMPRESSIONS.join(', ')}`);
+    }
   }
 
   if (problems.length > 0) {

@@ -67,7 +67,7 @@ export class KafkaPublisher implements MessagePublisher {
       idempotent: true,
       acks: ProduceAcks.ALL,
       autocreateTopics: false,
-      compression: CompressionAlgorithms.NONE,
+      compression: config.compression ?? CompressionAlgorithms.NONE,
       // The Java client's partitioner (murmur2 & 0x7fffffff): a key lands on the same partition
       // whichever language produced it, which per-key ordering across producers depends on. The
       // client's default (murmur2 >>> 0) differs for half of all keys.
