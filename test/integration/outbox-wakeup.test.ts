@@ -7,13 +7,7 @@ import { KafkaPublisher, ensureTopics } from '@switchboard/kafka';
 import { OutboxRelay, OutboxWriter, outboxChannel } from '@switchboard/outbox';
 import { eventually } from '@switchboard/testing';
 
-import {
-  OUTBOX_MIGRATIONS,
-  dropDatabase,
-  dropScratchSchema,
-  freshDatabaseUrl,
-  scratchSchema,
-} from '../support/db';
+import { OUTBOX_MIGRATIONS, dropScratchSchema, scratchSchema } from '../support/db';
 import { databaseUrl, kafkaBrokers, uniqueName } from '../support/stack';
 
 jest.setTimeout(90_000);
@@ -160,87 +154,5 @@ describe('outbox wake-up after commit, without a NOTIFY in the transaction', () 
     } finally {
       await listener.end();
     }
-  });
-});
-
-/**
- * Marking a row published leaves a dead entry in the outbox's pending index until VACUUM. The relay
- * reads with plain index scans, which flag each dead entry they meet so that the next read skips
- * it; a bitmap scan (which the planner picks on a grown table) never does, and every read visited
- * every row published since the last VACUUM. On a database of its own: PostgreSQL flags an entry
- * only once no open transaction of the database can still see the row, and the other suites'
- * transactions would hold that back.
- */
-describe('outbox relay reads on a grown outbox', () => {
-  const database = `${new URL(databaseUrl()).pathname.slice(1) || 'switchboard_test'}_relay_reads`;
-  const schema = `relay_reads_${randomUUID().slice(0, 8)}`;
-  const topic = uniqueName('relay-reads');
-  const kafka = { brokers: kafkaBrokers(), clientId: 'relay-reads' };
-  let dataSource: DataSource | undefined;
-  let relay: OutboxRelay | undefined;
-
-  afterAll(async () => {
-    await relay?.stop();
-    await dataSource?.destroy();
-    await dropDatabase(database);
-  });
-
-  it('flags the index entries of published rows as dead, so the next read skips them', async () => {
-    const url = await freshDatabaseUrl(database);
-    dataSource = await scratchSchema(schema, OUTBOX_MIGRATIONS, url);
-    const writer = new OutboxWriter(schema);
-    await ensureTopics(kafka, [{ name: topic, partitions: 1 }]);
-    relay = new OutboxRelay({
-      schema,
-      databaseUrl: url,
-      publisher: new KafkaPublisher(kafka),
-      logger: silent,
-      pollIntervalMs: 30_000,
-      standbyRetryMs: 200,
-    });
-    relay.start();
-    const write = (count: number) =>
-      dataSource!.transaction((manager) =>
-        writer.enqueue(
-          manager,
-          // The shape of a real event (about 1 KB): on a table of this size and no statistics yet,
-          // the planner reads the pending rows with a bitmap scan unless told otherwise.
-          Array.from({ length: count }, () => ({
-            id: randomUUID(),
-            topic,
-            key: 'k',
-            type: 'test',
-            payload: JSON.stringify({ filler: 'x'.repeat(1_000) }),
-            headers: {},
-          })),
-        ),
-      );
-    // Counted by a sequential scan: an index scan here would flag the entries itself.
-    const unpublished = async () => {
-      const rows = await dataSource!.query<Array<{ n: number }>>(
-        `SELECT count(*) FILTER (WHERE published_at IS NULL)::int AS n FROM ${schema}.outbox_message`,
-      );
-      return rows[0].n;
-    };
-    await eventually(() => expect(relay!.status).toBe('active'));
-    await write(3_000);
-    await eventually(async () => expect(await unpublished()).toBe(0), { timeoutMs: 20_000 });
-    // One more wake-up: its read meets every dead entry of the 3,000.
-    await write(1);
-    await eventually(async () => expect(await unpublished()).toBe(0), { timeoutMs: 5_000 });
-    // Flagged, the entries cost the next read no heap page; unflagged, it would visit the 3,000
-    // rows' heap pages (about 440).
-    const plan = await dataSource.transaction(async (manager) => {
-      await manager.query('SET LOCAL enable_bitmapscan = off');
-      const rows = await manager.query<Array<{ 'QUERY PLAN': string }>>(
-        `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT position FROM ${schema}.outbox_message
-         WHERE published_at IS NULL ORDER BY position LIMIT 10`,
-      );
-      return rows.map((row) => row['QUERY PLAN']).join('\n');
-    });
-    const buffers = /Buffers: shared ([^\n]*)/.exec(plan)?.[1] ?? '';
-    const pages = [...buffers.matchAll(/(?:hit|read)=(\d+)/g)].reduce((sum, [, n]) => sum + Number(n), 0);
-    expect(buffers).not.toBe('');
-    expect(pages).toBeLessThan(100);
   });
 });

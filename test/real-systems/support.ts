@@ -12,11 +12,8 @@ import { LocalCluster } from '@switchboard/testing';
 import { ALL_SERVICES } from '../../scripts/provision-all';
 import { API_TOKENS } from '../customer-sync/support';
 import { ROOT, testEnv } from '../support/cluster';
-import { freshDatabaseUrl } from '../support/db';
 import { startGroupAtEnd } from '../support/kafka';
 import { databaseUrl, uniqueName } from '../support/stack';
-
-export { freshDatabaseUrl };
 
 /** Where the systems answer: set in the environment, these win over deploy/real-systems.env. */
 const SYSTEM_ADDRESSES = [
@@ -55,6 +52,26 @@ export function realSystemsEnv(): Record<string, string> {
  */
 export async function realSystemsDatabaseUrl(): Promise<string> {
   return freshDatabaseUrl(`${new URL(databaseUrl()).pathname.slice(1) || 'switchboard_test'}_real`);
+}
+
+/**
+ * A database of a suite's own, dropped and created afresh: no ledger, inbox or checkpoint row of an
+ * earlier run (whose event ids may name records of a real system since reset to its golden copy).
+ */
+export async function freshDatabaseUrl(database: string): Promise<string> {
+  const url = new URL(databaseUrl());
+  url.pathname = `/${database}`;
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await client.query(`CREATE DATABASE "${database}"`);
+  } finally {
+    await client.end();
+  }
+  return url.toString();
 }
 
 /** A database of a suite's own (not the one deal-won-real-systems uses beside it), created when missing. */

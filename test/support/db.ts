@@ -50,22 +50,20 @@ export const OUTBOX_MIGRATIONS = [
 ];
 
 /**
- * A schema of the test's own in the suites' database (or in `url`'s), migrated with `migrations`:
- * the outbox and inbox suites run on one each, beside the services' schemas. `dropScratchSchema`
- * removes it.
+ * A schema of the test's own in the suites' database, migrated with `migrations`: the outbox and
+ * inbox suites run on one each, beside the services' schemas. `dropScratchSchema` removes it.
  */
 export async function scratchSchema(
   schema: string,
   migrations: Array<new () => MigrationInterface>,
-  url = databaseUrl(),
 ): Promise<DataSource> {
-  const admin = new Client({ connectionString: url });
+  const admin = new Client({ connectionString: databaseUrl() });
   await admin.connect();
   await admin.query(`CREATE SCHEMA ${schema}`);
   await admin.end();
   const dataSource = new DataSource({
     type: 'postgres',
-    url,
+    url: databaseUrl(),
     schema,
     migrations,
     migrationsTableName: 'typeorm_migration',
@@ -78,39 +76,4 @@ export async function scratchSchema(
 export async function dropScratchSchema(dataSource: DataSource | undefined, schema: string): Promise<void> {
   await dataSource?.query(`DROP SCHEMA ${schema} CASCADE`);
   await dataSource?.destroy();
-}
-
-/** The suites' server with `database` as the database: `postgres` for administration. */
-function urlOf(database: string): string {
-  const url = new URL(databaseUrl());
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-/**
- * A database of a suite's own, dropped and created afresh: no ledger, inbox or checkpoint row of an
- * earlier run, and no other suite's transactions (they would hold back which dead rows PostgreSQL
- * may treat as gone).
- */
-export async function freshDatabaseUrl(database: string): Promise<string> {
-  const client = new Client({ connectionString: urlOf('postgres') });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-    await client.query(`CREATE DATABASE "${database}"`);
-  } finally {
-    await client.end();
-  }
-  return urlOf(database);
-}
-
-/** Drops a database freshDatabaseUrl made. */
-export async function dropDatabase(database: string): Promise<void> {
-  const client = new Client({ connectionString: urlOf('postgres') });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
 }

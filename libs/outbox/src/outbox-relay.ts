@@ -139,10 +139,11 @@ export class OutboxRelay {
         client.on('notification', () => this.onNotified());
         await client.query(`LISTEN ${quoteIdent(outboxChannel(options.schema))}`);
         // Marking a row published leaves a dead entry in the pending index until VACUUM. A plain
-        // index scan flags each dead entry it meets, so the next read skips it; the bitmap scan
-        // the planner picks once the table has grown never does, and every read visited every
-        // row published since the last VACUUM (4 ms per read after 6,500 rows, BENCHMARKS.md).
-        // This connection runs only the relay's statements.
+        // index scan flags each dead entry it meets once no open transaction can still see the row,
+        // so the next read skips it; the bitmap scan the planner picks once the table has grown never
+        // does, and every read visited every row published since the last VACUUM (4 ms per read after
+        // 6,500 rows, BENCHMARKS.md). A long transaction elsewhere delays the flagging, it does not
+        // stop it. This connection runs only the relay's statements.
         await client.query('SET enable_bitmapscan = off');
       },
       onLost: (error) => {
