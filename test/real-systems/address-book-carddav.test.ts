@@ -18,7 +18,7 @@ import { API_TOKENS, Sources } from '../customer-sync/support';
 import { ROOT, ingestClient, testEnv } from '../support/cluster';
 import { startGroupAtEnd } from '../support/kafka';
 import { uniqueName } from '../support/stack';
-import { ownDatabaseUrl, realSystemsEnv } from './support';
+import { freshDatabaseUrl, realSystemsEnv } from './support';
 
 jest.setTimeout(5 * 60_000);
 
@@ -43,7 +43,7 @@ describe('CRM contacts in the CardDAV address book', () => {
     const groupPrefix = uniqueName('test-address-book');
     const env = testEnv({
       ...real,
-      DATABASE_URL: await ownDatabaseUrl('switchboard_test_address_book'),
+      DATABASE_URL: await freshDatabaseUrl('switchboard_test_address_book'),
       KAFKA_GROUP_PREFIX: groupPrefix,
       CUSTOMER_SYNC_API_TOKENS: API_TOKENS,
       CUSTOMER_SYNC_OWNERSHIP_FILE: join(ROOT, 'deploy/ownership.yaml'),

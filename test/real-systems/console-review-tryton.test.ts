@@ -12,7 +12,7 @@ import { eventually } from '@switchboard/testing';
 
 import { CONSOLE_URL, ReviewStack, USERS, checkPage, signIn } from '../console/support';
 import { SyncDb, api, runId } from '../customer-sync/support';
-import { ownDatabaseUrl, realSystemsEnv, trytonReader } from './support';
+import { freshDatabaseUrl, realSystemsEnv, trytonReader } from './support';
 
 jest.setTimeout(10 * 60_000);
 
@@ -54,7 +54,7 @@ describe('console: a phone conflict resolved by a steward reaches the Tryton par
   beforeAll(async () => {
     // A database of this suite's own: erp-orders here maps no CRM product (below), so the deals
     // other runs publish on the shared broker are refused before any Tryton call.
-    process.env.DATABASE_URL = await ownDatabaseUrl('switchboard_test_console_tryton');
+    process.env.DATABASE_URL = await freshDatabaseUrl('switchboard_test_console_tryton');
     db = new SyncDb();
     const real = realSystemsEnv();
     tryton = trytonReader(real);

@@ -39,7 +39,7 @@ import { API_TOKENS } from '../customer-sync/support';
 import { ROOT, testEnv } from '../support/cluster';
 import { startGroupAtEnd } from '../support/kafka';
 import { databaseUrl, uniqueName } from '../support/stack';
-import { ownDatabaseUrl, realSystemsEnv, trytonReader } from './support';
+import { freshDatabaseUrl, realSystemsEnv, trytonReader } from './support';
 
 jest.setTimeout(8 * 60_000);
 
@@ -88,7 +88,7 @@ describe('phone changes in the real CRM reach the ERP and the address book, with
     const env = testEnv({
       ...real,
       // Named after the run's database (switchboard_test -> switchboard_test_crm_round_trips).
-      DATABASE_URL: await ownDatabaseUrl(`${new URL(databaseUrl()).pathname.slice(1)}_crm_round_trips`),
+      DATABASE_URL: await freshDatabaseUrl(`${new URL(databaseUrl()).pathname.slice(1)}_crm_round_trips`),
       KAFKA_GROUP_PREFIX: groupPrefix,
       CUSTOMER_SYNC_API_TOKENS: API_TOKENS,
       CUSTOMER_SYNC_OWNERSHIP_FILE: join(ROOT, 'deploy/ownership.yaml'),

@@ -27,7 +27,7 @@ import { API_TOKENS, Sources, readSyncApi } from '../customer-sync/support';
 import { ROOT, ingestClient, readApiHeaders, testEnv } from '../support/cluster';
 import { startGroupAtEnd } from '../support/kafka';
 import { uniqueName } from '../support/stack';
-import { ownDatabaseUrl, realSystemsEnv, trytonReader } from './support';
+import { freshDatabaseUrl, realSystemsEnv, trytonReader } from './support';
 
 jest.setTimeout(10 * 60_000);
 
@@ -48,7 +48,7 @@ async function startSyncCluster(options: {
   const groupPrefix = uniqueName(`test-${options.suite}`);
   const env = testEnv({
     ...options.env,
-    DATABASE_URL: await ownDatabaseUrl(options.database),
+    DATABASE_URL: await freshDatabaseUrl(options.database),
     KAFKA_GROUP_PREFIX: groupPrefix,
     CUSTOMER_SYNC_API_TOKENS: API_TOKENS,
     CUSTOMER_SYNC_OWNERSHIP_FILE: join(ROOT, 'deploy/ownership.yaml'),

@@ -56,7 +56,8 @@ export async function realSystemsDatabaseUrl(): Promise<string> {
 
 /**
  * A database of a suite's own, dropped and created afresh: no ledger, inbox or checkpoint row of an
- * earlier run (whose event ids may name records of a real system since reset to its golden copy).
+ * earlier run, whose event ids may name records of a real system since reset to its golden copy (an
+ * RT ticket id given again, say, which ingest would refuse as an id reused with another body).
  */
 export async function freshDatabaseUrl(database: string): Promise<string> {
   const url = new URL(databaseUrl());
@@ -68,23 +69,6 @@ export async function freshDatabaseUrl(database: string): Promise<string> {
   try {
     await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
     await client.query(`CREATE DATABASE "${database}"`);
-  } finally {
-    await client.end();
-  }
-  return url.toString();
-}
-
-/** A database of a suite's own (not the one deal-won-real-systems uses beside it), created when missing. */
-export async function ownDatabaseUrl(database: string): Promise<string> {
-  const url = new URL(databaseUrl());
-  url.pathname = `/${database}`;
-  const admin = new URL(url);
-  admin.pathname = '/postgres';
-  const client = new Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
-    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (!rowCount) await client.query(`CREATE DATABASE ${database}`);
   } finally {
     await client.end();
   }
@@ -201,7 +185,7 @@ export async function startCrmCluster(options: {
   const groupPrefix = uniqueName(`test-${options.suite}`);
   const env = testEnv({
     ...realSystemsEnv(),
-    DATABASE_URL: await ownDatabaseUrl(options.database),
+    DATABASE_URL: await freshDatabaseUrl(options.database),
     KAFKA_GROUP_PREFIX: groupPrefix,
     CUSTOMER_SYNC_API_TOKENS: API_TOKENS,
     CUSTOMER_SYNC_OWNERSHIP_FILE: join(ROOT, 'deploy/ownership.yaml'),
