@@ -26,6 +26,8 @@ class FakeDatabase {
   effectStatements = 0;
   /** Statements of the transport's own on the happy path: a chunk's start and its claim. */
   transportStatements = 0;
+  /** Attempt rows written or counted up by a chunk's start (committed before the handler runs). */
+  attemptRowsWritten = 0;
   private savepoints: Array<ReturnType<FakeDatabase['snapshot']>> = [];
 
   readonly dataSource = {
@@ -68,21 +70,23 @@ class FakeDatabase {
     else if (sql === 'ROLLBACK TO SAVEPOINT inbox_event') this.restore(this.savepoints.pop()!);
     else if (sql.startsWith('WITH waiting AS')) {
       this.transportStatements += 1;
-      const [ids, , , , topic, keys] = params as [
+      const [ids, , , , topic, keys, firstHandling] = params as [
         string[],
         string[],
         number[],
         string[],
         string | null,
         string[],
+        boolean,
       ];
       const parkedKeys = new Set([...this.parked.values()].map(({ message }) => message.key ?? ''));
       const waiting = topic === null ? [] : [...new Set(keys.filter((key) => parkedKeys.has(key)))];
       const rows: Array<Record<string, unknown>> = waiting.map((key) => ({ waiting_key: key }));
       ids.forEach((id, at) => {
-        if (waiting.includes(keys[at])) return;
+        if (firstHandling || waiting.includes(keys[at])) return;
         const row = this.attempts.get(id) ?? { chunk_attempts: 0, solo_attempts: 0, retry_attempts: 0 };
         row.chunk_attempts += 1;
+        this.attemptRowsWritten += 1;
         this.attempts.set(id, row);
         rows.push({ waiting_key: null, id, ...row });
       });
@@ -255,9 +259,13 @@ async function transportWith(
   );
   const committed: string[] = [];
   /** One owner's handling of the batch; `isActive` false is a rebalance taking the partition away. */
-  const deliver = (batch: InboundMessage[], isActive: () => boolean = () => true) =>
+  const deliver = (
+    batch: InboundMessage[],
+    isActive: () => boolean = () => true,
+    { firstHandling }: { firstHandling: boolean } = { firstHandling: false },
+  ) =>
     run!(
-      { topic: Topic.deal_won, partition: 0, messages: batch },
+      { topic: Topic.deal_won, partition: 0, messages: batch, firstHandling },
       {
         commit: (message) => {
           committed.push(message.offset);
@@ -313,6 +321,20 @@ describe('InboxTransport with a @ChunkPattern handler', () => {
     expect(db.transportStatements).toBe(2);
     expect(db.attempts.size).toBe(0);
     expect(db.inbox.size).toBe(3);
+  });
+
+  it('records the start of a chunk that may be a redelivery, and not of a first handling', async () => {
+    const { db, deliver } = await transportWith(writeEffects);
+
+    // A redelivery may follow a crash inside it: its events are counted before the handler runs.
+    await deliver(messages(['a', 'b'].map(deal), ['a', 'b']));
+    expect(db.attemptRowsWritten).toBe(2);
+    await deliver(messages(['c', 'd'].map(deal), ['c', 'd']), undefined, { firstHandling: true });
+    expect(db.attemptRowsWritten).toBe(2);
+
+    expect(db.transportStatements).toBe(4);
+    expect(db.attempts.size).toBe(0);
+    expect(db.inbox.size).toBe(4);
   });
 
   it('gives a second copy of one event in the chunk to the handler once', async () => {

@@ -264,7 +264,7 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
       const chunk = batch.messages.slice(start, start + this.maxTransactionSize);
       const { waiting, started, unfinished, retried } = await this.startChunk(
         chunk.map((message) => ({ ...this.decode(message), batchSpan })),
-        true,
+        { behindWaitingKeys: true, firstHandling: batch.firstHandling },
       );
       if (waiting.length > 0) await this.parkBehind(waiting);
       if (started.length > 0) {
@@ -321,7 +321,7 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
         next = 0;
         const { started, unfinished, retried } = await this.startChunk(
           taken.map(({ message }) => this.decode(message)),
-          false,
+          { behindWaitingKeys: false, firstHandling: false },
         );
         if (unfinished) await this.applyOneByOne(started, this.retrierControls, retried, true);
         else await this.applyWithRetries(started, this.retrierControls, retried, true);
@@ -351,10 +351,17 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
    * the chunk's keys: an event of such a key is not started but returned in `waiting`, to be parked
    * behind them, so a key's events apply in order. One round trip for both: at a few events per
    * chunk, round trips are most of a consumer's cost.
+   *
+   * A chunk whose handling cannot have started before (`firstHandling`, known from the consumer)
+   * writes no attempt rows: nothing of it can be unfinished, and none of its events has used a
+   * retry. The statement then only reads, and commits nothing. Should this handling crash, the
+   * next one is a redelivery and counts as the first attempt: a poison event costs one crash more
+   * than `maxUnfinishedAttempts` before it is dead-lettered, and each chunk saves a committed write
+   * of a row per event, and its delete.
    */
   private async startChunk(
     deliveries: Delivery[],
-    behindWaitingKeys: boolean,
+    { behindWaitingKeys, firstHandling }: { behindWaitingKeys: boolean; firstHandling: boolean },
   ): Promise<{
     waiting: Delivery[];
     started: Delivery[];
@@ -378,7 +385,7 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
          SELECT d.id, d.topic, d.kafka_partition, d.kafka_offset, 1
          FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[], $6::text[])
            AS d(id, topic, kafka_partition, kafka_offset, message_key)
-         WHERE d.message_key NOT IN (SELECT message_key FROM waiting)
+         WHERE NOT $7::boolean AND d.message_key NOT IN (SELECT message_key FROM waiting)
          ON CONFLICT (id) DO UPDATE SET chunk_attempts = a.chunk_attempts + 1, updated_at = now()
          RETURNING id, chunk_attempts, solo_attempts, retry_attempts
        )
@@ -393,6 +400,7 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
         unique.map((delivery) => delivery.message.offset),
         behindWaitingKeys ? deliveries[0].message.topic : null,
         unique.map((delivery) => parkingKey(delivery.message)),
+        firstHandling,
       ],
     );
     const waitingKeys = new Set(rows.filter((row) => row.waiting_key !== null).map((row) => row.waiting_key));

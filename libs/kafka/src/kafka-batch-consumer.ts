@@ -67,6 +67,11 @@ interface PartitionWork {
    * pending, running or done. What the client fetches again is dropped by it, not what is held.
    */
   receivedUpTo: bigint;
+  /**
+   * Where this member's last commit of the partition left it, and under which stream and
+   * membership: a batch starting exactly there, under the same ones, is a first handling.
+   */
+  continuation: { offset: bigint; generation: number; membership: number; assignmentChanges: number } | null;
 }
 
 /**
@@ -101,6 +106,8 @@ export class KafkaBatchConsumer implements BatchConsumer {
    * processed by another member meanwhile, so its batches from before must not commit.
    */
   private membership = 0;
+  /** Bumped whenever the client resets its fetch positions (the assignment changed). */
+  private assignmentChanges = 0;
   private lastHeartbeatAt = 0;
   private joined = false;
   private stopping = false;
@@ -266,6 +273,7 @@ export class KafkaBatchConsumer implements BatchConsumer {
     this.buffered -= work.pending.length;
     work.pending = [];
     work.receivedUpTo = -1n;
+    work.continuation = null;
   }
 
   /**
@@ -279,6 +287,8 @@ export class KafkaBatchConsumer implements BatchConsumer {
    */
   private afterFetchPositionsReset(stream: MessagesStream<string, Buffer, string, string>): void {
     if (stream !== this.stream) return;
+    // A partition may have been away and handled by another member: no batch continues from before.
+    this.assignmentChanges += 1;
     for (const work of this.work.values()) {
       // The client's key for a partition's position, as `accept` builds it.
       const position = stream.offsetsToFetch.get(`${work.topic}:${work.partition}`);
@@ -300,6 +310,7 @@ export class KafkaBatchConsumer implements BatchConsumer {
         running: false,
         committedUpTo: -1n,
         receivedUpTo: -1n,
+        continuation: null,
       };
       this.work.set(key, work);
     }
@@ -362,6 +373,7 @@ export class KafkaBatchConsumer implements BatchConsumer {
     if (!handler) return;
     const generation = this.streamGeneration;
     const membership = this.membership;
+    const assignmentChanges = this.assignmentChanges;
     const key = `${work.topic}:${work.partition}`;
     const isActive = () =>
       !this.stopping &&
@@ -375,10 +387,22 @@ export class KafkaBatchConsumer implements BatchConsumer {
       this.rawOf.set(inbound, message);
       return inbound;
     });
+    const continues =
+      work.continuation !== null &&
+      work.continuation.offset === raw[0].offset &&
+      work.continuation.generation === generation &&
+      work.continuation.membership === membership &&
+      work.continuation.assignmentChanges === assignmentChanges;
     for (let attempt = 1; isActive(); attempt += 1) {
       try {
         await handler(
-          { topic: work.topic, partition: work.partition, messages },
+          {
+            topic: work.topic,
+            partition: work.partition,
+            messages,
+            // A retry hands over what the failed attempt may have started on.
+            firstHandling: continues && attempt === 1,
+          },
           {
             isActive,
             commit: async (message) => {
@@ -388,6 +412,12 @@ export class KafkaBatchConsumer implements BatchConsumer {
               try {
                 await original.commit();
                 if (original.offset + 1n > work.committedUpTo) work.committedUpTo = original.offset + 1n;
+                work.continuation = {
+                  offset: original.offset + 1n,
+                  generation,
+                  membership,
+                  assignmentChanges,
+                };
                 // A member fenced while the batch ran rejoins before the queued commit is sent; the
                 // commit then lands (the work is done), but the rest of the batch is not this
                 // member's to continue: it is fetched again in order from the committed offset.

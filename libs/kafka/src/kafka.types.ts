@@ -29,6 +29,15 @@ export interface PartitionBatch {
   topic: string;
   partition: number;
   messages: InboundMessage[];
+  /**
+   * True when no handling of these messages can have started before, here or in another process:
+   * the batch begins at the offset this member committed last, after finishing its previous batch
+   * of the partition, and the member has held the partition since (no rejoin, no reassignment, no
+   * reopened stream). False whenever that is not known: the first batch after a start or an
+   * assignment, and a batch handed over again after its handler failed. A handler that must notice
+   * a crash during an earlier handling (a poison message) needs to record its start only when false.
+   */
+  firstHandling: boolean;
 }
 
 export interface BatchControls {

@@ -11,6 +11,8 @@ export interface LeaderLockOptions {
    * and dropped (the lock with it); also the server's TCP user timeout for that session.
    */
   queryTimeoutMs?: number;
+  /** The session's client class: pg's own, or one that prepares its statements. */
+  clientClass?: typeof Client;
   /** Runs once on each new session, before the lock is tried (the relay LISTENs there). */
   onSession?: (client: Client) => Promise<void>;
   /** The session failed: the lock is gone (PostgreSQL frees it with the session). */
@@ -79,7 +81,7 @@ export class LeaderLock {
     // no FIN, no RST) must cost seconds, not the OS's hours: every query has a client-side deadline,
     // TCP keepalive runs on both ends, and the server drops a session whose client stopped
     // answering, which frees the lock for a standby.
-    const session = new Client({
+    const session = new (this.options.clientClass ?? Client)({
       connectionString: this.options.databaseUrl,
       application_name: this.options.applicationName,
       keepAlive: true,

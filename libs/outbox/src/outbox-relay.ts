@@ -25,6 +25,8 @@ export interface OutboxRelayOptions {
   databaseUrl: string;
   publisher: MessagePublisher;
   logger: RelayLogger;
+  /** The relay session's client class: pg's own, or one that prepares its statements. */
+  clientClass?: typeof Client;
   /** Rows read and published per round trip. */
   batchSize?: number;
   /** Fallback poll when no wake-up arrives (a lost one never strands a row for longer). */
@@ -134,6 +136,7 @@ export class OutboxRelay {
       lockKey: outboxLockKey(options.schema),
       applicationName: 'outbox-relay',
       queryTimeoutMs: this.queryTimeoutMs,
+      clientClass: options.clientClass,
       onSession: async (client) => {
         // Sent by writers in other processes (a standby replica's), after their commit.
         client.on('notification', () => this.onNotified());

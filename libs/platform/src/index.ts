@@ -2,6 +2,7 @@ export { PlatformModule, SERVICE_DEFINITION } from './service/platform.module';
 export { ServiceDefinition, consumerGroupOf, runsOutboxRelay } from './service/service-definition';
 export { bootstrapService } from './service/bootstrap';
 export { serviceDataSourceOptions } from './database/data-source-options';
+export { PreparingClient } from './database/prepared-statements';
 export { provision, runProvision } from './database/provision';
 export { validateEnv } from './config/validate-env';
 export { EnvBoolean, envBoolean, parseEnvBoolean } from './config/env-boolean';

@@ -36,6 +36,14 @@ export class PlatformEnv {
   @Max(100)
   DATABASE_POOL_SIZE = 10;
 
+  /**
+   * Statements with parameters run as named prepared statements, parsed and planned once per
+   * connection. Off only behind a pooler that cannot keep them (PgBouncer in transaction mode
+   * before 1.21).
+   */
+  @EnvBoolean()
+  DATABASE_PREPARED_STATEMENTS = true;
+
   /** After SIGTERM the process exits by this deadline, drained or not (below the pod's grace period). */
   @Type(() => Number)
   @IsInt()

@@ -8,12 +8,14 @@ import {
 } from '@switchboard/outbox';
 
 import type { ServiceDefinition } from '../service/service-definition';
+import { PreparingClient } from './prepared-statements';
 
 /** One definition for the app and the TypeORM CLI: schema-owned tables, migrations only. */
 export function serviceDataSourceOptions(
   definition: ServiceDefinition,
   url: string,
   poolSize = 10,
+  { preparedStatements = true }: { preparedStatements?: boolean } = {},
 ): DataSourceOptions {
   return {
     type: 'postgres',
@@ -32,6 +34,10 @@ export function serviceDataSourceOptions(
     migrationsRun: false,
     applicationName: definition.name,
     // Unqualified SQL (migrations, raw queries) resolves to the service's own schema.
-    extra: { max: poolSize, options: `-c search_path=${definition.schema}` },
+    extra: {
+      max: poolSize,
+      options: `-c search_path=${definition.schema}`,
+      ...(preparedStatements ? { Client: PreparingClient } : {}),
+    },
   };
 }

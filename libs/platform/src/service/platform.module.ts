@@ -22,6 +22,7 @@ import { shutdownTelemetry } from '@switchboard/telemetry';
 import { HttpSecurityEnv, MessagingEnv, PlatformEnv, RetryEnv } from '../config/platform-env';
 import { validateEnv } from '../config/validate-env';
 import { serviceDataSourceOptions } from '../database/data-source-options';
+import { PreparingClient } from '../database/prepared-statements';
 import { HealthController } from '../health/health.controller';
 import { MessagingHealth } from '../health/messaging-health';
 import { loggerModule } from '../logging/logger.module';
@@ -101,6 +102,7 @@ export class PlatformModule {
               definition,
               config.getOrThrow<string>('DATABASE_URL'),
               config.getOrThrow<number>('DATABASE_POOL_SIZE'),
+              { preparedStatements: config.getOrThrow<boolean>('DATABASE_PREPARED_STATEMENTS') },
             ),
         }),
         TerminusModule,
@@ -126,6 +128,9 @@ export class PlatformModule {
             return new OutboxRelay({
               schema: definition.schema,
               databaseUrl: config.getOrThrow<string>('DATABASE_URL'),
+              clientClass: config.getOrThrow<boolean>('DATABASE_PREPARED_STATEMENTS')
+                ? PreparingClient
+                : undefined,
               publisher: new KafkaPublisher(kafkaConnectionFromEnv(definition.name)),
               batchSize: config.getOrThrow<number>('OUTBOX_BATCH_SIZE'),
               pollIntervalMs: config.getOrThrow<number>('OUTBOX_POLL_INTERVAL_MS'),
