@@ -41,7 +41,8 @@ export class PreparingClient extends Client {
 }
 
 type Callback = (error: Error | null, result: unknown) => void;
-const query = Client.prototype.query as (this: Client, ...args: unknown[]) => unknown;
+// pg's own query, called with `this` bound below.
+const query = Reflect.get(Client.prototype, 'query') as (this: Client, ...args: unknown[]) => unknown;
 
 // pg's own overloads stay the public type: text and values, a config object or a submittable, each
 // with a promise or a callback. Only text with values is named.
