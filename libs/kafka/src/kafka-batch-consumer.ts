@@ -48,11 +48,28 @@ export interface BatchConsumerOptions {
    */
   fetchMinBytes?: number;
   fetchMaxWaitMs?: number;
+  /**
+   * Offset commits go to the broker at most this often (Kafka's auto.commit.interval.ms, for the
+   * commits the caller asks for): `commit` records the offset and answers at once, and one request
+   * carries the offsets of every partition. The caller's own store says what is done (an inbox
+   * skips what it applied), so a crash or a rebalance costs a redelivery of at most this interval's
+   * messages, never a loss. What is pending is sent on `disconnect`. 0 (the default) sends each
+   * commit at once and answers once the broker has it.
+   */
+  commitIntervalMs?: number;
   /** Where the seam reports a reopened stream or a failing handler (default: JSON lines on stdout). */
   log?: KafkaLogger;
 }
 
 type RawMessage = Message<string, Buffer, string, string>;
+
+/** An offset to commit, and the stream, membership and assignment it was finished under. */
+interface PendingCommit {
+  message: RawMessage;
+  generation: number;
+  membership: number;
+  assignmentChanges: number;
+}
 
 /** The work of one partition: messages fetched but not handed over yet, and whether a batch runs. */
 interface PartitionWork {
@@ -117,6 +134,10 @@ export class KafkaBatchConsumer implements BatchConsumer {
   private dispatchScheduled = false;
   private reopenTimer: NodeJS.Timeout | null = null;
   private subscription: { topics: string[]; handler: BatchHandler } | null = null;
+  /** The last offset asked to be committed per partition, not sent yet (`commitIntervalMs`). */
+  private readonly pendingCommits = new Map<string, PendingCommit>();
+  private commitTimer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
   /** `disconnect` waits here until no batch runs. */
   private readonly idle = new Set<() => void>();
   /** Aborted by `disconnect`: it cuts short the pauses before retries. */
@@ -188,6 +209,9 @@ export class KafkaBatchConsumer implements BatchConsumer {
     this.stopped.abort();
     // Batches in progress see isActive() turn false, commit what they finished and return.
     while (this.runningBatches > 0) await new Promise<void>((resolve) => this.idle.add(resolve));
+    if (this.commitTimer) clearTimeout(this.commitTimer);
+    this.commitTimer = null;
+    await this.flushCommits();
     const stream = this.stream;
     this.stream = null;
     await stream?.close().catch(() => undefined);
@@ -409,6 +433,10 @@ export class KafkaBatchConsumer implements BatchConsumer {
               if (!isActive()) return false;
               const original = this.rawOf.get(message);
               if (!original) throw new Error(`commit of a message this consumer did not deliver (${key})`);
+              if (this.options.commitIntervalMs) {
+                this.deferCommit(work, original, { generation, membership, assignmentChanges });
+                return isActive();
+              }
               try {
                 await original.commit();
                 if (original.offset + 1n > work.committedUpTo) work.committedUpTo = original.offset + 1n;
@@ -445,6 +473,60 @@ export class KafkaBatchConsumer implements BatchConsumer {
       }
     }
     this.refetchAfterStop(work, generation);
+  }
+
+  /** Records a commit for the next flush; the partition counts as done up to it from now on. */
+  private deferCommit(work: PartitionWork, message: RawMessage, epoch: Omit<PendingCommit, 'message'>): void {
+    if (message.offset + 1n > work.committedUpTo) work.committedUpTo = message.offset + 1n;
+    work.continuation = { offset: message.offset + 1n, ...epoch };
+    this.pendingCommits.set(`${work.topic}:${work.partition}`, { message, ...epoch });
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.commitTimer || this.stopping) return;
+    this.commitTimer = setTimeout(() => {
+      this.commitTimer = null;
+      void this.flushCommits();
+    }, this.options.commitIntervalMs);
+  }
+
+  /**
+   * Sends the pending offsets, in one request (the client merges commits asked for in one tick).
+   * An offset of a partition this member has lost since is dropped: sent now, it could move the new
+   * owner's committed offset back. A failed commit is tried again with the next flush.
+   */
+  private flushCommits(): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      const pending = [...this.pendingCommits.entries()];
+      this.pendingCommits.clear();
+      await Promise.all(
+        pending.map(async ([key, commit]) => {
+          const { message } = commit;
+          if (
+            commit.generation !== this.streamGeneration ||
+            commit.membership !== this.membership ||
+            commit.assignmentChanges !== this.assignmentChanges ||
+            !this.owns(message.topic, message.partition)
+          )
+            return;
+          try {
+            await message.commit();
+          } catch (error) {
+            if (isRebalanceError(error)) return;
+            this.log('warn', 'kafka offset commit failed; sent again with the next flush', {
+              topic: message.topic,
+              partition: message.partition,
+              error,
+            });
+            if (this.pendingCommits.has(key)) return;
+            this.pendingCommits.set(key, commit);
+            this.scheduleFlush();
+          }
+        }),
+      );
+    });
+    return this.flushing;
   }
 
   /** A retry pause that a shutdown cuts short: the batch then returns, and nothing waits for it. */

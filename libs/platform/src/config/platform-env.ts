@@ -112,6 +112,16 @@ export class MessagingEnv {
   @Max(10_000)
   CONSUMER_FETCH_MAX_WAIT_MS = 500;
 
+  /**
+   * Offsets go to Kafka at most this often, in one request for every partition; the inbox skips
+   * what a crash or a rebalance redelivers. 0 commits after every transaction and waits for it.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
+  CONSUMER_COMMIT_INTERVAL_MS = 1_000;
+
   @Type(() => Number)
   @IsInt()
   @Min(1)

@@ -188,6 +188,7 @@ export class PlatformModule {
                 groupProtocol: config.getOrThrow<'consumer' | 'classic'>('CONSUMER_GROUP_PROTOCOL'),
                 fetchMinBytes: config.getOrThrow<number>('CONSUMER_FETCH_MIN_BYTES'),
                 fetchMaxWaitMs: config.getOrThrow<number>('CONSUMER_FETCH_MAX_WAIT_MS'),
+                commitIntervalMs: config.getOrThrow<number>('CONSUMER_COMMIT_INTERVAL_MS'),
               }),
             });
           },
