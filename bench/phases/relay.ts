@@ -11,6 +11,7 @@ import {
   type OutboundMessage,
 } from '@switchboard/kafka';
 import { OutboxRelay, OutboxWriter, type OutboxRecord } from '@switchboard/outbox';
+import { PreparingClient } from '@switchboard/platform';
 import { sampleDeal } from '@switchboard/testing';
 
 import { Bench, log, sleep } from '../support/bench-context';
@@ -117,7 +118,9 @@ function instrumentOutboxQueries(
   const proto = Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
   const original = proto.query;
   proto.query = function (this: unknown, ...args: unknown[]): unknown {
-    const text = typeof args[0] === 'string' ? args[0] : '';
+    // Text and values, or (a prepared statement) a config object with its text.
+    const [first] = args;
+    const text = typeof first === 'string' ? first : ((first as { text?: string } | null)?.text ?? '');
     const started = performance.now();
     const result = original.apply(this, args);
     if (text.includes('outbox_message') && result instanceof Promise) {
@@ -244,6 +247,8 @@ export async function relayPhase(bench: Bench): Promise<RelayResult> {
   const relay = new OutboxRelay({
     schema: 'ingest',
     databaseUrl: bench.databaseUrl,
+    // The client the services' relays use (DATABASE_PREPARED_STATEMENTS, on by default).
+    clientClass: bench.env.DATABASE_PREPARED_STATEMENTS === 'false' ? undefined : PreparingClient,
     publisher,
     batchSize,
     pollIntervalMs: 1_000,

@@ -311,12 +311,14 @@ export class OutboxRelay {
   private async read(client: Client, after: string | null): Promise<OutboxRow[]> {
     const now = Date.now();
     const skipped = [...this.missingTopics].filter(([, retryAt]) => retryAt > now).map(([topic]) => topic);
+    // Two texts, not `$2 IS NULL OR position > $2`: a prepared statement's generic plan cannot
+    // make that a bound of the index scan, and would walk the batch still being published.
     const { rows } = await client.query<OutboxRow>(
       `SELECT position, topic, message_key, payload, headers FROM ${this.table}
-       WHERE published_at IS NULL AND ($2::bigint IS NULL OR position > $2::bigint)
-         AND NOT (topic = ANY($3::text[]))
+       WHERE published_at IS NULL ${after === null ? '' : 'AND position > $3::bigint'}
+         AND NOT (topic = ANY($2::text[]))
        ORDER BY position LIMIT $1`,
-      [this.batchSize, after, skipped],
+      after === null ? [this.batchSize, skipped] : [this.batchSize, skipped, after],
     );
     return rows;
   }

@@ -41,12 +41,13 @@ export class PreparingClient extends Client {
 }
 
 type Callback = (error: Error | null, result: unknown) => void;
-// pg's own query, called with `this` bound below.
-const query = Reflect.get(Client.prototype, 'query') as (this: Client, ...args: unknown[]) => unknown;
+type Query = (this: Client, ...args: unknown[]) => unknown;
 
 // pg's own overloads stay the public type: text and values, a config object or a submittable, each
 // with a promise or a callback. Only text with values is named.
 PreparingClient.prototype.query = function (this: PreparingClient, ...args: unknown[]): unknown {
+  // pg's own query, looked up at each call: instrumentation (OpenTelemetry's) wraps it in place.
+  const query = Reflect.get(Client.prototype, 'query') as Query;
   const [text, values, callback] = args;
   if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0)
     return query.apply(this, args);
