@@ -63,12 +63,25 @@ export interface BatchConsumerOptions {
 
 type RawMessage = Message<string, Buffer, string, string>;
 
-/** An offset to commit, and the stream, membership and assignment it was finished under. */
-interface PendingCommit {
-  message: RawMessage;
+/** The stream, membership and assignment a batch ran under: work of an older one is not continued. */
+interface Epoch {
   generation: number;
   membership: number;
   assignmentChanges: number;
+}
+
+function sameEpoch(a: Epoch, b: Epoch): boolean {
+  return (
+    a.generation === b.generation &&
+    a.membership === b.membership &&
+    a.assignmentChanges === b.assignmentChanges
+  );
+}
+
+/** An offset to commit, and the epoch it was finished under. */
+interface PendingCommit {
+  message: RawMessage;
+  epoch: Epoch;
 }
 
 /** The work of one partition: messages fetched but not handed over yet, and whether a batch runs. */
@@ -88,7 +101,7 @@ interface PartitionWork {
    * Where this member's last commit of the partition left it, and under which stream and
    * membership: a batch starting exactly there, under the same ones, is a first handling.
    */
-  continuation: { offset: bigint; generation: number; membership: number; assignmentChanges: number } | null;
+  continuation: { offset: bigint; epoch: Epoch } | null;
 }
 
 /**
@@ -395,14 +408,13 @@ export class KafkaBatchConsumer implements BatchConsumer {
   private async handle(work: PartitionWork, raw: RawMessage[]): Promise<void> {
     const handler = this.subscription?.handler;
     if (!handler) return;
-    const generation = this.streamGeneration;
-    const membership = this.membership;
-    const assignmentChanges = this.assignmentChanges;
+    const epoch = this.epoch();
+    const generation = epoch.generation;
     const key = `${work.topic}:${work.partition}`;
     const isActive = () =>
       !this.stopping &&
       generation === this.streamGeneration &&
-      membership === this.membership &&
+      epoch.membership === this.membership &&
       this.stream !== null &&
       this.heartbeatFresh() &&
       this.owns(work.topic, work.partition);
@@ -414,9 +426,7 @@ export class KafkaBatchConsumer implements BatchConsumer {
     const continues =
       work.continuation !== null &&
       work.continuation.offset === raw[0].offset &&
-      work.continuation.generation === generation &&
-      work.continuation.membership === membership &&
-      work.continuation.assignmentChanges === assignmentChanges;
+      sameEpoch(work.continuation.epoch, epoch);
     for (let attempt = 1; isActive(); attempt += 1) {
       try {
         await handler(
@@ -434,18 +444,14 @@ export class KafkaBatchConsumer implements BatchConsumer {
               const original = this.rawOf.get(message);
               if (!original) throw new Error(`commit of a message this consumer did not deliver (${key})`);
               if (this.options.commitIntervalMs) {
-                this.deferCommit(work, original, { generation, membership, assignmentChanges });
+                this.markDone(work, original, epoch);
+                this.pendingCommits.set(key, { message: original, epoch });
+                this.scheduleFlush();
                 return isActive();
               }
               try {
                 await original.commit();
-                if (original.offset + 1n > work.committedUpTo) work.committedUpTo = original.offset + 1n;
-                work.continuation = {
-                  offset: original.offset + 1n,
-                  generation,
-                  membership,
-                  assignmentChanges,
-                };
+                this.markDone(work, original, epoch);
                 // A member fenced while the batch ran rejoins before the queued commit is sent; the
                 // commit then lands (the work is done), but the rest of the batch is not this
                 // member's to continue: it is fetched again in order from the committed offset.
@@ -475,12 +481,18 @@ export class KafkaBatchConsumer implements BatchConsumer {
     this.refetchAfterStop(work, generation);
   }
 
-  /** Records a commit for the next flush; the partition counts as done up to it from now on. */
-  private deferCommit(work: PartitionWork, message: RawMessage, epoch: Omit<PendingCommit, 'message'>): void {
+  private epoch(): Epoch {
+    return {
+      generation: this.streamGeneration,
+      membership: this.membership,
+      assignmentChanges: this.assignmentChanges,
+    };
+  }
+
+  /** The partition counts as done up to `message`, and a batch starting after it continues this one. */
+  private markDone(work: PartitionWork, message: RawMessage, epoch: Epoch): void {
     if (message.offset + 1n > work.committedUpTo) work.committedUpTo = message.offset + 1n;
-    work.continuation = { offset: message.offset + 1n, ...epoch };
-    this.pendingCommits.set(`${work.topic}:${work.partition}`, { message, ...epoch });
-    this.scheduleFlush();
+    work.continuation = { offset: message.offset + 1n, epoch };
   }
 
   private scheduleFlush(): void {
@@ -503,13 +515,7 @@ export class KafkaBatchConsumer implements BatchConsumer {
       await Promise.all(
         pending.map(async ([key, commit]) => {
           const { message } = commit;
-          if (
-            commit.generation !== this.streamGeneration ||
-            commit.membership !== this.membership ||
-            commit.assignmentChanges !== this.assignmentChanges ||
-            !this.owns(message.topic, message.partition)
-          )
-            return;
+          if (!sameEpoch(commit.epoch, this.epoch()) || !this.owns(message.topic, message.partition)) return;
           try {
             await message.commit();
           } catch (error) {
