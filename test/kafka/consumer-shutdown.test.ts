@@ -42,7 +42,7 @@ describe('KafkaBatchConsumer.disconnect', () => {
     const running = new Map<number, () => void>();
     const committedAfterStop: boolean[] = [];
     await consumer.run([topic], async (batch, controls) => {
-      await new Promise<void>((resolve) => running.set(batch.partition, resolve));
+      await new Promise<void>((resolve) => running.set(batch.partitions[0], resolve));
       committedAfterStop.push(await controls.commit(batch.messages[batch.messages.length - 1]));
     });
     // Thirty keys spread over the three partitions, so that each has a batch in progress.

@@ -265,7 +265,7 @@ async function transportWith(
     { firstHandling }: { firstHandling: boolean } = { firstHandling: false },
   ) =>
     run!(
-      { topic: Topic.deal_won, partition: 0, messages: batch, firstHandling },
+      { topic: Topic.deal_won, partitions: [0], messages: batch, firstHandling },
       {
         commit: (message) => {
           committed.push(message.offset);

@@ -23,6 +23,7 @@ import { CHUNK_HANDLER, ChunkContext } from './chunk-context';
 import { InboxContext } from './inbox-context';
 import { inboxMetrics } from './inbox.metrics';
 import { ParkedEvents, parkingKey } from './parked-events';
+import { commitPoints, doneBeforeWaiting } from './commit-points';
 import { isTransient } from './transient-errors';
 
 export interface InboxTransportOptions {
@@ -243,7 +244,7 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
    */
   private async handleBatch(batch: PartitionBatch, controls: BatchControls): Promise<void> {
     const received = startReceiveSpan(
-      { topic: batch.topic, partition: batch.partition, consumerGroup: this.options.consumerGroup },
+      { topic: batch.topic, partitions: batch.partitions, consumerGroup: this.options.consumerGroup },
       batch.messages,
     );
     try {
@@ -274,9 +275,19 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
         }
         if (!(await this.applyWithRetries(started, controls, retried, false)).completed) return;
       }
-      this.announceCommitted(chunk[chunk.length - 1]);
-      if (!(await controls.commit(chunk[chunk.length - 1]))) return;
+      if (!(await this.commitThrough(chunk, controls))) return;
     }
+  }
+
+  /**
+   * After the chunk's transaction: the offsets of its partitions move past it, each to its last
+   * message there. False when the batch must stop (a partition of it was revoked).
+   */
+  private async commitThrough(messages: InboundMessage[], controls: BatchControls): Promise<boolean> {
+    const points = commitPoints(messages);
+    for (const message of points) this.announceCommitted(message);
+    for (const message of points) if (!(await controls.commit(message))) return false;
+    return true;
   }
 
   private announceCommitted(message: InboundMessage): void {
@@ -459,8 +470,7 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
       const { completed, parked } = await this.applyWithRetries([delivery], controls, retried, fromParking);
       if (!completed) return false;
       if (parked) parkedKeys.add(parkingKey(delivery.message));
-      this.announceCommitted(delivery.message);
-      if (!(await controls.commit(delivery.message))) return false;
+      if (!(await this.commitThrough([delivery.message], controls))) return false;
     }
     return true;
   }
@@ -506,9 +516,9 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
    * A failure of one key (a timeout, a 5xx) parks the key in `inbox_parked`, in the transaction
    * that applies the rest: the partition's offset moves on, its later events flow, and the key is
    * retried from there after its backoff (`fromParking`: this is that retry). A failure of the
-   * whole connector (refused credentials, a rate limit, an open circuit) holds the partition here
-   * instead: every other key would fail the same way. Then the offset advances only up to the
-   * first parked event: after a crash the redelivered later events are no-ops (inbox).
+   * whole connector (refused credentials, a rate limit, an open circuit) holds the chunk's partitions
+   * here instead: every other key would fail the same way. Then each partition's offset advances only
+   * up to its first parked event: after a crash the redelivered later events are no-ops (inbox).
    * Returns whether it completed (false: the consumer stopped while waiting) and whether anything
    * of it was parked in the table.
    */
@@ -530,8 +540,14 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
       if (round > 0) await this.recordRetryStart(pending);
       const { parked, held } = await this.applyChunk(pending, attempts, fromParking);
       if (!held) return { completed: true, parked: parked.length > 0 };
-      const firstParked = deliveries.indexOf(parked[0].delivery);
-      if (firstParked > 0 && !(await controls.commit(deliveries[firstParked - 1].message)))
+      const done = doneBeforeWaiting(deliveries, new Set(parked.map((entry) => entry.delivery)));
+      if (
+        done.length > 0 &&
+        !(await this.commitThrough(
+          done.map(({ message }) => message),
+          controls,
+        ))
+      )
         return { completed: false, parked: true };
       const failures = parked.filter(
         (entry): entry is Parked & { error: DownstreamError } => entry.error !== null,

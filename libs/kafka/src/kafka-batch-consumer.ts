@@ -42,6 +42,14 @@ export interface BatchConsumerOptions {
   /** Upper bound of bytes fetched per partition, which bounds the size of one batch. */
   maxBytesPerPartition?: number;
   /**
+   * Partitions of one topic go in one batch while their waiting messages add up to fewer than this
+   * (the caller's transaction size, say): at a moderate rate spread over many partitions, a batch
+   * then holds what arrived on all of them, not the one or two messages of one. A backlog still
+   * comes one partition per batch, `partitionsConsumedConcurrently` of them at a time. Default 1:
+   * every batch holds one partition.
+   */
+  combinePartitionsBelow?: number;
+  /**
    * The broker answers a fetch once it has this many bytes for it, or after `fetchMaxWaitMs`
    * (Kafka's fetch.min.bytes and fetch.max.wait.ms): larger batches at a moderate rate, for at most
    * that wait. Defaults 1 byte and 500 ms: each fetch answered as soon as anything is there.
@@ -102,6 +110,12 @@ interface PartitionWork {
    * membership: a batch starting exactly there, under the same ones, is a first handling.
    */
   continuation: { offset: bigint; epoch: Epoch } | null;
+}
+
+/** A partition's share of one batch. */
+interface BatchPart {
+  work: PartitionWork;
+  messages: RawMessage[];
 }
 
 /**
@@ -359,32 +373,62 @@ export class KafkaBatchConsumer implements BatchConsumer {
     this.buffered += 1;
     if (this.buffered >= MAX_BUFFERED_MESSAGES) this.stream?.pause();
     // Messages of one fetch response arrive in the same tick: one batch per partition, not per message.
-    if (!this.dispatchScheduled) {
-      this.dispatchScheduled = true;
-      setImmediate(() => {
-        this.dispatchScheduled = false;
-        this.dispatch();
-      });
+    this.scheduleDispatch();
+  }
+
+  private scheduleDispatch(): void {
+    if (this.dispatchScheduled) return;
+    this.dispatchScheduled = true;
+    setImmediate(() => {
+      this.dispatchScheduled = false;
+      this.dispatch();
+    });
+  }
+
+  /**
+   * Starts batches of the partitions that wait and run nothing, up to `partitionsConsumedConcurrently`
+   * batches; the partitions of one topic share a batch while they hold fewer messages together than
+   * `combinePartitionsBelow`.
+   */
+  private dispatch(): void {
+    const limit = this.options.partitionsConsumedConcurrently ?? 3;
+    const combineBelow = this.options.combinePartitionsBelow ?? 1;
+    const ready = new Map<string, PartitionWork[]>();
+    for (const work of this.work.values()) {
+      if (work.running || work.pending.length === 0) continue;
+      const works = ready.get(work.topic) ?? [];
+      works.push(work);
+      ready.set(work.topic, works);
+    }
+    for (const works of ready.values()) {
+      let parts: BatchPart[] = [];
+      let count = 0;
+      for (const work of works) {
+        if (parts.length === 0 && this.runningBatches >= limit) return;
+        const messages = this.takeBatch(work);
+        if (messages.length === 0) continue;
+        parts.push({ work, messages });
+        count += messages.length;
+        if (count >= combineBelow) {
+          this.start(parts);
+          parts = [];
+          count = 0;
+        }
+      }
+      if (parts.length > 0) this.start(parts);
     }
   }
 
-  private dispatch(): void {
-    const limit = this.options.partitionsConsumedConcurrently ?? 3;
-    for (const work of this.work.values()) {
-      if (this.runningBatches >= limit) return;
-      if (work.running || work.pending.length === 0) continue;
-      const messages = this.takeBatch(work);
-      if (messages.length === 0) continue;
-      work.running = true;
-      this.runningBatches += 1;
-      void this.handle(work, messages).finally(() => {
-        work.running = false;
-        this.runningBatches -= 1;
-        if (this.buffered < MAX_BUFFERED_MESSAGES / 2) this.stream?.resume();
-        if (this.runningBatches === 0) this.wakeIdle();
-        this.dispatch();
-      });
-    }
+  private start(parts: BatchPart[]): void {
+    for (const { work } of parts) work.running = true;
+    this.runningBatches += 1;
+    void this.handle(parts).finally(() => {
+      for (const { work } of parts) work.running = false;
+      this.runningBatches -= 1;
+      if (this.buffered < MAX_BUFFERED_MESSAGES / 2) this.stream?.resume();
+      if (this.runningBatches === 0) this.wakeIdle();
+      this.dispatch();
+    });
   }
 
   /** The pending messages of a partition, up to the fetch size, as one batch. */
@@ -405,34 +449,39 @@ export class KafkaBatchConsumer implements BatchConsumer {
     return work.pending.splice(0, count);
   }
 
-  private async handle(work: PartitionWork, raw: RawMessage[]): Promise<void> {
+  private async handle(parts: BatchPart[]): Promise<void> {
     const handler = this.subscription?.handler;
     if (!handler) return;
     const epoch = this.epoch();
     const generation = epoch.generation;
-    const key = `${work.topic}:${work.partition}`;
+    const topic = parts[0].work.topic;
+    const works = new Map(parts.map(({ work }) => [work.partition, work]));
     const isActive = () =>
       !this.stopping &&
       generation === this.streamGeneration &&
       epoch.membership === this.membership &&
       this.stream !== null &&
       this.heartbeatFresh() &&
-      this.owns(work.topic, work.partition);
-    const messages = raw.map((message) => {
-      const inbound = toInbound(message);
-      this.rawOf.set(inbound, message);
-      return inbound;
-    });
-    const continues =
-      work.continuation !== null &&
-      work.continuation.offset === raw[0].offset &&
-      sameEpoch(work.continuation.epoch, epoch);
+      parts.every(({ work }) => this.owns(work.topic, work.partition));
+    const messages = parts.flatMap(({ messages: raw }) =>
+      raw.map((message) => {
+        const inbound = toInbound(message);
+        this.rawOf.set(inbound, message);
+        return inbound;
+      }),
+    );
+    const continues = parts.every(
+      ({ work, messages: raw }) =>
+        work.continuation !== null &&
+        work.continuation.offset === raw[0].offset &&
+        sameEpoch(work.continuation.epoch, epoch),
+    );
     for (let attempt = 1; isActive(); attempt += 1) {
       try {
         await handler(
           {
-            topic: work.topic,
-            partition: work.partition,
+            topic,
+            partitions: [...works.keys()],
             messages,
             // A retry hands over what the failed attempt may have started on.
             firstHandling: continues && attempt === 1,
@@ -442,10 +491,14 @@ export class KafkaBatchConsumer implements BatchConsumer {
             commit: async (message) => {
               if (!isActive()) return false;
               const original = this.rawOf.get(message);
-              if (!original) throw new Error(`commit of a message this consumer did not deliver (${key})`);
+              const work = works.get(message.partition);
+              if (!original || !work || message.topic !== topic)
+                throw new Error(
+                  `commit of a message this batch did not deliver (${message.topic}:${message.partition})`,
+                );
               if (this.options.commitIntervalMs) {
                 this.markDone(work, original, epoch);
-                this.pendingCommits.set(key, { message: original, epoch });
+                this.pendingCommits.set(`${topic}:${work.partition}`, { message: original, epoch });
                 this.scheduleFlush();
                 return isActive();
               }
@@ -465,20 +518,20 @@ export class KafkaBatchConsumer implements BatchConsumer {
             },
           },
         );
-        if (!isActive()) this.refetchAfterStop(work, generation);
+        if (!isActive()) this.afterStop(parts, generation);
         return;
       } catch (error) {
         // Nothing of the batch past the last commit is lost: it is handed over again, in order.
         this.log('error', 'kafka batch handler failed; the batch is retried', {
-          topic: work.topic,
-          partition: work.partition,
+          topic,
+          partitions: [...works.keys()],
           attempt,
           error,
         });
         await this.pauseUnlessStopped(Math.min(30_000, RETRY_DELAY_MS * attempt));
       }
     }
-    this.refetchAfterStop(work, generation);
+    this.afterStop(parts, generation);
   }
 
   private epoch(): Epoch {
@@ -541,23 +594,44 @@ export class KafkaBatchConsumer implements BatchConsumer {
   }
 
   /**
-   * A batch that stopped early while its partition is still this member's (its heartbeats went stale
-   * during a broker outage, say) left messages behind that the stream has already fetched past: the
-   * stream is replaced, so they come again, in order, from the committed offset.
+   * A batch that stopped early left messages behind that the stream has already fetched past. A
+   * partition revoked meanwhile is the new owner's, from the committed offset. When the batch
+   * stopped because another of its partitions was revoked, what it left of the ones still held goes
+   * back in front of what waits for them. Any other stop while a partition is still this member's
+   * (its heartbeats went stale during a broker outage, say) replaces the stream, so the messages
+   * come again, in order, from the committed offsets.
    */
-  private refetchAfterStop(work: PartitionWork, generation: number): void {
+  private afterStop(parts: BatchPart[], generation: number): void {
     if (this.stopping || generation !== this.streamGeneration || !this.stream) return;
+    const held = parts.filter(({ work }) => this.owns(work.topic, work.partition));
     // Revoked: the new owner goes on from the committed offset, and so does this member if the
     // partition comes back (its fetch position is reset then).
-    if (!this.owns(work.topic, work.partition)) {
-      this.forget(work);
+    for (const part of parts) if (!held.includes(part)) this.forget(part.work);
+    if (held.length === 0) return;
+    if (held.length < parts.length && this.heartbeatFresh()) {
+      for (const { work, messages } of held) this.handBack(work, messages);
+      this.scheduleDispatch();
       return;
     }
     this.log('warn', 'kafka batch stopped early; fetching again from the committed offsets', {
-      topic: work.topic,
-      partition: work.partition,
+      topic: parts[0].work.topic,
+      partitions: held.map(({ work }) => work.partition),
     });
     this.reopen(this.stream, RETRY_DELAY_MS);
+  }
+
+  /**
+   * Puts the messages of a stopped batch that are not done back before the partition's waiting
+   * ones: those below the first waiting message (or below what was received, when none waits), so
+   * nothing the client fetched again after a reset is held twice. They are not a first handling.
+   */
+  private handBack(work: PartitionWork, messages: RawMessage[]): void {
+    const limit = work.pending[0]?.offset ?? work.receivedUpTo;
+    const rest = messages.filter((message) => message.offset >= work.committedUpTo && message.offset < limit);
+    if (rest.length === 0) return;
+    work.pending.unshift(...rest);
+    this.buffered += rest.length;
+    work.continuation = null;
   }
 }
 

@@ -25,17 +25,23 @@ export interface InboundMessage {
   timestamp: string;
 }
 
+/**
+ * Messages of one topic, from one partition or from several (`combinePartitionsBelow`): the
+ * messages of each partition are in offset order, one partition's after another's.
+ */
 export interface PartitionBatch {
   topic: string;
-  partition: number;
+  /** The partitions whose messages the batch holds, at least one. */
+  partitions: number[];
   messages: InboundMessage[];
   /**
    * True when no handling of these messages can have started before, here or in another process:
-   * the batch begins at the offset this member committed last, after finishing its previous batch
-   * of the partition, and the member has held the partition since (no rejoin, no reassignment, no
-   * reopened stream). False whenever that is not known: the first batch after a start or an
-   * assignment, and a batch handed over again after its handler failed. A handler that must notice
-   * a crash during an earlier handling (a poison message) needs to record its start only when false.
+   * for each of its partitions the batch begins at the offset this member committed last, after
+   * finishing its previous batch of the partition, and the member has held the partition since (no
+   * rejoin, no reassignment, no reopened stream). False whenever that is not known: the first batch
+   * after a start or an assignment, and a batch handed over again after its handler failed or was
+   * stopped. A handler that must notice a crash during an earlier handling (a poison message) needs
+   * to record its start only when false.
    */
   firstHandling: boolean;
 }
@@ -43,10 +49,13 @@ export interface PartitionBatch {
 export interface BatchControls {
   /**
    * Commits the group offset so that `message` is the last one consumed on its partition. False
-   * when the partition was taken away by a rebalance meanwhile: stop working on this batch.
+   * when a partition of the batch was taken away by a rebalance meanwhile: stop working on this batch.
    */
   commit(message: InboundMessage): Promise<boolean>;
-  /** False once the consumer is stopping or the partition was revoked: stop early, commit what is done. */
+  /**
+   * False once the consumer is stopping or a partition of the batch was revoked: stop early, commit
+   * what is done. What the batch leaves of the partitions still held is handed over again.
+   */
   isActive(): boolean;
 }
 

@@ -80,7 +80,7 @@ describe('messaging spans', () => {
 
   it('gives a batch its own trace, linked to every message, and links each message back to it', () => {
     const other = '00-11111111111111111111111111111111-2222222222222222-01';
-    const received = startReceiveSpan({ topic: TOPIC, partition: 0, consumerGroup: 'g' }, [
+    const received = startReceiveSpan({ topic: TOPIC, partitions: [0], consumerGroup: 'g' }, [
       { headers: { traceparent: ORIGIN }, offset: '1' },
       { headers: { traceparent: other }, offset: '2' },
       { headers: {}, offset: '3' },

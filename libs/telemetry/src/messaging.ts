@@ -75,7 +75,7 @@ export function startPublishSpan(message: {
  * transaction is one span while each message keeps its own trace.
  */
 export function startReceiveSpan(
-  batch: { topic: string; partition: number; consumerGroup: string },
+  batch: { topic: string; partitions: number[]; consumerGroup: string },
   messages: Array<{ headers: Carrier; offset: string }>,
 ): MessageSpan {
   const links = messages.flatMap((message) => {
@@ -93,7 +93,10 @@ export function startReceiveSpan(
       attributes: {
         ...kafka('receive', batch.topic),
         'messaging.consumer.group.name': batch.consumerGroup,
-        'messaging.destination.partition.id': String(batch.partition),
+        // The conventions name one partition; a batch of several names none.
+        ...(batch.partitions.length === 1
+          ? { 'messaging.destination.partition.id': String(batch.partitions[0]) }
+          : {}),
         'messaging.batch.message_count': messages.length,
       },
     },

@@ -99,6 +99,14 @@ export class MessagingEnv {
   @Max(64)
   CONSUMER_PARTITION_CONCURRENCY = 3;
 
+  /**
+   * Partitions of one topic share a batch (and a transaction) while their waiting events add up to
+   * fewer than CONSUMER_MAX_TRANSACTION_SIZE: at a moderate rate spread over many partitions, one
+   * transaction takes what arrived on all of them. Off: one partition per transaction.
+   */
+  @EnvBoolean()
+  CONSUMER_COMBINE_PARTITIONS = true;
+
   /** A fetch is answered once the broker has this many bytes for it, or after CONSUMER_FETCH_MAX_WAIT_MS. */
   @Type(() => Number)
   @IsInt()

@@ -184,6 +184,9 @@ export class PlatformModule {
               consumer: new KafkaBatchConsumer(kafkaConnectionFromEnv(definition.name), {
                 groupId: group,
                 partitionsConsumedConcurrently: config.getOrThrow<number>('CONSUMER_PARTITION_CONCURRENCY'),
+                combinePartitionsBelow: config.getOrThrow<boolean>('CONSUMER_COMBINE_PARTITIONS')
+                  ? config.getOrThrow<number>('CONSUMER_MAX_TRANSACTION_SIZE')
+                  : 1,
                 sessionTimeoutMs: config.getOrThrow<number>('CONSUMER_SESSION_TIMEOUT_MS'),
                 groupProtocol: config.getOrThrow<'consumer' | 'classic'>('CONSUMER_GROUP_PROTOCOL'),
                 fetchMinBytes: config.getOrThrow<number>('CONSUMER_FETCH_MIN_BYTES'),
