@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { EVENT_CATALOG } from './catalog';
 import { exampleCloudEvent, parseWithClassValidator } from './cloud-event';
-import { compiledAcceptsEvent, compiledAcceptsPayload } from './compiled-validation';
+import { compileClassValidator, compiledAcceptsEvent, compiledAcceptsPayload } from './compiled-validation';
 import { EVENT_TYPES, type EventType } from './event-type';
 import { ContractViolation, checkPayload } from './validation';
 
@@ -217,6 +217,25 @@ describe('the compiled validator agrees with class-validator', () => {
         expect({ edits, compiled: compiledAcceptsPayload(type, data) }).toEqual({
           edits,
           compiled: checkPayload(type, structuredClone(data)).value !== undefined,
+        });
+      }),
+      { numRuns: RUNS / 3 },
+    );
+  });
+
+  // The generic form a service compiles its own request classes with; deal_won's payload nests money
+  // amounts, which look up the currency of an enclosing object.
+  it('compileClassValidator: a payload class compiled alone judges like class-validator', () => {
+    const acceptsDealWon = compileClassValidator(EVENT_CATALOG.deal_won.payload);
+    const example = JSON.parse(JSON.stringify(EVENT_CATALOG.deal_won.example)) as Json;
+    expect(acceptsDealWon(structuredClone(example))).toBe(true);
+    fc.assert(
+      fc.property(editsOf(example), (edits) => {
+        const data = structuredClone(example);
+        edits.forEach((edit) => applyEdit(data, edit));
+        expect({ edits, compiled: acceptsDealWon(data) }).toEqual({
+          edits,
+          compiled: checkPayload('deal_won', structuredClone(data)).value !== undefined,
         });
       }),
       { numRuns: RUNS / 3 },

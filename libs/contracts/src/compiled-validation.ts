@@ -2,14 +2,16 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import { ValidationTypes, getMetadataStorage, type ValidationArguments } from 'class-validator';
 import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
 import { EVENT_CATALOG, type EventMap } from './catalog';
-import { linkParents } from './decorators';
+import { MONEY_AMOUNT, linkParents } from './decorators';
 import type { EventType } from './event-type';
 import {
   REF_PREFIX,
+  classMetadatas,
   contractMetadatas,
   envelopeSchema,
   generateDefinitions,
   withDefinitions,
+  type ClassType,
   type JsonSchema,
   type MetadataConverter,
 } from './schema-generator';
@@ -71,8 +73,8 @@ function checkOf(meta: ValidationMetadata): Check {
   };
 }
 
-function createCompiler(): Compiler {
-  const metadatas = contractMetadatas();
+/** ajv with the `classValidator` keyword, and the closed definitions of the classes `metadatas` describe. */
+function compile(metadatas: ValidationMetadata[]): { ajv: Ajv; definitions: Record<string, JsonSchema> } {
   const checks: Check[] = [];
   const register: MetadataConverter = (meta) => {
     checks.push(checkOf(meta));
@@ -99,7 +101,11 @@ function createCompiler(): Compiler {
       };
     },
   });
-  return { ajv, definitions: all, event: new Map(), payload: new Map() };
+  return { ajv, definitions: all };
+}
+
+function createCompiler(): Compiler {
+  return { ...compile(contractMetadatas()), event: new Map(), payload: new Map() };
 }
 
 function validatorFor(kind: 'event' | 'payload', type: EventType): ValidateFunction {
@@ -131,6 +137,25 @@ export function compiledAcceptsEvent(type: EventType, input: { data?: unknown })
 /** Whether `data` is a valid payload of `type`. */
 export function compiledAcceptsPayload<T extends EventType>(type: T, data: unknown): data is EventMap[T] {
   return accepts(validatorFor('payload', type), data, data);
+}
+
+/**
+ * A compiled check of any class-validator class (a service's request DTO, say) and the classes it
+ * nests, with the options every caller here uses (`whitelist`, `forbidNonWhitelisted`: unknown
+ * properties are refused). It answers whether `value` would pass `validateSync` of the class built
+ * by `plainToInstance`; naming the wrong fields of a refusal is left to class-validator. Compile it
+ * once, at start: the compilation takes milliseconds.
+ */
+export function compileClassValidator<T extends object>(
+  target: ClassType & { name: string },
+): (value: unknown) => value is T {
+  const metadatas = classMetadatas([target]);
+  const { ajv, definitions } = compile(metadatas);
+  const validate = ajv.compile(withDefinitions({ $ref: `${REF_PREFIX}${target.name}` }, definitions));
+  // Only a money amount looks outside its own object (linkParents); without one, no walk is needed.
+  if (metadatas.some((meta) => meta.type === MONEY_AMOUNT))
+    return (value: unknown): value is T => accepts(validate, value, value);
+  return (value: unknown): value is T => validate(value) === true;
 }
 
 export type { JsonSchema };

@@ -210,6 +210,9 @@ function lookUp(object: object, property: string): unknown {
   return undefined;
 }
 
+/** The name IsMoneyAmount registers its rule under (a compiled check links parents for it). */
+export const MONEY_AMOUNT = 'isMoneyAmount';
+
 /**
  * An exact amount in plain decimal notation with at most the ISO 4217 minor units of the currency found
  * in `currencyProperty` on the same object or the nearest enclosing one. An invalid currency is reported
@@ -226,7 +229,7 @@ export function IsMoneyAmount(
   const validationOptions: ValidationOptions = { ...options };
   delete (validationOptions as { maxIntegerDigits?: number }).maxIntegerDigits;
   return custom(
-    'isMoneyAmount',
+    MONEY_AMOUNT,
     [currencyProperty, maxInteger],
     (value, args) => {
       // ISO 4217 minor units are at most 4: a longer fraction is wrong for every currency.

@@ -41,7 +41,14 @@ export {
   isTraceparent,
   type DecimalStringOptions,
 } from './decorators';
-export { ContractViolation, inheritedNameErrors, validatePayload, type FieldError } from './validation';
+export {
+  ContractViolation,
+  crossChecked,
+  inheritedNameErrors,
+  validatePayload,
+  type FieldError,
+} from './validation';
+export { compileClassValidator } from './compiled-validation';
 export {
   CloudEventEnvelope,
   buildCloudEvent,

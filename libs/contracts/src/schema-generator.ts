@@ -14,7 +14,7 @@ export type JsonSchema = { [key: string]: unknown };
 /** Turns one decorator's metadata into the JSON Schema of its property. */
 export type MetadataConverter = (meta: ValidationMetadata) => JsonSchema;
 
-type ClassType = abstract new (...args: never[]) => unknown;
+export type ClassType = abstract new (...args: never[]) => unknown;
 
 // class-transformer ships no typings for this deep import; the generator needs it to follow @Type().
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -26,10 +26,17 @@ export const REF_PREFIX = '#/definitions/';
 
 /**
  * Only the contract classes, reached from the payloads: other classes in the process (service DTOs)
- * may reuse names like Address and must not leak into or merge with these definitions. A custom
- * decorator's metadata is keyed by the name given to registerDecorator, as the generator expects.
+ * may reuse names like Address and must not leak into or merge with these definitions.
  */
 export function contractMetadatas(): ValidationMetadata[] {
+  return classMetadatas([CloudEventEnvelope, ...EVENT_TYPES.map((type) => EVENT_CATALOG[type].payload)]);
+}
+
+/**
+ * The validation metadata of `roots` and of every class they nest, and of nothing else. A custom
+ * decorator's metadata is keyed by the name given to registerDecorator, as the generator expects.
+ */
+export function classMetadatas(roots: ClassType[]): ValidationMetadata[] {
   const storage = getMetadataStorage();
   const seen = new Set<ClassType>();
   const metadatas: ValidationMetadata[] = [];
@@ -45,7 +52,7 @@ export function contractMetadatas(): ValidationMetadata[] {
       }
     }
   };
-  [CloudEventEnvelope, ...EVENT_TYPES.map((type) => EVENT_CATALOG[type].payload)].forEach(visit);
+  roots.forEach(visit);
   return metadatas;
 }
 

@@ -131,7 +131,7 @@ export class ValidatorDisagreement extends Error {
  * it accept what the compiled one refused, its answer standing: it is the definition).
  */
 export function crossChecked<R>(
-  what: 'event' | 'payload',
+  what: 'event' | 'payload' | 'request body',
   accepted: boolean,
   withClassValidator: () => R,
   fromCompiled: () => R,
@@ -139,7 +139,7 @@ export function crossChecked<R>(
   if (!accepted) {
     const value = withClassValidator();
     if (CROSS_CHECK)
-      throw new ValidatorDisagreement(`class-validator accepts an ${what} the compiled validator refuses`);
+      throw new ValidatorDisagreement(`class-validator accepts a ${what} the compiled validator refuses`);
     return value;
   }
   if (CROSS_CHECK) {
@@ -147,7 +147,7 @@ export function crossChecked<R>(
       withClassValidator();
     } catch (error) {
       throw new ValidatorDisagreement(
-        `the compiled validator accepts an ${what} class-validator refuses: ${(error as Error).message}`,
+        `the compiled validator accepts a ${what} class-validator refuses: ${(error as Error).message}`,
       );
     }
   }
