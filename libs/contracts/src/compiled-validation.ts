@@ -39,9 +39,18 @@ const STRUCTURAL = new Set<string>([
 
 type Check = (value: unknown, object: unknown) => boolean;
 
-interface Compiler {
+/** ajv with the `classValidator` keyword, and the closed definitions of a set of classes. */
+interface Compiled {
   ajv: Ajv;
   definitions: Record<string, JsonSchema>;
+  /**
+   * Whether a rule of these classes looks outside its own object (a money amount reads the currency
+   * of an enclosing one), so a value's parents must be linked before it is checked.
+   */
+  readsParents: boolean;
+}
+
+interface Compiler extends Compiled {
   /** Compiled on first use, per event type: a service compiles only the types it sees. */
   event: Map<EventType, ValidateFunction>;
   payload: Map<EventType, ValidateFunction>;
@@ -73,8 +82,7 @@ function checkOf(meta: ValidationMetadata): Check {
   };
 }
 
-/** ajv with the `classValidator` keyword, and the closed definitions of the classes `metadatas` describe. */
-function compile(metadatas: ValidationMetadata[]): { ajv: Ajv; definitions: Record<string, JsonSchema> } {
+function compile(metadatas: ValidationMetadata[]): Compiled {
   const checks: Check[] = [];
   const register: MetadataConverter = (meta) => {
     checks.push(checkOf(meta));
@@ -101,42 +109,49 @@ function compile(metadatas: ValidationMetadata[]): { ajv: Ajv; definitions: Reco
       };
     },
   });
-  return { ajv, definitions: all };
+  return { ajv, definitions: all, readsParents: metadatas.some((meta) => meta.type === MONEY_AMOUNT) };
 }
 
-function createCompiler(): Compiler {
-  return { ...compile(contractMetadatas()), event: new Map(), payload: new Map() };
+/** The contract classes' compiler, made on first use. */
+function contractCompiler(): Compiler {
+  compiler ??= { ...compile(contractMetadatas()), event: new Map(), payload: new Map() };
+  return compiler;
 }
 
 function validatorFor(kind: 'event' | 'payload', type: EventType): ValidateFunction {
-  compiler ??= createCompiler();
-  const { ajv, definitions } = compiler;
-  let validate = compiler[kind].get(type);
+  const contracts = contractCompiler();
+  const { ajv, definitions } = contracts;
+  let validate = contracts[kind].get(type);
   if (!validate) {
     const root =
       kind === 'event'
         ? envelopeSchema(type, definitions)
         : { $ref: `${REF_PREFIX}${EVENT_CATALOG[type].payload.name}` };
     validate = ajv.compile(withDefinitions(root, definitions));
-    compiler[kind].set(type, validate);
+    contracts[kind].set(type, validate);
   }
   return validate;
 }
 
-function accepts(validate: ValidateFunction, value: unknown, data: unknown): boolean {
+function accepts(
+  { readsParents }: Compiled,
+  validate: ValidateFunction,
+  value: unknown,
+  data: unknown,
+): boolean {
   // Money amounts look up the currency of an enclosing object, as they do under class-validator.
-  linkParents(data);
+  if (readsParents) linkParents(data);
   return validate(value) === true;
 }
 
 /** Whether `input` (parsed JSON) is a valid CloudEvent of `type`, envelope and payload. */
 export function compiledAcceptsEvent(type: EventType, input: { data?: unknown }): boolean {
-  return accepts(validatorFor('event', type), input, input.data);
+  return accepts(contractCompiler(), validatorFor('event', type), input, input.data);
 }
 
 /** Whether `data` is a valid payload of `type`. */
 export function compiledAcceptsPayload<T extends EventType>(type: T, data: unknown): data is EventMap[T] {
-  return accepts(validatorFor('payload', type), data, data);
+  return accepts(contractCompiler(), validatorFor('payload', type), data, data);
 }
 
 /**
@@ -149,13 +164,11 @@ export function compiledAcceptsPayload<T extends EventType>(type: T, data: unkno
 export function compileClassValidator<T extends object>(
   target: ClassType & { name: string },
 ): (value: unknown) => value is T {
-  const metadatas = classMetadatas([target]);
-  const { ajv, definitions } = compile(metadatas);
-  const validate = ajv.compile(withDefinitions({ $ref: `${REF_PREFIX}${target.name}` }, definitions));
-  // Only a money amount looks outside its own object (linkParents); without one, no walk is needed.
-  if (metadatas.some((meta) => meta.type === MONEY_AMOUNT))
-    return (value: unknown): value is T => accepts(validate, value, value);
-  return (value: unknown): value is T => validate(value) === true;
+  const compiled = compile(classMetadatas([target]));
+  const validate = compiled.ajv.compile(
+    withDefinitions({ $ref: `${REF_PREFIX}${target.name}` }, compiled.definitions),
+  );
+  return (value: unknown): value is T => accepts(compiled, validate, value, value);
 }
 
 export type { JsonSchema };

@@ -541,13 +541,8 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
       const { parked, held } = await this.applyChunk(pending, attempts, fromParking);
       if (!held) return { completed: true, parked: parked.length > 0 };
       const done = doneBeforeWaiting(deliveries, new Set(parked.map((entry) => entry.delivery)));
-      if (
-        done.length > 0 &&
-        !(await this.commitThrough(
-          done.map(({ message }) => message),
-          controls,
-        ))
-      )
+      const doneMessages = done.map(({ message }) => message);
+      if (done.length > 0 && !(await this.commitThrough(doneMessages, controls)))
         return { completed: false, parked: true };
       const failures = parked.filter(
         (entry): entry is Parked & { error: DownstreamError } => entry.error !== null,

@@ -94,6 +94,8 @@ interface PendingCommit {
 
 /** The work of one partition: messages fetched but not handed over yet, and whether a batch runs. */
 interface PartitionWork {
+  /** `topic:partition`, the key of the partition here and in the client's fetch positions. */
+  key: string;
   topic: string;
   partition: number;
   pending: RawMessage[];
@@ -341,8 +343,7 @@ export class KafkaBatchConsumer implements BatchConsumer {
     // A partition may have been away and handled by another member: no batch continues from before.
     this.assignmentChanges += 1;
     for (const work of this.work.values()) {
-      // The client's key for a partition's position, as `accept` builds it.
-      const position = stream.offsetsToFetch.get(`${work.topic}:${work.partition}`);
+      const position = stream.offsetsToFetch.get(work.key);
       const kept =
         this.owns(work.topic, work.partition) && position !== undefined && position <= work.receivedUpTo;
       if (!kept) this.forget(work);
@@ -355,6 +356,7 @@ export class KafkaBatchConsumer implements BatchConsumer {
     let work = this.work.get(key);
     if (!work) {
       work = {
+        key,
         topic: message.topic,
         partition: message.partition,
         pending: [],
@@ -498,7 +500,7 @@ export class KafkaBatchConsumer implements BatchConsumer {
                 );
               if (this.options.commitIntervalMs) {
                 this.markDone(work, original, epoch);
-                this.pendingCommits.set(`${topic}:${work.partition}`, { message: original, epoch });
+                this.pendingCommits.set(work.key, { message: original, epoch });
                 this.scheduleFlush();
                 return isActive();
               }
