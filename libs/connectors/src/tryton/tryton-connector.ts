@@ -8,7 +8,7 @@ import {
   type DownstreamConnector,
 } from '@switchboard/downstream';
 import { TrytonClient, date, decimal, type TrytonClientOptions } from './tryton-client';
-import { TrytonParties } from './tryton-parties';
+import { TrytonParties, laterDuplicates } from './tryton-parties';
 
 /** What the connector reads from a `deal_won` (the delivery's `event.data`). */
 export interface TrytonDeal {
@@ -501,6 +501,8 @@ export class TrytonConnector implements DownstreamConnector {
       [['id', 'ASC']],
       withReceivable ? ['code', 'addresses', 'account_receivable'] : ['code', 'addresses'],
     );
+    const duplicates = laterDuplicates(found);
+    if (duplicates.length > 0) await this.parties.retire(duplicates);
     const parties = new Map<string, { id: number; address: number; receivable: number | null }>();
     const seen = new Set<string>();
     for (const party of found) {
@@ -535,15 +537,18 @@ export class TrytonConnector implements DownstreamConnector {
     const fields = withReceivable ? ['addresses', 'account_receivable'] : ['addresses'];
     // Oldest first: while a racing duplicate still exists (see TrytonParties.createOnce), everyone
     // takes the party that keeps the code.
-    const [existing] = await this.client.model<PartyRecord[]>(
+    const found = await this.client.model<Array<PartyRecord & { code: string }>>(
       'party.party',
       'search_read',
       [['code', '=', account.crmAccountId]],
       0,
-      1,
+      null,
       [['id', 'ASC']],
-      fields,
+      ['code', ...fields],
     );
+    const duplicates = laterDuplicates(found);
+    if (duplicates.length > 0) await this.parties.retire(duplicates);
+    const [existing] = found;
     const party =
       existing ??
       (

@@ -3,6 +3,7 @@ import type { TrytonClient } from './tryton-client';
 import {
   TrytonDateTime,
   TrytonParties,
+  laterDuplicates,
   newestStamp,
   partyCodeFor,
   partyCustomerUpdated,
@@ -252,6 +253,54 @@ describe('TrytonParties.createOnce', () => {
     await expect(parties.createOnce('ACC-1', { name: 'ACME' })).resolves.toBe(40);
     const { parties: none } = fakeTryton([], () => refused);
     await expect(none.createOnce('ACC-1', { name: 'ACME' })).rejects.toBe(refused);
+  });
+});
+
+describe('laterDuplicates', () => {
+  it('names every active party whose code an older active party holds', () => {
+    expect(
+      laterDuplicates([
+        { id: 12, code: 'ACC-1' },
+        { id: 40, code: 'ACC-2' },
+        { id: 7, code: 'ACC-1' },
+        { id: 9, code: 'ACC-1' },
+      ]),
+    ).toEqual([9, 12]);
+  });
+
+  it('never names an archived party, nor a party kept because the older one is archived', () => {
+    expect(
+      laterDuplicates([
+        { id: 7, code: 'ACC-1', active: false },
+        { id: 9, code: 'ACC-1', active: true },
+        { id: 11, code: 'ACC-1', active: 0 },
+      ]),
+    ).toEqual([]);
+    expect(laterDuplicates([{ id: 3, code: 'ACC-9' }])).toEqual([]);
+  });
+});
+
+describe('TrytonParties.current', () => {
+  it('retires a duplicate a racing create left active, and answers with the oldest party', async () => {
+    const calls: Array<[string, unknown[]]> = [];
+    const client = {
+      options: { name: 'tryton-test' },
+      model: (model: string, method: string, ...args: unknown[]) => {
+        calls.push([`${model}.${method}`, args]);
+        if (model === 'party.party' && method === 'search_read')
+          return Promise.resolve([
+            { id: 40, code: 'ACC-1', name: 'ACME', active: true, addresses: [] },
+            { id: 41, code: 'ACC-1', name: 'ACME', active: true, addresses: [] },
+          ]);
+        if (method === 'delete') return Promise.reject(new Error('a sale points at it'));
+        return Promise.resolve([]);
+      },
+    } as unknown as TrytonClient;
+    const party = await new TrytonParties(client).current(['ACC-1']);
+    expect(party?.id).toBe(40);
+    expect(calls.filter(([call]) => call === 'party.party.delete').map(([, args]) => args)).toEqual([[[41]]]);
+    // The delete was refused: the duplicate is archived instead.
+    expect(calls.find(([call]) => call === 'party.party.write')?.[1]).toEqual([[41], { active: false }]);
   });
 });
 

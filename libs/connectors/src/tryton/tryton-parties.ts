@@ -262,6 +262,25 @@ function addressValues(address: Address, countryId: number | null): Record<strin
   };
 }
 
+/**
+ * The ids of parties that share their code with an older active party: what a racing create (see
+ * `TrytonParties.createOnce`) left behind. `parties` in any order; archived ones never count.
+ */
+export function laterDuplicates(
+  parties: Array<{ id: number; code: string; active?: boolean | number }>,
+): number[] {
+  const oldest = new Map<string, number>();
+  const active = parties.filter((party) => party.active === undefined || Boolean(party.active));
+  for (const party of active) {
+    const seen = oldest.get(party.code);
+    if (seen === undefined || party.id < seen) oldest.set(party.code, party.id);
+  }
+  return active
+    .filter((party) => oldest.get(party.code) !== party.id)
+    .map((party) => party.id)
+    .sort((a, b) => a - b);
+}
+
 const SNAPSHOT_CHUNK = 200;
 
 function codeDomain(codeLike: string | undefined): unknown[] {
@@ -345,6 +364,8 @@ export class TrytonParties {
       [['id', 'ASC']],
       ['code', 'name', 'active', 'addresses'],
     );
+    const duplicates = laterDuplicates(found);
+    if (duplicates.length > 0) await this.retire(duplicates);
     // The target's own id first: it is the record customer-sync linked.
     const party = wanted.map((code) => found.find((record) => record.code === code)).find(Boolean);
     if (!party) return null;
@@ -427,13 +448,24 @@ export class TrytonParties {
     }
     const [first] = await this.idsWithCode(code);
     if (first === undefined || first === created) return created;
-    try {
-      await this.client.model('party.party', 'delete', [created]);
-    } catch {
-      // Something already points at it: archive it instead, it no longer answers to searches.
-      await this.client.model('party.party', 'write', [created], { active: false });
-    }
+    await this.retire([created]);
     return first;
+  }
+
+  /**
+   * Removes parties that hold a code an older party holds: deleted, or archived when something
+   * already points at them (an archived party no longer answers to searches). When this fails
+   * halfway (Tryton busy), the next lookup of the code finds the duplicate again and retires it
+   * (`laterDuplicates`), so a racing create never leaves two active parties behind for long.
+   */
+  async retire(ids: number[]): Promise<void> {
+    for (const id of ids) {
+      try {
+        await this.client.model('party.party', 'delete', [id]);
+      } catch {
+        await this.client.model('party.party', 'write', [id], { active: false });
+      }
+    }
   }
 
   /** Ids of the parties with this code, archived ones included, oldest first. */
