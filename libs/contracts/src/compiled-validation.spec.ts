@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import { EVENT_CATALOG } from './catalog';
 import { exampleCloudEvent, parseWithClassValidator } from './cloud-event';
-import { compileClassValidator, compiledAcceptsEvent, compiledAcceptsPayload } from './compiled-validation';
+import {
+  compileClassValidator,
+  compiledAcceptsEvent,
+  compiledAcceptsPayload,
+  enclosingObjects,
+} from './compiled-validation';
 import { EVENT_TYPES, type EventType } from './event-type';
 import { ContractViolation, checkPayload } from './validation';
 
@@ -240,5 +245,31 @@ describe('the compiled validator agrees with class-validator', () => {
       }),
       { numRuns: RUNS / 3 },
     );
+  });
+});
+
+describe('enclosingObjects', () => {
+  it('reads the objects above a value along its JSON pointer, nearest first, passing arrays through', () => {
+    const line = { unitPrice: '12.50' };
+    const data = { currency: 'JPY', lines: [line] };
+    const root = { type: 'deal_won', data };
+    expect(enclosingObjects({ instancePath: '/data/lines/0/unitPrice', rootData: root })).toEqual([
+      data,
+      root,
+    ]);
+    // A value of the root object itself has nothing above its own object.
+    expect(enclosingObjects({ instancePath: '/currency', rootData: data })).toEqual([]);
+  });
+
+  it('unescapes the pointer (~1 is a slash, ~0 a tilde)', () => {
+    const inner = { amount: '1' };
+    const outer = { 'a/b~c': inner };
+    expect(enclosingObjects({ instancePath: '/a~1b~0c/amount', rootData: outer })).toEqual([outer]);
+    const deeper = { x: { 'a/b~c': { y: { amount: '1' } } } };
+    expect(enclosingObjects({ instancePath: '/x/a~1b~0c/y/amount', rootData: deeper })).toEqual([
+      deeper.x['a/b~c'],
+      deeper.x,
+      deeper,
+    ]);
   });
 });

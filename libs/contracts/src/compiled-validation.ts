@@ -1,8 +1,8 @@
 import Ajv, { type ValidateFunction } from 'ajv';
-import { ValidationTypes, getMetadataStorage, type ValidationArguments } from 'class-validator';
+import { ValidationTypes, getMetadataStorage } from 'class-validator';
 import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
 import { EVENT_CATALOG, type EventMap } from './catalog';
-import { MONEY_AMOUNT, linkParents } from './decorators';
+import { MONEY_AMOUNT, type EnclosedValidationArguments } from './decorators';
 import type { EventType } from './event-type';
 import {
   REF_PREFIX,
@@ -37,17 +37,19 @@ const STRUCTURAL = new Set<string>([
   ValidationTypes.WHITELIST,
 ]);
 
-type Check = (value: unknown, object: unknown) => boolean;
+/** Where a value sits in the document ajv validates (ajv's data context of a keyword). */
+interface Place {
+  instancePath: string;
+  parentData: unknown;
+  rootData: unknown;
+}
+
+type Check = (value: unknown, place: Place | undefined) => boolean;
 
 /** ajv with the `classValidator` keyword, and the closed definitions of a set of classes. */
 interface Compiled {
   ajv: Ajv;
   definitions: Record<string, JsonSchema>;
-  /**
-   * Whether a rule of these classes looks outside its own object (a money amount reads the currency
-   * of an enclosing one), so a value's parents must be linked before it is checked.
-   */
-  readsParents: boolean;
 }
 
 interface Compiler extends Compiled {
@@ -64,22 +66,41 @@ function checkOf(meta: ValidationMetadata): Check {
   if (!constraint) throw new Error(`No validator for ${meta.propertyName} (${meta.type})`);
   const instance = new (
     constraint.target as new () => {
-      validate(value: unknown, args: ValidationArguments): boolean | Promise<boolean>;
+      validate(value: unknown, args: EnclosedValidationArguments): boolean | Promise<boolean>;
     }
   )();
   const targetName = typeof meta.target === 'function' ? meta.target.name : String(meta.target);
-  return (value, object) => {
+  // Only a money amount reads an enclosing object (its currency).
+  const readsEnclosing = meta.type === MONEY_AMOUNT;
+  return (value, place) => {
     const valid = instance.validate(value, {
       value,
       constraints: meta.constraints,
       targetName,
-      object: object as object,
+      object: place?.parentData as object,
       property: meta.propertyName,
+      ...(readsEnclosing && place ? { enclosing: enclosingObjects(place) } : {}),
     });
     if (typeof valid !== 'boolean')
       throw new Error(`${meta.propertyName}: async validators are not compiled`);
     return valid;
   };
+}
+
+/**
+ * The objects above a value's own, nearest first, read along its JSON pointer from the document's
+ * root (arrays are passed through: a line's enclosing object is the deal, as class-validator sees it).
+ */
+export function enclosingObjects({ instancePath, rootData }: Omit<Place, 'parentData'>): object[] {
+  const keys = instancePath.split('/').slice(1, -1);
+  const chain: object[] = [];
+  let at: unknown = rootData;
+  for (const key of keys) {
+    if (at !== null && typeof at === 'object' && !Array.isArray(at)) chain.push(at);
+    at = (at as Record<string, unknown> | null)?.[key.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  // The value's own object is `object`, not an enclosing one.
+  return chain.reverse();
 }
 
 function compile(metadatas: ValidationMetadata[]): Compiled {
@@ -103,13 +124,13 @@ function compile(metadatas: ValidationMetadata[]): Compiled {
     errors: false,
     compile: (ids: Record<string, true>) => {
       const own = Object.keys(ids).map((id) => checks[Number(id)]);
-      return (value: unknown, data?: { parentData: unknown }) => {
-        for (const check of own) if (!check(value, data?.parentData)) return false;
+      return (value: unknown, place?: Place) => {
+        for (const check of own) if (!check(value, place)) return false;
         return true;
       };
     },
   });
-  return { ajv, definitions: all, readsParents: metadatas.some((meta) => meta.type === MONEY_AMOUNT) };
+  return { ajv, definitions: all };
 }
 
 /** The contract classes' compiler, made on first use. */
@@ -133,25 +154,14 @@ function validatorFor(kind: 'event' | 'payload', type: EventType): ValidateFunct
   return validate;
 }
 
-function accepts(
-  { readsParents }: Compiled,
-  validate: ValidateFunction,
-  value: unknown,
-  data: unknown,
-): boolean {
-  // Money amounts look up the currency of an enclosing object, as they do under class-validator.
-  if (readsParents) linkParents(data);
-  return validate(value) === true;
-}
-
 /** Whether `input` (parsed JSON) is a valid CloudEvent of `type`, envelope and payload. */
 export function compiledAcceptsEvent(type: EventType, input: { data?: unknown }): boolean {
-  return accepts(contractCompiler(), validatorFor('event', type), input, input.data);
+  return validatorFor('event', type)(input) === true;
 }
 
 /** Whether `data` is a valid payload of `type`. */
 export function compiledAcceptsPayload<T extends EventType>(type: T, data: unknown): data is EventMap[T] {
-  return accepts(contractCompiler(), validatorFor('payload', type), data, data);
+  return validatorFor('payload', type)(data) === true;
 }
 
 /**
@@ -168,7 +178,7 @@ export function compileClassValidator<T extends object>(
   const validate = compiled.ajv.compile(
     withDefinitions({ $ref: `${REF_PREFIX}${target.name}` }, compiled.definitions),
   );
-  return (value: unknown): value is T => accepts(compiled, validate, value, value);
+  return (value: unknown): value is T => validate(value) === true;
 }
 
 export type { JsonSchema };
