@@ -8,7 +8,7 @@ import {
   type DownstreamConnector,
 } from '@switchboard/downstream';
 import { TrytonClient, date, decimal, type TrytonClientOptions } from './tryton-client';
-import { TrytonParties, laterDuplicates } from './tryton-parties';
+import { TrytonParties } from './tryton-parties';
 
 /** What the connector reads from a `deal_won` (the delivery's `event.data`). */
 export interface TrytonDeal {
@@ -501,8 +501,7 @@ export class TrytonConnector implements DownstreamConnector {
       [['id', 'ASC']],
       withReceivable ? ['code', 'addresses', 'account_receivable'] : ['code', 'addresses'],
     );
-    const duplicates = laterDuplicates(found);
-    if (duplicates.length > 0) await this.parties.retire(duplicates);
+    await this.parties.retireDuplicates(found);
     const parties = new Map<string, { id: number; address: number; receivable: number | null }>();
     const seen = new Set<string>();
     for (const party of found) {
@@ -546,8 +545,7 @@ export class TrytonConnector implements DownstreamConnector {
       [['id', 'ASC']],
       ['code', ...fields],
     );
-    const duplicates = laterDuplicates(found);
-    if (duplicates.length > 0) await this.parties.retire(duplicates);
+    await this.parties.retireDuplicates(found);
     const [existing] = found;
     const party =
       existing ??

@@ -304,6 +304,27 @@ describe('TrytonParties.current', () => {
   });
 });
 
+describe('TrytonParties.retireDuplicates', () => {
+  it('never fails the lookup: a duplicate Tryton will not let go of now is left for a later lookup', async () => {
+    const busy = new DownstreamError('transient', 'tryton-test', 'database is locked');
+    const calls: string[] = [];
+    const client = {
+      options: { name: 'tryton-test' },
+      model: (model: string, method: string) => {
+        calls.push(`${model}.${method}`);
+        return Promise.reject(busy);
+      },
+    } as unknown as TrytonClient;
+    await expect(
+      new TrytonParties(client).retireDuplicates([
+        { id: 40, code: 'ACC-1' },
+        { id: 41, code: 'ACC-1' },
+      ]),
+    ).resolves.toBeUndefined();
+    expect(calls).toEqual(['party.party.delete', 'party.party.write']);
+  });
+});
+
 describe('TrytonParties.partyPage', () => {
   /** A Tryton whose search finds `ids` and whose read answers only the active ones. */
   function fakeTryton(ids: number[], active: number[]) {

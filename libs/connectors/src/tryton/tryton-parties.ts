@@ -364,8 +364,7 @@ export class TrytonParties {
       [['id', 'ASC']],
       ['code', 'name', 'active', 'addresses'],
     );
-    const duplicates = laterDuplicates(found);
-    if (duplicates.length > 0) await this.retire(duplicates);
+    await this.retireDuplicates(found);
     // The target's own id first: it is the record customer-sync linked.
     const party = wanted.map((code) => found.find((record) => record.code === code)).find(Boolean);
     if (!party) return null;
@@ -456,7 +455,7 @@ export class TrytonParties {
    * Removes parties that hold a code an older party holds: deleted, or archived when something
    * already points at them (an archived party no longer answers to searches). When this fails
    * halfway (Tryton busy), the next lookup of the code finds the duplicate again and retires it
-   * (`laterDuplicates`), so a racing create never leaves two active parties behind for long.
+   * (`retireDuplicates`), so a racing create never leaves two active parties behind for long.
    */
   async retire(ids: number[]): Promise<void> {
     for (const id of ids) {
@@ -466,6 +465,19 @@ export class TrytonParties {
         await this.client.model('party.party', 'write', [id], { active: false });
       }
     }
+  }
+
+  /**
+   * Retires the duplicates a lookup came across (`laterDuplicates`), as well as it can: this is
+   * hygiene, not the lookup's answer (the oldest party is the one to use either way), so a failure
+   * here never fails the business event, and a duplicate left now is retired by a later lookup.
+   */
+  async retireDuplicates(
+    found: Array<{ id: number; code: string; active?: boolean | number }>,
+  ): Promise<void> {
+    const duplicates = laterDuplicates(found);
+    if (duplicates.length === 0) return;
+    await this.retire(duplicates).catch(() => undefined);
   }
 
   /** Ids of the parties with this code, archived ones included, oldest first. */
