@@ -228,7 +228,7 @@ function linkedParents(object: object): object[] {
   return chain;
 }
 
-/** The name IsMoneyAmount registers its rule under (a compiled check links parents for it). */
+/** The name IsMoneyAmount registers its rule under (a compiled check hands it the enclosing objects). */
 export const MONEY_AMOUNT = 'isMoneyAmount';
 
 /**
