@@ -151,8 +151,7 @@ async function measureAt(
             responses.push(performance.now() - started);
           },
           (error: unknown) => {
-            const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-            const key = `error ${cause?.code ?? cause?.message ?? String(error)}`;
+            const key = `error ${(error as { code?: string }).code ?? String(error)}`;
             statuses[key] = (statuses[key] ?? 0) + 1;
           },
         )

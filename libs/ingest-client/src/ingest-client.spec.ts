@@ -40,7 +40,9 @@ describe('IngestClient', () => {
 
   it('gives up after three sends and says why', async () => {
     dropFirst = 3;
-    await expect(new IngestClient(baseUrl, { crm: 's' }).post('crm', event)).rejects.toThrow('fetch failed');
+    await expect(new IngestClient(baseUrl, { crm: 's' }).post('crm', event)).rejects.toThrow(
+      'other side closed',
+    );
     expect(requests).toBe(3);
   });
 });
