@@ -2,7 +2,7 @@ import { Topic } from '@switchboard/contracts';
 import { IngestClient, sampleDeal, type ServiceProcess } from '@switchboard/testing';
 
 import { Bench, DEAL_WON_CONSUMERS, SCHEMA_OF, log, percentile, sleep } from '../support/bench-context';
-import { cpuPerEvent, formatCpu, formatPerEvent, type CpuReport } from '../support/cpu';
+import { cpuPerEvent, formatCpu, formatPerEvent, jitCompilerTicks, type CpuReport } from '../support/cpu';
 import { endOffsets, positionGroup } from '../support/kafka-groups';
 
 export interface Distribution {
@@ -103,34 +103,29 @@ const DISTRIBUTIONS_SQL = `${DEALS_SQL},
          max(v) AS max
   FROM v GROUP BY ord, name ORDER BY ord`;
 
+interface Sent {
+  /** Slots in the schedule. */
+  count: number;
+  /** Slots not sent because MAX_IN_FLIGHT requests were outstanding. */
+  skipped: number;
+  /** Requests sent more than 20 ms after their slot. */
+  late: number;
+  statuses: Record<string, number>;
+  /** Response times of the answered requests, ms. */
+  responses: number[];
+}
+
 /**
- * Sends `rate` deals/s for `seconds` on a fixed schedule without waiting for responses (open loop),
- * waits until every accepted deal has its four effects (60 s at most), then reads the latencies
- * from the services' tables. At most MAX_IN_FLIGHT requests are outstanding: when ingest falls that
- * far behind, a slot is skipped (and counted) instead of opening ever more connections.
+ * Sends `rate` deals/s for `seconds` on a fixed schedule without waiting for responses (open loop);
+ * resolves once every request has its answer.
  */
-async function measureAt(
-  bench: Bench,
-  client: IngestClient,
-  services: ServiceProcess[],
-  tag: string,
-  rate: number,
-  seconds: number,
-  label: string,
-): Promise<LatencyResult> {
+async function sendAt(client: IngestClient, tag: string, rate: number, seconds: number): Promise<Sent> {
   const statuses: Record<string, number> = {};
   const responses: number[] = [];
   let late = 0;
   let skipped = 0;
   const count = Math.round(rate * seconds);
-  // What the run before (the warm-up, the target run) left is cleared first, as autovacuum would.
-  await bench.vacuum();
-  const statsBefore = await databaseStats(bench);
-  const [{ startedAt }] = (await bench.query<{ startedAt: Date }>('SELECT now() AS "startedAt"')) as [
-    { startedAt: Date },
-  ];
   const pending = new Set<Promise<void>>();
-  const cpuWindow = bench.cpu(services, 'bench (load generator)').start();
   const begin = performance.now();
   let slot = 0;
   while (slot < count) {
@@ -163,6 +158,48 @@ async function measureAt(
     await sleep(Math.max(0, begin + (slot * 1000) / rate - performance.now()));
   }
   await Promise.all(pending);
+  return { count, skipped, late, statuses, responses };
+}
+
+/**
+ * Until every deal_won consumer has processed `accepted` events since `startedAt` (60 s at most): a
+ * cheap progress poll (an index range on each inbox), so the poller adds little database work.
+ */
+async function waitForConsumers(bench: Bench, startedAt: Date, accepted: number): Promise<void> {
+  const waitUntil = performance.now() + 60_000;
+  for (;;) {
+    const [row] = await bench.query<{ n: string }>(
+      `SELECT least(${DEAL_WON_CONSUMERS.map((name) => `(SELECT count(*) FROM ${SCHEMA_OF[name]}.inbox_message WHERE processed_at >= $1)`).join(', ')}) AS n`,
+      [startedAt],
+    );
+    if (Number(row?.n ?? 0) >= accepted || performance.now() > waitUntil) return;
+    await sleep(500);
+  }
+}
+
+/**
+ * Sends `rate` deals/s for `seconds` on a fixed schedule without waiting for responses (open loop),
+ * waits until every accepted deal has its four effects (60 s at most), then reads the latencies
+ * from the services' tables. At most MAX_IN_FLIGHT requests are outstanding: when ingest falls that
+ * far behind, a slot is skipped (and counted) instead of opening ever more connections.
+ */
+async function measureAt(
+  bench: Bench,
+  client: IngestClient,
+  services: ServiceProcess[],
+  tag: string,
+  rate: number,
+  seconds: number,
+  label: string,
+): Promise<LatencyResult> {
+  // What the run before (the warm-up, the target run) left is cleared first, as autovacuum would.
+  await bench.vacuum();
+  const statsBefore = await databaseStats(bench);
+  const [{ startedAt }] = (await bench.query<{ startedAt: Date }>('SELECT now() AS "startedAt"')) as [
+    { startedAt: Date },
+  ];
+  const cpuWindow = bench.cpu(services, 'bench (load generator)').start();
+  const { count, skipped, late, statuses, responses } = await sendAt(client, tag, rate, seconds);
   const cpu = cpuWindow.stop();
   const accepted = statuses['202'] ?? 0;
   log(
@@ -171,17 +208,7 @@ async function measureAt(
   );
 
   const pattern = `bench-D-${tag}-%`;
-  // Cheap progress poll (an index range on each inbox), so the poller adds little database work;
-  // the exact join on the deals runs once at the end.
-  const waitUntil = performance.now() + 60_000;
-  for (;;) {
-    const [row] = await bench.query<{ n: string }>(
-      `SELECT least(${DEAL_WON_CONSUMERS.map((name) => `(SELECT count(*) FROM ${SCHEMA_OF[name]}.inbox_message WHERE processed_at >= $1)`).join(', ')}) AS n`,
-      [startedAt],
-    );
-    if (Number(row?.n ?? 0) >= accepted || performance.now() > waitUntil) break;
-    await sleep(500);
-  }
+  await waitForConsumers(bench, startedAt, accepted);
   const [row] = await bench.query<{ n: string }>(
     `${DEALS_SQL}
      SELECT count(*) AS n FROM d
@@ -301,13 +328,52 @@ async function withFiveServices<T>(
 }
 
 const latencyRate = (bench: Bench) => bench.number('LATENCY_RATE', 200);
-const latencySeconds = (bench: Bench) => bench.number('LATENCY_SECONDS', 30);
+const latencySeconds = (bench: Bench) => bench.number('LATENCY_SECONDS', 60);
 
-/** The 3 s at up to 100 deals/s that precede a measurement: connections opened, code compiled. */
-function warmUp(bench: Bench, client: IngestClient, services: ServiceProcess[], tag: string, label: string) {
-  const rate = Math.min(latencyRate(bench), 100);
-  log(`latency: all five services ready; 3 s warm-up at ${rate}/s`);
-  return measureAt(bench, client, services, tag, rate, 3, label);
+/** The broker's JIT warm-up sends in slices of this length ... */
+const JIT_SLICE_SECONDS = 5;
+/** ... until its compiler threads used less than this share of one core in a slice ... */
+const JIT_QUIET_PERCENT = 5;
+/** ... or this long at most. */
+const JIT_WARMUP_MAX_SECONDS = 60;
+
+/**
+ * What precedes a measurement: 3 s at up to 100 deals/s (connections opened, the services' code
+ * compiled), then the target rate until the broker's JIT compiler is done. The bench starts a fresh
+ * broker, and its C1/C2 compiler threads were still more than half of its CPU during a 30 s run at
+ * 200 deals/s, even after phases 4 and 5 (BENCHMARKS.md): a cost a long-running broker has paid
+ * long ago, not one of the deals.
+ */
+async function warmUp(
+  bench: Bench,
+  client: IngestClient,
+  services: ServiceProcess[],
+  tag: string,
+  label: string,
+) {
+  const first = Math.min(latencyRate(bench), 100);
+  log(`latency: all five services ready; 3 s warm-up at ${first}/s`);
+  await measureAt(bench, client, services, tag, first, 3, label);
+
+  const rate = latencyRate(bench);
+  const brokers = bench.brokerPids();
+  const [{ startedAt }] = (await bench.query<{ startedAt: Date }>('SELECT now() AS "startedAt"')) as [
+    { startedAt: Date },
+  ];
+  let accepted = 0;
+  for (let seconds = 0; seconds < JIT_WARMUP_MAX_SECONDS;) {
+    const before = jitCompilerTicks(brokers);
+    const sent = await sendAt(client, `${tag}J${seconds}`, rate, JIT_SLICE_SECONDS);
+    seconds += JIT_SLICE_SECONDS;
+    accepted += sent.statuses['202'] ?? 0;
+    // 100 ticks are one second of one core.
+    const percent = (jitCompilerTicks(brokers) - before) / JIT_SLICE_SECONDS;
+    log(
+      `latency (${label}) @${rate}/s, ${seconds} s: the broker's JIT compiler threads used ${percent.toFixed(0)}% of a core`,
+    );
+    if (percent < JIT_QUIET_PERCENT) break;
+  }
+  await waitForConsumers(bench, startedAt, accepted);
 }
 
 /**

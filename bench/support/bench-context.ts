@@ -189,11 +189,13 @@ export class Bench {
     groups['postgres (backends of the bench queries)'] = () =>
       postgresPids(database).backends.filter((pid) => this.ownBackends.has(pid));
     groups['postgres (shared: WAL writer, checkpointer, ...)'] = () => postgresPids(database).shared;
-    const kafkaPid = this.kafkaPid;
-    groups[kafkaPid ? 'kafka broker' : 'kafka brokers (all)'] = kafkaPid
-      ? () => [kafkaPid]
-      : () => pidsByCmdline('kafka.Kafka');
+    groups[this.kafkaPid ? 'kafka broker' : 'kafka brokers (all)'] = () => this.brokerPids();
     return new CpuWindow(groups, selfLabel);
+  }
+
+  /** The scratch broker of this run, or every Kafka broker on the machine when the bench uses another. */
+  brokerPids(): number[] {
+    return this.kafkaPid ? [this.kafkaPid] : pidsByCmdline('kafka.Kafka');
   }
 
   /**

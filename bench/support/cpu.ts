@@ -8,8 +8,13 @@ const TICKS_PER_SECOND = 100;
 
 /** user + system CPU ticks of one process, or null when it is gone. */
 function processTicks(pid: number): number | null {
+  return statTicks(`/proc/${pid}/stat`);
+}
+
+/** user + system CPU ticks from a /proc stat file (a process's or one of its threads'). */
+function statTicks(path: string): number | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(path, 'utf8');
     // Fields after "(comm)": state is field 3, utime field 14, stime field 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return Number(fields[11]) + Number(fields[12]);
@@ -55,6 +60,31 @@ export function postgresPids(database: string): { backends: number[]; shared: nu
     else if (!/\d+\.\d+\.\d+\.\d+\(|\[local\]|autovacuum worker/.test(title)) shared.push(pid);
   }
   return { backends, shared };
+}
+
+/**
+ * CPU ticks the JIT compiler threads of these JVMs (HotSpot's "C1 CompilerThread<n>" and
+ * "C2 CompilerThread<n>") have used so far: a JVM still compiling its hot paths.
+ */
+export function jitCompilerTicks(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    let threads: string[];
+    try {
+      threads = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue; // exited meanwhile
+    }
+    for (const tid of threads) {
+      try {
+        if (!/^C[12] CompilerThre/.test(readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8'))) continue;
+      } catch {
+        continue;
+      }
+      ticks += statTicks(`/proc/${pid}/task/${tid}/stat`) ?? 0;
+    }
+  }
+  return ticks;
 }
 
 /** Pids whose command line contains `needle` (e.g. the Kafka broker's main class). */
