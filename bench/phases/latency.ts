@@ -330,16 +330,18 @@ async function withFiveServices<T>(
 const latencyRate = (bench: Bench) => bench.number('LATENCY_RATE', 200);
 const latencySeconds = (bench: Bench) => bench.number('LATENCY_SECONDS', 60);
 
-/** The broker's JIT warm-up sends in slices of this length ... */
-const JIT_SLICE_SECONDS = 5;
-/** ... until its compiler threads used less than this share of one core in a slice ... */
-const JIT_QUIET_PERCENT = 5;
+/** The warm-up at the target rate sends in slices of this length ... */
+const WARMUP_SLICE_SECONDS = 5;
+/** ... for at least this long (the services' own JIT, a run with fresh services as the untraced one) ... */
+const WARMUP_MIN_SECONDS = 20;
+/** ... then until the broker's compiler threads used less than this share of one core in a slice ... */
+const BROKER_JIT_QUIET_PERCENT = 5;
 /** ... or this long at most. */
-const JIT_WARMUP_MAX_SECONDS = 60;
+const WARMUP_MAX_SECONDS = 60;
 
 /**
- * What precedes a measurement: 3 s at up to 100 deals/s (connections opened, the services' code
- * compiled), then the target rate until the broker's JIT compiler is done. The bench starts a fresh
+ * What precedes a measurement: 3 s at up to 100 deals/s (connections opened), then the target rate
+ * for 20 s and on until the broker's JIT compiler is done. The bench starts a fresh
  * broker, and its C1/C2 compiler threads were still more than half of its CPU during a 30 s run at
  * 200 deals/s, even after phases 4 and 5 (BENCHMARKS.md): a cost a long-running broker has paid
  * long ago, not one of the deals.
@@ -361,17 +363,17 @@ async function warmUp(
     { startedAt: Date },
   ];
   let accepted = 0;
-  for (let seconds = 0; seconds < JIT_WARMUP_MAX_SECONDS;) {
+  for (let seconds = 0; seconds < WARMUP_MAX_SECONDS;) {
     const before = jitCompilerTicks(brokers);
-    const sent = await sendAt(client, `${tag}J${seconds}`, rate, JIT_SLICE_SECONDS);
-    seconds += JIT_SLICE_SECONDS;
+    const sent = await sendAt(client, `${tag}J${seconds}`, rate, WARMUP_SLICE_SECONDS);
+    seconds += WARMUP_SLICE_SECONDS;
     accepted += sent.statuses['202'] ?? 0;
     // 100 ticks are one second of one core.
-    const percent = (jitCompilerTicks(brokers) - before) / JIT_SLICE_SECONDS;
+    const percent = (jitCompilerTicks(brokers) - before) / WARMUP_SLICE_SECONDS;
     log(
       `latency (${label}) @${rate}/s, ${seconds} s: the broker's JIT compiler threads used ${percent.toFixed(0)}% of a core`,
     );
-    if (percent < JIT_QUIET_PERCENT) break;
+    if (seconds >= WARMUP_MIN_SECONDS && percent < BROKER_JIT_QUIET_PERCENT) break;
   }
   await waitForConsumers(bench, startedAt, accepted);
 }
