@@ -341,10 +341,10 @@ const WARMUP_MAX_SECONDS = 60;
 
 /**
  * What precedes a measurement: 3 s at up to 100 deals/s (connections opened), then the target rate
- * for 20 s and on until the broker's JIT compiler is done. The bench starts a fresh
- * broker, and its C1/C2 compiler threads were still more than half of its CPU during a 30 s run at
- * 200 deals/s, even after phases 4 and 5 (BENCHMARKS.md): a cost a long-running broker has paid
- * long ago, not one of the deals.
+ * for 20 s and on until the broker's JIT compiler is done. The bench starts a fresh broker, and its
+ * C1/C2 compiler threads were still more than half of its CPU during a 30 s run at 200 deals/s, even
+ * after phases 4 and 5 (BENCHMARKS.md): a cost a long-running broker has paid long ago, not one of
+ * the deals'.
  */
 async function warmUp(
   bench: Bench,
