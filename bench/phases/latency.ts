@@ -161,6 +161,13 @@ async function sendAt(client: IngestClient, tag: string, rate: number, seconds: 
   return { count, skipped, late, statuses, responses };
 }
 
+/** The database's clock: the services stamp their rows with it, so waits and windows compare with it. */
+async function databaseNow(bench: Bench): Promise<Date> {
+  const [row] = await bench.query<{ now: Date }>('SELECT now() AS now');
+  if (!row) throw new Error('SELECT now() returned no row');
+  return row.now;
+}
+
 /**
  * Until every deal_won consumer has processed `accepted` events since `startedAt` (60 s at most): a
  * cheap progress poll (an index range on each inbox), so the poller adds little database work.
@@ -195,9 +202,7 @@ async function measureAt(
   // What the run before (the warm-up, the target run) left is cleared first, as autovacuum would.
   await bench.vacuum();
   const statsBefore = await databaseStats(bench);
-  const [{ startedAt }] = (await bench.query<{ startedAt: Date }>('SELECT now() AS "startedAt"')) as [
-    { startedAt: Date },
-  ];
+  const startedAt = await databaseNow(bench);
   const cpuWindow = bench.cpu(services, 'bench (load generator)').start();
   const { count, skipped, late, statuses, responses } = await sendAt(client, tag, rate, seconds);
   const cpu = cpuWindow.stop();
@@ -359,9 +364,7 @@ async function warmUp(
 
   const rate = latencyRate(bench);
   const brokers = bench.brokerPids();
-  const [{ startedAt }] = (await bench.query<{ startedAt: Date }>('SELECT now() AS "startedAt"')) as [
-    { startedAt: Date },
-  ];
+  const startedAt = await databaseNow(bench);
   let accepted = 0;
   for (let seconds = 0; seconds < WARMUP_MAX_SECONDS;) {
     const before = jitCompilerTicks(brokers);
