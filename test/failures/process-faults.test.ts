@@ -1,21 +1,32 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 import { buildCloudEvent, Topic, type CloudEvent } from '@switchboard/contracts';
-import { KafkaPublisher, kafkaConnectionFromEnv } from '@switchboard/kafka';
-import { ServiceProcess, eventually, sampleDeal, type ServiceName } from '@switchboard/testing';
+import { KafkaPublisher, consumerLag, kafkaConnectionFromEnv } from '@switchboard/kafka';
+import { consumerGroupOf } from '@switchboard/platform';
+import { ServiceProcess, sampleDeal, type ServiceName } from '@switchboard/testing';
 
+import { ALL_SERVICES } from '../../scripts/provision-all';
 import { ROOT, startGroupsAtEnd, testCluster, testEnv } from '../support/cluster';
 import { CONSUMER_SCHEMAS, EFFECT_TABLES, TestDatabase } from '../support/db';
-import { uniqueName } from '../support/stack';
+import { kafkaBrokers, uniqueName } from '../support/stack';
 
 jest.setTimeout(900_000);
 
 const CONSUMERS = Object.keys(EFFECT_TABLES) as Array<keyof typeof EFFECT_TABLES>;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const run = promisify(execFile);
+const LOG_DIR = join(ROOT, '.stack/test-logs/process-faults');
+/** The longest a scenario's consumers may take to catch up once its faults are over. */
+const CATCH_UP_MS = 600_000;
+/**
+ * No consumer applied anything for this long while some still lag: one is stuck, and the wait ends
+ * there with what it says about itself instead of running out its time.
+ */
+const STALL_MS = 120_000;
 
 /**
  * Crashes, restarts and outages of the parts around the consumers, during a run. Each scenario
@@ -41,7 +52,7 @@ describe('process faults during a run', () => {
           root: ROOT,
           env,
           basePort,
-          logs: { dir: join(ROOT, '.stack/test-logs/process-faults') },
+          logs: { dir: LOG_DIR },
         }),
       ]),
     ) as typeof services;
@@ -84,21 +95,96 @@ describe('process faults during a run', () => {
     }
   };
 
+  const effectCounts = async (prefix: string) =>
+    Object.fromEntries(
+      await Promise.all(
+        CONSUMERS.map(
+          async (consumer) =>
+            [
+              consumer,
+              await db.count(`SELECT count(*) FROM ${EFFECT_TABLES[consumer]} WHERE deal_id LIKE $1`, [
+                `${prefix}-%`,
+              ]),
+            ] as const,
+        ),
+      ),
+    ) as Record<(typeof CONSUMERS)[number], number>;
+
+  /** What a consumer that stopped applying says about itself: readiness, group lag, sessions, log. */
+  const describeStuck = async (consumer: (typeof CONSUMERS)[number]): Promise<string> => {
+    const definition = ALL_SERVICES.find(({ name }) => name === consumer)!;
+    // A stuck process may not answer at all.
+    const ready = await fetch(`${services[consumer].url}/health/ready`, {
+      signal: AbortSignal.timeout(5_000),
+    })
+      .then(async (response) => `${response.status} ${(await response.text()).slice(0, 400)}`)
+      .catch((error: Error) => error.message);
+    const lag = await consumerLag(
+      { brokers: kafkaBrokers(), clientId: 'test-admin' },
+      consumerGroupOf(definition, groupPrefix),
+      [Topic.deal_won],
+    )
+      .then((partitions) =>
+        partitions
+          .map(({ partition, committed, end }) => `p${partition} ${committed ?? '-'}/${end}`)
+          .join(', '),
+      )
+      .catch((error: Error) => error.message);
+    const sessions = await db.rows<{ state: string; wait: string; seconds: number; query: string }>(
+      `SELECT state, concat_ws(':', wait_event_type, wait_event) AS wait,
+              round(extract(epoch FROM now() - state_change))::int AS seconds, left(query, 100) AS query
+       FROM pg_stat_activity WHERE application_name = $1 AND state <> 'idle'`,
+      [definition.name],
+    );
+    const log = (await readFile(join(LOG_DIR, `${consumer}.log`), 'utf8').catch(() => ''))
+      .split('\n')
+      .filter((line) => /"level":(40|50|60)/.test(line))
+      .slice(-15)
+      .map((line) => `    ${line.slice(0, 400)}`);
+    return [
+      `  readiness: ${ready}`,
+      `  committed/end offsets: ${lag}`,
+      `  busy database sessions: ${sessions.length === 0 ? 'none' : JSON.stringify(sessions)}`,
+      `  last warnings and errors of its log (${LOG_DIR}):`,
+      ...log,
+    ].join('\n');
+  };
+
+  /**
+   * Waits until every consumer has an effect for each deal, failing once nothing moved for
+   * STALL_MS (or CATCH_UP_MS ran out) with the state of the consumers that lag.
+   */
+  const waitForEffects = async (prefix: string, expected: number) => {
+    const deadline = Date.now() + CATCH_UP_MS;
+    let last = '';
+    let movedAt = Date.now();
+    for (;;) {
+      const counts = await effectCounts(prefix);
+      const lagging = CONSUMERS.filter((consumer) => counts[consumer] < expected);
+      if (lagging.length === 0) return;
+      const snapshot = JSON.stringify(counts);
+      if (snapshot !== last) [last, movedAt] = [snapshot, Date.now()];
+      const stalled = Date.now() - movedAt > STALL_MS;
+      if (stalled || Date.now() > deadline) {
+        const reports = await Promise.all(
+          lagging.map(
+            async (consumer) =>
+              `${consumer}: ${counts[consumer]}/${expected} effects\n${await describeStuck(consumer)}`,
+          ),
+        );
+        throw new Error(
+          `${stalled ? `no consumer applied anything for ${STALL_MS / 1_000} s` : `not caught up within ${CATCH_UP_MS / 1_000} s`}\n${reports.join('\n')}`,
+        );
+      }
+      await sleep(1_000);
+    }
+  };
+
   const expectExactlyOnceInOrder = async (
     prefix: string,
     deals: Array<{ key: string; event: CloudEvent<'deal_won'> }>,
   ) => {
-    await eventually(
-      async () => {
-        for (const table of Object.values(EFFECT_TABLES)) {
-          const count = await db.count(`SELECT count(*) FROM ${table} WHERE deal_id LIKE $1`, [
-            `${prefix}-%`,
-          ]);
-          if (count < deals.length) throw new Error(`${table}: ${count}/${deals.length}`);
-        }
-      },
-      { timeoutMs: 600_000, intervalMs: 1_000 },
-    );
+    await waitForEffects(prefix, deals.length);
     const ids = deals.map(({ event }) => event.id);
     for (const consumer of CONSUMERS) {
       const table = EFFECT_TABLES[consumer];
