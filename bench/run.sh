@@ -31,7 +31,8 @@
 # INGEST_WORKERS=32 INGEST_SECONDS=10 RELAY_ROWS=100000 CONSUMER_EVENTS=50000 CONSUMER_MAX_SECONDS=25
 # CONSUMERS="marketing-segments erp-orders" LATENCY_RATE=200 LATENCY_SECONDS=60 LATENCY_FLOOR_RATE=50
 # LATENCY_FLOOR_SECONDS=15 LATENCY_UNTRACED_SECONDS=LATENCY_SECONDS/2 (the tracing-off run at
-# LATENCY_RATE and the tracing-on run after it; 0 skips both) BENCH_PORT_BASE=4300 BENCH_CPU_PROFILE=1 (V8 profile summary per service).
+# LATENCY_RATE and the tracing-on run after it; 0 skips both) BENCH_PORT_BASE=4300
+# BENCH_CPU_PROFILE=1 (V8 profile summary per service).
 # Service tuning passes through: OUTBOX_BATCH_SIZE, CONSUMER_MAX_TRANSACTION_SIZE,
 # CONSUMER_PARTITION_CONCURRENCY, DATABASE_POOL_SIZE, ... (libs/platform/src/config/platform-env.ts).
 # Everything printed is also kept in .stack/bench/run-<timestamp>/ (output.log, results.json, logs/).

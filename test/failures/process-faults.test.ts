@@ -95,18 +95,16 @@ describe('process faults during a run', () => {
     }
   };
 
+  const countEffects = (consumer: (typeof CONSUMERS)[number], prefix: string, distinct = false) =>
+    db.count(
+      `SELECT count(${distinct ? 'DISTINCT deal_id' : '*'}) FROM ${EFFECT_TABLES[consumer]} WHERE deal_id LIKE $1`,
+      [`${prefix}-%`],
+    );
+
   const effectCounts = async (prefix: string) =>
     Object.fromEntries(
       await Promise.all(
-        CONSUMERS.map(
-          async (consumer) =>
-            [
-              consumer,
-              await db.count(`SELECT count(*) FROM ${EFFECT_TABLES[consumer]} WHERE deal_id LIKE $1`, [
-                `${prefix}-%`,
-              ]),
-            ] as const,
-        ),
+        CONSUMERS.map(async (consumer) => [consumer, await countEffects(consumer, prefix)] as const),
       ),
     ) as Record<(typeof CONSUMERS)[number], number>;
 
@@ -187,13 +185,10 @@ describe('process faults during a run', () => {
     await waitForEffects(prefix, deals.length);
     const ids = deals.map(({ event }) => event.id);
     for (const consumer of CONSUMERS) {
-      const table = EFFECT_TABLES[consumer];
       expect({
         consumer,
-        effects: await db.count(`SELECT count(*) FROM ${table} WHERE deal_id LIKE $1`, [`${prefix}-%`]),
-        distinct: await db.count(`SELECT count(DISTINCT deal_id) FROM ${table} WHERE deal_id LIKE $1`, [
-          `${prefix}-%`,
-        ]),
+        effects: await countEffects(consumer, prefix),
+        distinct: await countEffects(consumer, prefix, true),
       }).toEqual({ consumer, effects: deals.length, distinct: deals.length });
       const applied = await db.rows<{ id: string }>(
         `SELECT id FROM ${CONSUMER_SCHEMAS[consumer]}.inbox_message WHERE id = ANY($1) ORDER BY position`,
