@@ -9,7 +9,7 @@ import { DownstreamError } from '@switchboard/downstream';
 import { ContractViolation, parseCloudEvent, type CloudEvent } from '@switchboard/contracts';
 import type { BatchConsumer, BatchControls, InboundMessage, PartitionBatch } from '@switchboard/kafka';
 import { quoteIdent, type OutboxWriter } from '@switchboard/outbox';
-import { businessAttributes, startProcessSpan, startReceiveSpan } from '@switchboard/telemetry';
+import { businessAttributes, startProcessSpan, startReceiveSpan, untraced } from '@switchboard/telemetry';
 
 import {
   REPLAYED_FROM_HEADER,
@@ -387,8 +387,10 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
       solo_attempts: number;
       retry_attempts: number;
       id: string;
-    }> = await this.options.dataSource.query(
-      `WITH waiting AS (
+    }> = await untraced(() =>
+      // The transport's bookkeeping, like the claim: the batch's `receive` span shows its time.
+      this.options.dataSource.query(
+        `WITH waiting AS (
          SELECT DISTINCT message_key FROM ${this.parking.table}
          WHERE $5::text IS NOT NULL AND topic = $5 AND message_key = ANY($6::text[])
        ), started AS (
@@ -404,15 +406,16 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
        FROM waiting
        UNION ALL
        SELECT NULL, id, chunk_attempts, solo_attempts, retry_attempts FROM started`,
-      [
-        unique.map((delivery) => delivery.inboxId),
-        unique.map((delivery) => delivery.message.topic),
-        unique.map((delivery) => delivery.message.partition),
-        unique.map((delivery) => delivery.message.offset),
-        behindWaitingKeys ? deliveries[0].message.topic : null,
-        unique.map((delivery) => parkingKey(delivery.message)),
-        firstHandling,
-      ],
+        [
+          unique.map((delivery) => delivery.inboxId),
+          unique.map((delivery) => delivery.message.topic),
+          unique.map((delivery) => delivery.message.partition),
+          unique.map((delivery) => delivery.message.offset),
+          behindWaitingKeys ? deliveries[0].message.topic : null,
+          unique.map((delivery) => parkingKey(delivery.message)),
+          firstHandling,
+        ],
+      ),
     );
     const waitingKeys = new Set(rows.filter((row) => row.waiting_key !== null).map((row) => row.waiting_key));
     const attempts = rows.filter((row) => row.waiting_key === null);
@@ -819,8 +822,9 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
   ): Promise<Set<string>> {
     // One row per id: a statement may not update the same row twice.
     const unique = [...new Map(deliveries.map((delivery) => [delivery.inboxId, delivery])).values()];
-    const rows: Array<{ id: string }> = await manager.query(
-      `WITH finished AS (
+    const rows: Array<{ id: string }> = await untraced(() =>
+      manager.query(
+        `WITH finished AS (
          DELETE FROM ${this.attemptTable} WHERE id = ANY($7::text[])
        )
        INSERT INTO ${this.inboxTable} AS i (id, event_type, topic, kafka_partition, kafka_offset)
@@ -831,17 +835,18 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
        -- applies it; any other redelivery of it is a duplicate.
        WHERE i.status = 'dead_lettered' AND i.id = ANY($6::text[])
        RETURNING id`,
-      [
-        unique.map(({ inboxId }) => inboxId),
-        unique.map(({ event }) => event?.type ?? null),
-        unique.map(({ message }) => message.topic),
-        unique.map(({ message }) => message.partition),
-        unique.map(({ message }) => message.offset),
-        unique
-          .filter(({ message }) => message.headers[REPLAYED_FROM_HEADER] !== undefined)
-          .map(({ inboxId }) => inboxId),
-        finishing === 'finishing' ? unique.map(({ inboxId }) => inboxId) : [],
-      ],
+        [
+          unique.map(({ inboxId }) => inboxId),
+          unique.map(({ event }) => event?.type ?? null),
+          unique.map(({ message }) => message.topic),
+          unique.map(({ message }) => message.partition),
+          unique.map(({ message }) => message.offset),
+          unique
+            .filter(({ message }) => message.headers[REPLAYED_FROM_HEADER] !== undefined)
+            .map(({ inboxId }) => inboxId),
+          finishing === 'finishing' ? unique.map(({ inboxId }) => inboxId) : [],
+        ],
+      ),
     );
     return new Set(rows.map((row) => row.id));
   }

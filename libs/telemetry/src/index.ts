@@ -4,6 +4,7 @@ export {
   contextFromHeaders,
   traceHeaders,
   traceHeadersOrNew,
+  untraced,
   currentTraceIds,
 } from './trace-context';
 export { startTelemetry, shutdownTelemetry, telemetryStarted } from './sdk';

@@ -5,23 +5,33 @@ import { contextFromHeaders, traceHeaders, tracer } from './trace-context';
 /**
  * Span helpers for Kafka messaging, after the OpenTelemetry messaging semantic conventions:
  * `create <topic>` when a message is written to the outbox, `publish <topic>` when the relay sends
- * it, `receive <topic>` for a fetched batch (linked to every message) and `process <topic>` per
- * message, parented by the context the message carries. Each returns the span and the context whose
+ * it, `receive <topic>` for a fetched batch and `process <topic>` per message, parented by the
+ * context the message carries and linked to its batch. Each returns the span and the context whose
  * `traceparent` goes with the message to the next hop.
  */
 export interface MessageSpan {
   span: Span;
   context: Context;
-  /** `traceparent`/`tracestate` of this span, to put in the message's headers. */
-  headers: { traceparent?: string; tracestate?: string };
+  /** `traceparent`/`tracestate` of this span, to put in the message's headers (formatted when read). */
+  readonly headers: { traceparent?: string; tracestate?: string };
 }
 
 type Carrier = { traceparent?: string; tracestate?: string };
 
+/** Most spans never pass their context on (a consumer's `process` span without a result event). */
+function withLazyHeaders(span: Span, active: Context): MessageSpan {
+  return {
+    span,
+    context: active,
+    get headers() {
+      return traceHeaders(active);
+    },
+  };
+}
+
 function messageSpan(name: string, kind: SpanKind, attributes: Attributes, parent: Context): MessageSpan {
   const span = tracer.startSpan(name, { kind, attributes }, parent);
-  const active = trace.setSpan(parent, span);
-  return { span, context: active, headers: traceHeaders(active) };
+  return withLazyHeaders(span, trace.setSpan(parent, span));
 }
 
 function kafka(operation: 'create' | 'send' | 'receive' | 'process', topic: string): Attributes {
@@ -71,25 +81,20 @@ export function startPublishSpan(message: {
 }
 
 /**
- * A fetched batch: a root span of its own, linked to every message's context, so the batch's
- * transaction is one span while each message keeps its own trace.
+ * A fetched batch: a root span of its own, so the batch's transaction is one span while each message
+ * keeps its own trace. The messages' `process` spans link to it; it does not link back to each of
+ * them, which would parse every message's trace context a second time and export a link per message
+ * with every batch (hundreds under a backlog) for a relation the process spans already record.
  */
 export function startReceiveSpan(
   batch: { topic: string; partitions: number[]; consumerGroup: string },
   messages: Array<{ headers: Carrier; offset: string }>,
 ): MessageSpan {
-  const links = messages.flatMap((message) => {
-    const linked = trace.getSpanContext(contextFromHeaders(message.headers));
-    return linked && trace.isSpanContextValid(linked)
-      ? [{ context: linked, attributes: { 'messaging.kafka.offset': Number(message.offset) } }]
-      : [];
-  });
   const span = tracer.startSpan(
     `receive ${batch.topic}`,
     {
       kind: SpanKind.CONSUMER,
       root: true,
-      links,
       attributes: {
         ...kafka('receive', batch.topic),
         'messaging.consumer.group.name': batch.consumerGroup,
@@ -102,8 +107,7 @@ export function startReceiveSpan(
     },
     context.active(),
   );
-  const active = trace.setSpan(context.active(), span);
-  return { span, context: active, headers: traceHeaders(active) };
+  return withLazyHeaders(span, trace.setSpan(context.active(), span));
 }
 
 /** One message processed: a child of the context it carries, linked to its batch's span. */
@@ -127,8 +131,7 @@ export function startProcessSpan(
     },
     parent,
   );
-  const active = trace.setSpan(parent, span);
-  return { span, context: active, headers: traceHeaders(active) };
+  return withLazyHeaders(span, trace.setSpan(parent, span));
 }
 
 /**

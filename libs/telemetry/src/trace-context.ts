@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 
 import { context, trace, type Context, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { W3CTraceContextPropagator, suppressTracing } from '@opentelemetry/core';
 
 import { telemetryStarted } from './sdk';
 
@@ -47,6 +47,14 @@ export function traceHeaders(active: Context = context.active()): {
     },
   });
   return carrier;
+}
+
+/**
+ * Runs `work` without spans: for a transport's own bookkeeping statements, whose time its enclosing
+ * span already shows and whose span per statement would cost more than it tells.
+ */
+export function untraced<T>(work: () => T): T {
+  return context.with(suppressTracing(context.active()), work);
 }
 
 /** Trace and span id of the active span, for log correlation. */
