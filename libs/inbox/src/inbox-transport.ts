@@ -239,8 +239,8 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
   }
 
   /**
-   * A batch is one `receive` span (its transactions, inbox rows and offset commits), linked to
-   * every message; each message is processed in a `process` span of the message's own trace.
+   * A batch is one `receive` span (its transactions, inbox rows and offset commits); each message
+   * is processed in a `process` span of the message's own trace, linked to the batch's.
    */
   private async handleBatch(batch: PartitionBatch, controls: BatchControls): Promise<void> {
     const received = startReceiveSpan(
