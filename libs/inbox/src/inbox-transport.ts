@@ -243,10 +243,12 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
    * is processed in a `process` span of the message's own trace, linked to the batch's.
    */
   private async handleBatch(batch: PartitionBatch, controls: BatchControls): Promise<void> {
-    const received = startReceiveSpan(
-      { topic: batch.topic, partitions: batch.partitions, consumerGroup: this.options.consumerGroup },
-      batch.messages,
-    );
+    const received = startReceiveSpan({
+      topic: batch.topic,
+      partitions: batch.partitions,
+      consumerGroup: this.options.consumerGroup,
+      messageCount: batch.messages.length,
+    });
     try {
       await context.with(received.context, () => this.applyBatch(batch, controls, received.span));
     } catch (error) {

@@ -86,10 +86,12 @@ export function startPublishSpan(message: {
  * them, which would parse every message's trace context a second time and export a link per message
  * with every batch (hundreds under a backlog) for a relation the process spans already record.
  */
-export function startReceiveSpan(
-  batch: { topic: string; partitions: number[]; consumerGroup: string },
-  messages: Array<{ headers: Carrier; offset: string }>,
-): MessageSpan {
+export function startReceiveSpan(batch: {
+  topic: string;
+  partitions: number[];
+  consumerGroup: string;
+  messageCount: number;
+}): MessageSpan {
   const span = tracer.startSpan(
     `receive ${batch.topic}`,
     {
@@ -102,7 +104,7 @@ export function startReceiveSpan(
         ...(batch.partitions.length === 1
           ? { 'messaging.destination.partition.id': String(batch.partitions[0]) }
           : {}),
-        'messaging.batch.message_count': messages.length,
+        'messaging.batch.message_count': batch.messageCount,
       },
     },
     context.active(),
