@@ -58,7 +58,9 @@ export function RequiredText(max: number = MaxLen.id): PropertyDecorator {
     if (value === undefined || value === null) return 'is required';
     if (typeof value !== 'string') return 'must be a string';
     if (!/\S/.test(value)) return 'must not be empty';
-    return maxLength(value, max) ? undefined : `must be at most ${max} characters`;
+    // class-validator counts a surrogate pair as one character, so a string of at most `max` UTF-16
+    // units is never too long: its count (two regex matches) runs only for the longer ones.
+    return value.length <= max || maxLength(value, max) ? undefined : `must be at most ${max} characters`;
   };
   return custom(
     'isRequiredText',
