@@ -157,8 +157,14 @@ else
   SCRATCH_JOB=$!
 fi
 
-step "build (Nx: libs, services, scripts, bench; cached per project)"
-npm run --silent build
+if [[ "${BENCH_BUILD:-1}" == 0 ]]; then
+  # An A-B swaps builds of dist/: a build here would restore dist/ for the sources checked out.
+  step "build skipped (BENCH_BUILD=0): dist/ runs as it is"
+  [[ -f dist/bench/main.js ]] || die "BENCH_BUILD=0, but dist/ holds no build (npm run build)"
+else
+  step "build (Nx: libs, services, scripts, bench; cached per project)"
+  npm run --silent build
+fi
 
 step "database $DB_NAME"
 if ! pg_isready -q -d "$ADMIN_URL" -t 3; then
