@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 
-import { KafkaPublisher, ensureTopics, type MessagePublisher } from '@switchboard/kafka';
+import { KafkaPublisher, ensureTopics } from '@switchboard/kafka';
 import { OutboxRelay, OutboxWriter, outboxChannel } from '@switchboard/outbox';
 import { eventually } from '@switchboard/testing';
 
@@ -134,75 +134,6 @@ describe('outbox wake-up after commit, without a NOTIFY in the transaction', () 
     await new Promise((resolve) => setTimeout(resolve, 300));
     const [{ query }] = await lastStatement();
     expect(query.trim()).toMatch(/^(UPDATE|DELETE)/);
-  });
-
-  it('under a stream of commits, the mark of a batch rides on the read of the next one', async () => {
-    await relay?.stop();
-    // The relay's statements, as its session sends them.
-    const statements: Array<{ text: string; values: unknown }> = [];
-    class RecordingClient extends Client {}
-    RecordingClient.prototype.query = function (this: Client, ...args: unknown[]): unknown {
-      if (typeof args[0] === 'string' && args[0].includes('outbox_message'))
-        statements.push({ text: args[0].trim(), values: args[1] });
-      return Reflect.apply(Client.prototype.query, this, args);
-    } as Client['query'];
-    // Kafka acknowledges slowly: a commit lands while the relay waits for it.
-    const kafkaPublisher = new KafkaPublisher(kafka);
-    let publishing: () => void = () => undefined;
-    const slowPublisher: MessagePublisher = {
-      connect: () => kafkaPublisher.connect(),
-      disconnect: () => kafkaPublisher.disconnect(),
-      publish: async (messages) => {
-        publishing();
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        await kafkaPublisher.publish(messages);
-      },
-    };
-    relay = new OutboxRelay({
-      schema,
-      databaseUrl: databaseUrl(),
-      publisher: slowPublisher,
-      clientClass: RecordingClient,
-      logger: silent,
-      pollIntervalMs: 30_000,
-      standbyRetryMs: 200,
-    });
-    relay.start();
-    await eventually(() => expect(relay!.status).toBe('active'));
-    await eventually(async () => expect(await pending()).toBe(0));
-    const position = async (id: string) => {
-      const [row] = await dataSource.query<Array<{ position: string }>>(
-        `SELECT position FROM ${schema}.outbox_message WHERE id = $1`,
-        [id],
-      );
-      return row.position;
-    };
-    statements.length = 0;
-
-    const first = randomUUID();
-    const second = randomUUID();
-    const firstPublishing = new Promise<void>((resolve) => (publishing = resolve));
-    await dataSource.transaction((manager) =>
-      writer.enqueue(manager, [{ id: first, topic, key: 'k', type: 'test', payload: '{}', headers: {} }]),
-    );
-    await firstPublishing;
-    publishing = () => undefined;
-    await dataSource.transaction((manager) =>
-      writer.enqueue(manager, [{ id: second, topic, key: 'k', type: 'test', payload: '{}', headers: {} }]),
-    );
-    await eventually(async () => expect(await pending()).toBe(0), { timeoutMs: 5_000 });
-
-    const [firstPosition, secondPosition] = [await position(first), await position(second)];
-    const marks = statements.map(({ text, values }) => ({
-      kind: text.startsWith('UPDATE') ? 'mark' : 'read and mark',
-      // The positions marked: a mark's first parameter, a read's third.
-      marked: (values as unknown[])[text.startsWith('UPDATE') ? 0 : 2],
-    }));
-    expect(marks).toEqual([
-      { kind: 'read and mark', marked: [] },
-      { kind: 'read and mark', marked: [firstPosition] },
-      { kind: 'mark', marked: [secondPosition] },
-    ]);
   });
 
   it('a rolled-back write wakes nobody', async () => {

@@ -85,12 +85,6 @@ interface Published {
   setAside: Array<{ row: OutboxRow; reason: string }>;
 }
 
-/** Rows Kafka acknowledged that are not yet marked published. */
-interface Acknowledged {
-  positions: string[];
-  messages: OutboundMessage[];
-}
-
 /**
  * Publishes committed outbox rows to Kafka in commit-visible position order.
  *
@@ -123,8 +117,6 @@ export class OutboxRelay {
   private unregisterLocal: (() => void) | null = null;
   private lastSweep = 0;
   private publisherConnected = false;
-  /** Acknowledged by Kafka, marked by the next statement of the relay's session (drain). */
-  private acknowledged: Acknowledged = { positions: [], messages: [] };
   /** Set by stop(): drain() gives up past it. */
   private stopDeadline = Number.POSITIVE_INFINITY;
 
@@ -277,17 +269,13 @@ export class OutboxRelay {
 
   /**
    * Publishes every pending row, batch after batch; returns how many were published. While Kafka
-   * acknowledges one batch, the connection reads the one after it and, in the same statement, marks
-   * the batch before it, so Kafka and PostgreSQL work at the same time. A batch is still published
-   * only once the one before it was acknowledged (per-key order), and marked only after its own
-   * acknowledgement.
+   * acknowledges one batch, the connection marks the batch before it and reads the one after it,
+   * so Kafka and PostgreSQL work at the same time. A batch is still published only once the one
+   * before it was acknowledged (per-key order), and marked only after its own acknowledgement.
    *
    * Caught up when its last read found less than a batch: whatever commits after that read wakes
    * the relay (`notified`, reset here first), so reading again at once would only find nothing.
-   * At a few events per commit that empty read was a third of the relay's round trips. The last
-   * batch's mark waits for the next drain's first read when a wake-up came in meanwhile (that drain
-   * starts at once), and goes alone otherwise: under a stream of small commits, the mark was the
-   * other third.
+   * At a few events per commit that empty read was a third of the relay's round trips.
    */
   private async drain(): Promise<{ published: number; caughtUp: boolean }> {
     const client = this.client;
@@ -295,6 +283,8 @@ export class OutboxRelay {
     let total = 0;
     let caughtUp = false;
     this.notified = false;
+    // The connection runs one query at a time: each step starts once the one before it is done.
+    let marking: Promise<void> = Promise.resolve();
     let rows = await this.read(client, null);
     while (rows.length > 0 && Date.now() < this.stopDeadline) {
       const batch = rows;
@@ -302,74 +292,35 @@ export class OutboxRelay {
       // Rows after this batch; rows committed meanwhile below it are read by the next drain.
       const after = batch.length === this.batchSize ? batch[batch.length - 1].position : null;
       caughtUp = after === null;
-      // The connection runs one query at a time: the read starts now, with the previous batch's mark.
-      const reading = after === null ? Promise.resolve([]) : this.read(client, after);
+      const reading = marking.then(() => (after === null ? [] : this.read(client, after)));
       // A failed publish ends the drain; what runs beside it must not become an unhandled rejection.
       reading.catch(() => undefined);
       const { messages, setAside } = await publishing;
       rows = await reading;
-      if (setAside.length > 0) await this.setAside(client, setAside);
-      // Added to what is still unmarked: without a read after it (a last batch), the one before
-      // it is not marked yet either.
-      const aside = new Set(setAside.map(({ row }) => row.position));
-      for (const row of batch) if (!aside.has(row.position)) this.acknowledged.positions.push(row.position);
-      this.acknowledged.messages.push(...messages);
-      total += batch.length;
+      marking = this.mark(client, batch, setAside).then(() => {
+        this.options.onPublished?.(messages);
+        total += batch.length;
+      });
+      marking.catch(() => undefined);
     }
-    if (!this.notified || !this.running) await this.markAcknowledged(client);
+    await marking;
     return { published: total, caughtUp: caughtUp || total === 0 };
   }
 
-  /**
-   * The next pending rows in position order, after `after` when given, but for missing topics. The
-   * same statement marks the acknowledged rows published; its SELECT still sees them pending (one
-   * snapshot for the whole statement), so it skips them by position.
-   */
+  /** The next pending rows in position order, after `after` when given, but for missing topics. */
   private async read(client: Client, after: string | null): Promise<OutboxRow[]> {
     const now = Date.now();
     const skipped = [...this.missingTopics].filter(([, retryAt]) => retryAt > now).map(([topic]) => topic);
-    const marking = this.takeAcknowledged();
-    // Two texts, not `$4 IS NULL OR position > $4`: a prepared statement's generic plan cannot
+    // Two texts, not `$2 IS NULL OR position > $2`: a prepared statement's generic plan cannot
     // make that a bound of the index scan, and would walk the batch still being published.
     const { rows } = await client.query<OutboxRow>(
-      `WITH marked AS (
-         UPDATE ${this.table} SET published_at = now() WHERE position = ANY($3::bigint[])
-       )
-       SELECT position, topic, message_key, payload, headers FROM ${this.table}
-       WHERE published_at IS NULL ${after === null ? '' : 'AND position > $4::bigint'}
-         AND NOT (topic = ANY($2::text[])) AND NOT (position = ANY($3::bigint[]))
+      `SELECT position, topic, message_key, payload, headers FROM ${this.table}
+       WHERE published_at IS NULL ${after === null ? '' : 'AND position > $3::bigint'}
+         AND NOT (topic = ANY($2::text[]))
        ORDER BY position LIMIT $1`,
-      after === null
-        ? [this.batchSize, skipped, marking.positions]
-        : [this.batchSize, skipped, marking.positions, after],
+      after === null ? [this.batchSize, skipped] : [this.batchSize, skipped, after],
     );
-    this.markedPublished(marking);
     return rows;
-  }
-
-  /** The acknowledged rows, to be marked by the caller's statement (gone if it fails: see below). */
-  private takeAcknowledged(): Acknowledged {
-    const acknowledged = this.acknowledged;
-    this.acknowledged = { positions: [], messages: [] };
-    return acknowledged;
-  }
-
-  /**
-   * Marks the acknowledged rows on their own. Rows acknowledged but never marked (a failed
-   * statement, a lost connection, a crash) are published again by the next drain or the next active
-   * relay, as after a crash between Kafka's acknowledgement and the mark: consumers drop the copy.
-   */
-  private async markAcknowledged(client: Client): Promise<void> {
-    if (this.acknowledged.positions.length === 0) return;
-    const marking = this.takeAcknowledged();
-    await client.query(`UPDATE ${this.table} SET published_at = now() WHERE position = ANY($1::bigint[])`, [
-      marking.positions,
-    ]);
-    this.markedPublished(marking);
-  }
-
-  private markedPublished(marked: Acknowledged): void {
-    if (marked.messages.length > 0) this.options.onPublished?.(marked.messages);
   }
 
   /**
@@ -466,18 +417,24 @@ export class OutboxRelay {
     }
   }
 
-  /** Moves rows Kafka refused as too large out of the outbox, kept whole in outbox_set_aside. */
-  private async setAside(client: Client, setAside: Published['setAside']): Promise<void> {
-    await client.query(
-      `WITH moved AS (
-         DELETE FROM ${this.table} WHERE position = ANY($1::bigint[])
-         RETURNING position, id, topic, message_key, event_type, payload, headers, created_at
-       )
-       INSERT INTO ${this.setAsideTable} (position, id, topic, message_key, event_type, payload, headers, created_at, reason)
-       SELECT moved.*, r.reason FROM moved JOIN unnest($1::bigint[], $2::text[]) AS r(position, reason) USING (position)`,
-      [setAside.map(({ row }) => row.position), setAside.map(({ reason }) => reason)],
-    );
-    for (const { row } of setAside) this.options.onSetAside?.(row.topic);
+  /** Moves set-aside rows out of the outbox (kept whole in outbox_set_aside) and marks the rest published. */
+  private async mark(client: Client, rows: OutboxRow[], setAside: Published['setAside']): Promise<void> {
+    const aside = new Set(setAside.map(({ row }) => row.position));
+    if (aside.size > 0) {
+      await client.query(
+        `WITH moved AS (
+           DELETE FROM ${this.table} WHERE position = ANY($1::bigint[])
+           RETURNING position, id, topic, message_key, event_type, payload, headers, created_at
+         )
+         INSERT INTO ${this.setAsideTable} (position, id, topic, message_key, event_type, payload, headers, created_at, reason)
+         SELECT moved.*, r.reason FROM moved JOIN unnest($1::bigint[], $2::text[]) AS r(position, reason) USING (position)`,
+        [setAside.map(({ row }) => row.position), setAside.map(({ reason }) => reason)],
+      );
+      for (const { row } of setAside) this.options.onSetAside?.(row.topic);
+    }
+    await client.query(`UPDATE ${this.table} SET published_at = now() WHERE position = ANY($1::bigint[])`, [
+      rows.filter((row) => !aside.has(row.position)).map((row) => row.position),
+    ]);
   }
 
   private async sweepIfDue(): Promise<void> {
@@ -514,7 +471,6 @@ export class OutboxRelay {
 
   private async release(): Promise<void> {
     this.state = 'stopped';
-    this.acknowledged = { positions: [], messages: [] };
     await this.leader.release();
     if (this.publisherConnected && !this.running) {
       this.publisherConnected = false;
