@@ -135,3 +135,113 @@ describe('inbox parking with two replicas', () => {
     );
   });
 });
+
+/**
+ * A chunk that follows a finished one (a first handling) looks for parked keys in its claim, not in
+ * a statement before it: an event of a parked key must still be parked behind it, unhandled, while
+ * the rest of the chunk applies.
+ */
+describe('inbox parking on a first handling', () => {
+  const schema = `inbox_parking_first_${randomUUID().slice(0, 8)}`;
+  const topic = `test.${uniqueName('inbox-parking-first')}`;
+  const group = `group-${topic}`;
+  const kafka = { brokers: kafkaBrokers(), clientId: 'inbox-parking-first' };
+  const producer = new KafkaPublisher(kafka);
+  /** Events the downstream refuses (503) for as long as they are here. */
+  const refused = new Set<string>();
+  let transport: InboxTransport;
+  let dataSource: DataSource;
+
+  const deal = (customer: string, seq: number) =>
+    buildCloudEvent({
+      id: randomUUID(),
+      source: 'crm',
+      type: 'deal_won',
+      data: sampleDeal({ dealId: `D-FIRST-${customer}-${seq}`, account: { crmAccountId: customer } }),
+    });
+  const publish = (event: CloudEvent<'deal_won'>) =>
+    producer.publish([
+      { topic, key: event.data.account.crmAccountId, value: JSON.stringify(event), headers: {} },
+    ]);
+  const applied = async (customer: string) =>
+    (
+      await dataSource.query<Array<{ seq: number }>>(
+        `SELECT seq FROM ${schema}.effect WHERE customer = $1 ORDER BY position`,
+        [customer],
+      )
+    ).map((row) => row.seq);
+  const parked = async (customer: string) =>
+    (
+      await dataSource.query<Array<{ n: number }>>(
+        `SELECT count(*)::int AS n FROM ${schema}.inbox_parked WHERE message_key = $1`,
+        [customer],
+      )
+    )[0].n;
+
+  beforeAll(async () => {
+    dataSource = await scratchSchema(schema, [...OUTBOX_MIGRATIONS, ...INBOX_MIGRATIONS]);
+    await dataSource.query(
+      `CREATE TABLE ${schema}.effect (position bigserial, event_id uuid NOT NULL, customer text NOT NULL, seq int NOT NULL)`,
+    );
+    await ensureTopics(kafka, [{ name: topic, partitions: 1 }]);
+    await producer.connect();
+    transport = new InboxTransport({
+      consumerGroup: group,
+      deadLetterTopic: `${topic}.dlq`,
+      source: 'switchboard/inbox-parking-test',
+      schema,
+      dataSource,
+      outbox: new OutboxWriter(schema),
+      consumer: new KafkaBatchConsumer(kafka, { groupId: group }),
+      // Retried every 300 ms, and never dead-lettered while the test holds the key.
+      retry: { baseDelayMs: 300, maxDelayMs: 300, maxAttempts: 1_000 },
+    });
+    transport.addHandler(
+      topic,
+      async (event: CloudEvent<'deal_won'>, ctx: InboxContext) => {
+        if (refused.has(event.id)) throw new DownstreamError('transient', 'erp', 'erp: 503', { status: 503 });
+        await ctx.manager.query(
+          `INSERT INTO ${schema}.effect (event_id, customer, seq) VALUES ($1, $2, $3)`,
+          [event.id, event.data.account.crmAccountId, Number(event.data.dealId.split('-').pop())],
+        );
+      },
+      true,
+    );
+    await listening(transport);
+  });
+
+  afterAll(async () => {
+    await transport.close();
+    await producer.disconnect();
+    await dropTopicsAndGroups([topic], [group]);
+    await dropScratchSchema(dataSource, schema);
+  });
+
+  it('parks a later event of a parked key behind it and applies the rest of its chunk', async () => {
+    // A first batch: the member's batches after it are first handlings.
+    await publish(deal('ACC-WARM', 0));
+    await eventually(async () => expect(await applied('ACC-WARM')).toEqual([0]), { timeoutMs: 60_000 });
+
+    const [first, later] = [deal('ACC-HELD', 0), deal('ACC-HELD', 1)];
+    refused.add(first.id);
+    await publish(first);
+    await eventually(async () => expect(await parked('ACC-HELD')).toBe(1), { timeoutMs: 30_000 });
+
+    const other = deal('ACC-FREE', 0);
+    await producer.publish(
+      [later, other].map((event) => ({
+        topic,
+        key: event.data.account.crmAccountId,
+        value: JSON.stringify(event),
+        headers: {},
+      })),
+    );
+    await eventually(async () => expect(await applied('ACC-FREE')).toEqual([0]), { timeoutMs: 30_000 });
+    await eventually(async () => expect(await parked('ACC-HELD')).toBe(2), { timeoutMs: 30_000 });
+    expect(await applied('ACC-HELD')).toEqual([]);
+
+    refused.delete(first.id);
+    await eventually(async () => expect(await applied('ACC-HELD')).toEqual([0, 1]), { timeoutMs: 30_000 });
+    await eventually(async () => expect(await parked('ACC-HELD')).toBe(0));
+  });
+});

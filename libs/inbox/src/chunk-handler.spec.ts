@@ -109,15 +109,20 @@ class FakeDatabase {
       for (const id of params[0] as string[]) this.attempts.delete(id);
     } else if (sql.startsWith('WITH finished AS')) {
       this.transportStatements += 1;
-      const [ids, , , , , , finishing] = params as [
+      const [ids, , , , , , finishing, waitingTopic, keys] = params as [
         string[],
         unknown,
         unknown,
         unknown,
         unknown,
         unknown,
+        string[],
+        string | null | undefined,
         string[],
       ];
+      const parkedKeys = new Set([...this.parked.values()].map(({ message }) => message.key ?? ''));
+      // A first handling's claim that finds a parked key inserts nothing and says so.
+      if (typeof waitingTopic === 'string' && keys.some((key) => parkedKeys.has(key))) return [{ id: null }];
       for (const id of finishing) this.attempts.delete(id);
       const fresh = [];
       for (const id of ids) {
@@ -323,7 +328,7 @@ describe('InboxTransport with a @ChunkPattern handler', () => {
     expect(db.inbox.size).toBe(3);
   });
 
-  it('records the start of a chunk that may be a redelivery, and not of a first handling', async () => {
+  it('records the start of a chunk that may be a redelivery; a first handling costs its claim alone', async () => {
     const { db, deliver } = await transportWith(writeEffects);
 
     // A redelivery may follow a crash inside it: its events are counted before the handler runs.
@@ -332,7 +337,8 @@ describe('InboxTransport with a @ChunkPattern handler', () => {
     await deliver(messages(['c', 'd'].map(deal), ['c', 'd']), undefined, { firstHandling: true });
     expect(db.attemptRowsWritten).toBe(2);
 
-    expect(db.transportStatements).toBe(4);
+    // The redelivery: its start and its claim; the first handling: its claim alone.
+    expect(db.transportStatements).toBe(3);
     expect(db.attempts.size).toBe(0);
     expect(db.inbox.size).toBe(4);
   });
@@ -407,6 +413,41 @@ describe('InboxTransport with a @ChunkPattern handler', () => {
     expect(db.deadLetters.map((record) => record.headers['x-dead-letter-code'])).toEqual([
       'retries_exhausted',
     ]);
+  });
+
+  it('a first handling looks for parked keys in its claim, and parks an event of one behind it all the same', async () => {
+    const [first, later, other] = ['a', 'a', 'b'].map(deal);
+    let down = true;
+    const { db, calls, committed, deliver, retriesDone } = await transportWith(
+      async (chunk, context) => {
+        for (const event of chunk)
+          await context.within(event, () =>
+            down && event.id === first.id ? Promise.reject(unavailable()) : Promise.resolve(),
+          );
+        await writeEffects(chunk, context);
+      },
+      { maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 60_000 },
+    );
+
+    await deliver(messages([first], ['a']), undefined, { firstHandling: true });
+    const statementsBefore = db.transportStatements;
+    const [laterMessage, otherMessage] = messages([later, other], ['a', 'b']).map((message, index) => ({
+      ...message,
+      offset: String(index + 1),
+    }));
+    await deliver([laterMessage, otherMessage], undefined, { firstHandling: true });
+
+    // The claim found `first` parked and wrote nothing; the chunk's start then parked `later`.
+    expect(db.transportStatements - statementsBefore).toBe(3);
+    expect(calls).toEqual([[first.id], [other.id]]);
+    expect(committed).toEqual(['0', '2']);
+    expect([...db.parked.keys()]).toEqual([first.id, later.id]);
+
+    down = false;
+    db.parked.get(first.id)!.dueAt = 0;
+    await retriesDone();
+    expect(calls.slice(2)).toEqual([[first.id, later.id]]);
+    expect([...db.effects]).toEqual([other.id, first.id, later.id]);
   });
 
   it('parks an event of a parked key from a later chunk behind it, unhandled, and applies it after', async () => {

@@ -97,6 +97,12 @@ const RETRY_PASS_PAUSE_MS = 1_000;
 /** Thrown in the one-transaction pass when the chunk holds an event known to be rejected. */
 class ChunkNeedsIsolation extends Error {}
 
+/**
+ * Thrown by a first handling's claim when a key of the chunk has parked events: its transaction
+ * rolls back, having written nothing, and the chunk takes the path that parks those events.
+ */
+class KeysWaiting extends Error {}
+
 export interface RetryPolicy {
   /** Attempts of a transiently failing event before it is dead-lettered. */
   maxAttempts: number;
@@ -265,10 +271,22 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
       // A revoked partition or a shutdown stops here; the rest is redelivered to the next owner.
       if (!controls.isActive()) return;
       const chunk = batch.messages.slice(start, start + this.maxTransactionSize);
-      const { waiting, started, unfinished, retried } = await this.startChunk(
-        chunk.map((message) => ({ ...this.decode(message), batchSpan })),
-        { behindWaitingKeys: true, firstHandling: batch.firstHandling },
-      );
+      const deliveries = chunk.map((message) => ({ ...this.decode(message), batchSpan }));
+      if (batch.firstHandling) {
+        // Nothing of it can be unfinished or have used a retry (startChunk), so what is left to
+        // look for is parked events of its keys, and the claim does that in its own statement.
+        try {
+          if (!(await this.applyWithRetries(deliveries, controls, new Map(), false, true)).completed) return;
+          if (!(await this.commitThrough(chunk, controls))) return;
+          continue;
+        } catch (error) {
+          if (!(error instanceof KeysWaiting)) throw error;
+        }
+      }
+      const { waiting, started, unfinished, retried } = await this.startChunk(deliveries, {
+        behindWaitingKeys: true,
+        firstHandling: batch.firstHandling,
+      });
       if (waiting.length > 0) await this.parkBehind(waiting);
       if (started.length > 0) {
         if (unfinished) {
@@ -367,10 +385,11 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
    *
    * A chunk whose handling cannot have started before (`firstHandling`, known from the consumer)
    * writes no attempt rows: nothing of it can be unfinished, and none of its events has used a
-   * retry. The statement then only reads, and commits nothing. Should this handling crash, the
-   * next one is a redelivery and counts as the first attempt: a poison event costs one crash more
-   * than `maxUnfinishedAttempts` before it is dead-lettered, and each chunk saves a committed write
-   * of a row per event, and its delete.
+   * retry. Should this handling crash, the next one is a redelivery and counts as the first
+   * attempt: a poison event costs one crash more than `maxUnfinishedAttempts` before it is
+   * dead-lettered, and each chunk saves a committed write of a row per event, and its delete. Such
+   * a chunk comes here only when its claim found parked events of its keys (KeysWaiting): the
+   * claim looks for them otherwise, and this statement, which would only read, is not sent.
    */
   private async startChunk(
     deliveries: Delivery[],
@@ -532,6 +551,7 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
     controls: BatchControls,
     retried: Map<string, number>,
     fromParking: boolean,
+    behindWaitingKeys = false,
   ): Promise<{ completed: boolean; parked: boolean }> {
     // The attempt number of each event's next try: its retries so far, counted in the database.
     const attempts = new Map<Delivery, number>();
@@ -543,7 +563,12 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
     for (let round = 0; ; round += 1) {
       // A retry round is a handling like the first: a crash inside it must be seen as unfinished.
       if (round > 0) await this.recordRetryStart(pending);
-      const { parked, held } = await this.applyChunk(pending, attempts, fromParking);
+      const { parked, held } = await this.applyChunk(
+        pending,
+        attempts,
+        fromParking,
+        behindWaitingKeys && round === 0,
+      );
       if (!held) return { completed: true, parked: parked.length > 0 };
       const done = doneBeforeWaiting(deliveries, new Set(parked.map((entry) => entry.delivery)));
       const doneMessages = done.map(({ message }) => message);
@@ -607,17 +632,19 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
   /**
    * One transaction for the chunk; on a failure, again with a savepoint per event. Returns the
    * parked events, and whether they are held here (the whole connector failed) rather than parked
-   * in the table.
+   * in the table. With `behindWaitingKeys` it throws KeysWaiting, having written nothing, when a
+   * key of the chunk has parked events.
    */
   private async applyChunk(
     deliveries: Delivery[],
     attempts: Map<Delivery, number>,
     fromParking: boolean,
+    behindWaitingKeys = false,
   ): Promise<{ parked: Parked[]; held: boolean }> {
     let failed: { delivery: Delivery; error: unknown } | null = null;
     try {
       const outcomes = await this.options.dataSource.transaction(async (manager) => {
-        const fresh = await this.claim(manager, deliveries, 'finishing');
+        const fresh = await this.claim(manager, deliveries, 'finishing', behindWaitingKeys);
         const counted: Array<[Delivery, 'applied' | 'duplicate']> = [];
         const toApply: Delivery[] = [];
         for (const delivery of deliveries) {
@@ -655,7 +682,7 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
       for (const [delivery, outcome] of outcomes) this.countOutcome(delivery, outcome);
       return { parked: [], held: false };
     } catch (error) {
-      if (isTransient(error)) throw error;
+      if (isTransient(error) || error instanceof KeysWaiting) throw error;
     }
     const isolated = await this.options.dataSource.transaction((manager) =>
       this.applyIsolated(manager, deliveries, attempts, failed, fromParking),
@@ -815,28 +842,37 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
   /**
    * Inserts the inbox rows; returns the ids not seen before (the events to apply). With `finishing`,
    * the same statement deletes their attempt rows (forgetAttempts): when the transaction commits
-   * they are finished, and when it rolls back the rows stay.
+   * they are finished, and when it rolls back the rows stay. With `behindWaitingKeys` it first looks
+   * for parked events of the chunk's keys (what startChunk does for a chunk that may be a
+   * redelivery): finding one, it inserts nothing and throws KeysWaiting.
    */
   private async claim(
     manager: EntityManager,
     deliveries: Delivery[],
     finishing: 'finishing' | 'not finishing',
+    behindWaitingKeys = false,
   ): Promise<Set<string>> {
     // One row per id: a statement may not update the same row twice.
     const unique = [...new Map(deliveries.map((delivery) => [delivery.inboxId, delivery])).values()];
-    const rows: Array<{ id: string }> = await untraced(() =>
+    const rows: Array<{ id: string | null }> = await untraced(() =>
       manager.query(
         `WITH finished AS (
          DELETE FROM ${this.attemptTable} WHERE id = ANY($7::text[])
+       ), waiting AS (
+         SELECT 1 FROM ${this.parking.table}
+         WHERE $8::text IS NOT NULL AND topic = $8 AND message_key = ANY($9::text[]) LIMIT 1
+       ), claimed AS (
+         INSERT INTO ${this.inboxTable} AS i (id, event_type, topic, kafka_partition, kafka_offset)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[])
+         WHERE NOT EXISTS (SELECT 1 FROM waiting)
+         ON CONFLICT (id) DO UPDATE SET status = 'applied', topic = EXCLUDED.topic,
+           kafka_partition = EXCLUDED.kafka_partition, kafka_offset = EXCLUDED.kafka_offset, processed_at = now()
+         -- A dead-lettered event had no effect: an operator's replay of it (after the data was fixed)
+         -- applies it; any other redelivery of it is a duplicate.
+         WHERE i.status = 'dead_lettered' AND i.id = ANY($6::text[])
+         RETURNING id
        )
-       INSERT INTO ${this.inboxTable} AS i (id, event_type, topic, kafka_partition, kafka_offset)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[])
-       ON CONFLICT (id) DO UPDATE SET status = 'applied', topic = EXCLUDED.topic,
-         kafka_partition = EXCLUDED.kafka_partition, kafka_offset = EXCLUDED.kafka_offset, processed_at = now()
-       -- A dead-lettered event had no effect: an operator's replay of it (after the data was fixed)
-       -- applies it; any other redelivery of it is a duplicate.
-       WHERE i.status = 'dead_lettered' AND i.id = ANY($6::text[])
-       RETURNING id`,
+       SELECT id FROM claimed UNION ALL SELECT NULL FROM waiting`,
         [
           unique.map(({ inboxId }) => inboxId),
           unique.map(({ event }) => event?.type ?? null),
@@ -847,10 +883,17 @@ export class InboxTransport extends Server implements CustomTransportStrategy {
             .filter(({ message }) => message.headers[REPLAYED_FROM_HEADER] !== undefined)
             .map(({ inboxId }) => inboxId),
           finishing === 'finishing' ? unique.map(({ inboxId }) => inboxId) : [],
+          behindWaitingKeys ? unique[0].message.topic : null,
+          behindWaitingKeys ? unique.map(({ message }) => parkingKey(message)) : [],
         ],
       ),
     );
-    return new Set(rows.map((row) => row.id));
+    const fresh = new Set<string>();
+    for (const { id } of rows) {
+      if (id === null) throw new KeysWaiting();
+      fresh.add(id);
+    }
+    return fresh;
   }
 
   private handlerFor(topic: string): MessageHandler {
