@@ -1,7 +1,14 @@
 import { Topic } from '@switchboard/contracts';
 
 import { Bench, SCHEMA_OF, log, sleep, type InboxConsumer } from '../support/bench-context';
-import { cpuPerEvent, formatCpu, formatPerEvent, type CpuReport } from '../support/cpu';
+import {
+  cpuPerEvent,
+  formatCpu,
+  formatPerEvent,
+  formatWritesPerEvent,
+  writesPerEvent,
+  type CpuReport,
+} from '../support/cpu';
 import { positionGroup, type PartitionOffset } from '../support/kafka-groups';
 
 export interface ConsumerResult {
@@ -22,6 +29,8 @@ export interface ConsumerResult {
   eventsPerTransaction: number;
   cpu: CpuReport;
   cpuMsPerEvent: Record<string, number>;
+  /** Write system calls per event of each process group: its round trips (PostgreSQL's: files only). */
+  writesPerEvent: Record<string, number>;
   peakRssMb: number | null;
 }
 
@@ -140,6 +149,7 @@ export async function consumerPhase(
     cpu,
     // CPU over the whole window (polls included) per event applied in it.
     cpuMsPerEvent: cpuPerEvent(cpu, last.n / cpu.seconds),
+    writesPerEvent: writesPerEvent(cpu, last.n / cpu.seconds),
     peakRssMb,
   };
   log(
@@ -155,5 +165,6 @@ export async function consumerPhase(
   }
   log(`${name}: ${formatCpu(cpu)}`);
   log(`${name}: ${formatPerEvent(result.cpuMsPerEvent, 'bench (poller)')}`);
+  log(`${name}: ${formatWritesPerEvent(result.writesPerEvent)}`);
   return result;
 }

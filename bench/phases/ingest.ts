@@ -1,7 +1,14 @@
 import { IngestClient, sampleDeal } from '@switchboard/testing';
 
 import { Bench, log, percentile } from '../support/bench-context';
-import { cpuPerEvent, formatCpu, formatPerEvent, type CpuReport } from '../support/cpu';
+import {
+  cpuPerEvent,
+  formatCpu,
+  formatPerEvent,
+  formatWritesPerEvent,
+  writesPerEvent,
+  type CpuReport,
+} from '../support/cpu';
 
 export interface IngestResult {
   workers: number;
@@ -13,6 +20,8 @@ export interface IngestResult {
   pendingAtEnd: number;
   cpu: CpuReport;
   cpuMsPerEvent: Record<string, number>;
+  /** Write system calls per event of each process group: its round trips (PostgreSQL's: files only). */
+  writesPerEvent: Record<string, number>;
   peakRssMb: number | null;
 }
 
@@ -86,6 +95,7 @@ export async function ingestPhase(bench: Bench): Promise<IngestResult> {
     pendingAtEnd: Number(pending?.n ?? 0),
     cpu,
     cpuMsPerEvent: cpuPerEvent(cpu, (statuses['202'] ?? 0) / seconds),
+    writesPerEvent: writesPerEvent(cpu, (statuses['202'] ?? 0) / seconds),
     peakRssMb,
   };
   log(
@@ -95,5 +105,6 @@ export async function ingestPhase(bench: Bench): Promise<IngestResult> {
   );
   log(`ingest: ${formatCpu(cpu)}`);
   log(`ingest: ${formatPerEvent(result.cpuMsPerEvent, 'bench (load generator)')}`);
+  log(`ingest: ${formatWritesPerEvent(result.writesPerEvent)}`);
   return result;
 }

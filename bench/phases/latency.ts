@@ -2,7 +2,15 @@ import { Topic } from '@switchboard/contracts';
 import { IngestClient, sampleDeal, type ServiceProcess } from '@switchboard/testing';
 
 import { Bench, DEAL_WON_CONSUMERS, SCHEMA_OF, log, percentile, sleep } from '../support/bench-context';
-import { cpuPerEvent, formatCpu, formatPerEvent, jitCompilerTicks, type CpuReport } from '../support/cpu';
+import {
+  cpuPerEvent,
+  formatCpu,
+  formatPerEvent,
+  formatWritesPerEvent,
+  jitCompilerTicks,
+  writesPerEvent,
+  type CpuReport,
+} from '../support/cpu';
 import { endOffsets, positionGroup } from '../support/kafka-groups';
 
 export interface Distribution {
@@ -31,6 +39,8 @@ export interface LatencyResult {
   responseMs: { p50: number; p99: number };
   cpu: CpuReport;
   cpuMsPerEvent: Record<string, number>;
+  /** Write system calls per deal of each process group: its round trips (PostgreSQL's: files only). */
+  writesPerEvent: Record<string, number>;
   database: {
     commitsPerDeal: number;
     rowsInsertedPerDeal: number;
@@ -275,6 +285,7 @@ async function measureAt(
     responseMs: { p50: percentile(responses, 50), p99: percentile(responses, 99) },
     cpu,
     cpuMsPerEvent: cpuPerEvent(cpu, accepted / seconds),
+    writesPerEvent: writesPerEvent(cpu, accepted / seconds),
     database,
   };
   const f = (value: number) => value.toFixed(0).padStart(6);
@@ -291,6 +302,7 @@ async function measureAt(
   log(
     `latency (${label}) @${rate}/s: per deal (all five services) ${formatPerEvent(result.cpuMsPerEvent, 'bench (load generator)')}`,
   );
+  log(`latency (${label}) @${rate}/s: per deal, ${formatWritesPerEvent(result.writesPerEvent)}`);
   return result;
 }
 

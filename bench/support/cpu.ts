@@ -23,6 +23,21 @@ function statTicks(path: string): number | null {
   }
 }
 
+/**
+ * Write system calls of one process so far (`syscw` of /proc/<pid>/io), or null when it is gone.
+ * Node and the JVM send every request to PostgreSQL or Kafka, and every HTTP response, with one
+ * write or writev: a count of round trips that, unlike CPU time, does not depend on what else runs.
+ * PostgreSQL answers with send(), which this count leaves out; its writes are WAL and data files.
+ */
+function processWrites(pid: number): number | null {
+  try {
+    const match = /^syscw: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Pids whose command name (/proc/<pid>/comm) is `name`, e.g. every PostgreSQL backend. */
 export function pidsByComm(name: string): number[] {
   const pids: number[] = [];
@@ -115,6 +130,8 @@ export interface CpuReport {
   machineBusyPercent: number;
   /** CPU per group in percent of ONE core (100 = one core saturated). */
   percentOfOneCore: Record<string, number>;
+  /** Write system calls per second per group (see processWrites). */
+  writesPerSecond: Record<string, number>;
 }
 
 /**
@@ -127,6 +144,7 @@ export class CpuWindow {
   private startedAt = 0;
   private machineAtStart = { busy: 0, total: 0 };
   private readonly ticksAtStart = new Map<string, Map<number, number>>();
+  private readonly writesAtStart = new Map<string, Map<number, number>>();
   private benchAtStart: NodeJS.CpuUsage = process.cpuUsage();
 
   constructor(
@@ -141,11 +159,15 @@ export class CpuWindow {
     this.benchAtStart = process.cpuUsage();
     for (const [name, pids] of Object.entries(this.groups)) {
       const ticks = new Map<number, number>();
+      const writes = new Map<number, number>();
       for (const pid of pids()) {
         const value = processTicks(pid);
         if (value !== null) ticks.set(pid, value);
+        const written = processWrites(pid);
+        if (written !== null) writes.set(pid, written);
       }
       this.ticksAtStart.set(name, ticks);
+      this.writesAtStart.set(name, writes);
     }
     return this;
   }
@@ -154,15 +176,20 @@ export class CpuWindow {
     const seconds = (performance.now() - this.startedAt) / 1000;
     const machine = machineTicks();
     const percentOfOneCore: Record<string, number> = {};
+    const writesPerSecond: Record<string, number> = {};
     for (const [name, pids] of Object.entries(this.groups)) {
       const before = this.ticksAtStart.get(name) ?? new Map<number, number>();
+      const writesBefore = this.writesAtStart.get(name) ?? new Map<number, number>();
       let ticks = 0;
+      let writes = 0;
       for (const pid of new Set([...pids(), ...before.keys()])) {
         const now = processTicks(pid);
         if (now === null) continue;
         ticks += now - (before.get(pid) ?? 0);
+        writes += (processWrites(pid) ?? 0) - (writesBefore.get(pid) ?? 0);
       }
       percentOfOneCore[name] = (100 * ticks) / TICKS_PER_SECOND / seconds;
+      writesPerSecond[name] = writes / seconds;
     }
     const bench = process.cpuUsage(this.benchAtStart);
     percentOfOneCore[this.selfLabel] = (100 * (bench.user + bench.system)) / 1e6 / seconds;
@@ -171,7 +198,7 @@ export class CpuWindow {
     // Whatever else ran meanwhile (other users' builds and tests, the kernel): it shares the cores.
     const ours = Object.values(percentOfOneCore).reduce((sum, value) => sum + value, 0);
     percentOfOneCore[EVERYTHING_ELSE] = Math.max(0, machineBusyPercent * cpus().length - ours);
-    return { seconds, machineBusyPercent, percentOfOneCore };
+    return { seconds, machineBusyPercent, percentOfOneCore, writesPerSecond };
   }
 }
 
@@ -200,6 +227,22 @@ export function cpuPerEvent(report: CpuReport, eventsPerSecond: number): Record<
 
 /** Groups that are the benchmark's own work, not the system under test. */
 export const BENCH_GROUPS = /^bench \((load generator|poller)\)$|bench queries/;
+
+/** Write system calls per event of each group that made any (the round trips behind its CPU). */
+export function writesPerEvent(report: CpuReport, eventsPerSecond: number): Record<string, number> {
+  const perEvent: Record<string, number> = {};
+  if (!(eventsPerSecond > 0)) return perEvent;
+  for (const [name, perSecond] of Object.entries(report.writesPerSecond))
+    if (perSecond > 0) perEvent[name] = perSecond / eventsPerSecond;
+  return perEvent;
+}
+
+export function formatWritesPerEvent(perEvent: Record<string, number>): string {
+  const entries = Object.entries(perEvent).sort(([, a], [, b]) => b - a);
+  return `write system calls per event (PostgreSQL's: files only): ${entries
+    .map(([name, writes]) => `${name} ${writes.toFixed(2)}`)
+    .join(', ')}`;
+}
 
 export function formatPerEvent(perEvent: Record<string, number>, loadGenerator?: string): string {
   const entries = Object.entries(perEvent)
