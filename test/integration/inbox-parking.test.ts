@@ -4,7 +4,12 @@ import type { DataSource } from 'typeorm';
 
 import { DownstreamError } from '@switchboard/downstream';
 import { buildCloudEvent, type CloudEvent } from '@switchboard/contracts';
-import { INBOX_MIGRATIONS, InboxTransport, type InboxContext } from '@switchboard/inbox';
+import {
+  INBOX_MIGRATIONS,
+  InboxTransport,
+  type InboxContext,
+  type InboxTransportOptions,
+} from '@switchboard/inbox';
 import { KafkaBatchConsumer, KafkaPublisher, ensureTopics } from '@switchboard/kafka';
 import { OutboxWriter } from '@switchboard/outbox';
 import { eventually, sampleDeal } from '@switchboard/testing';
@@ -17,6 +22,57 @@ jest.setTimeout(120_000);
 
 const KEYS = 12;
 const EVENTS_PER_KEY = 5;
+
+/** A scratch schema with the inbox and outbox tables and `effect`: a row per applied event, in order. */
+async function parkingSchema(schema: string): Promise<DataSource> {
+  const dataSource = await scratchSchema(schema, [...OUTBOX_MIGRATIONS, ...INBOX_MIGRATIONS]);
+  await dataSource.query(
+    `CREATE TABLE ${schema}.effect (position bigserial, event_id uuid NOT NULL, customer text NOT NULL, seq int NOT NULL)`,
+  );
+  return dataSource;
+}
+
+/**
+ * A member of `group` whose per-event handler writes the event's effect row, unless `refuses`
+ * says the downstream answers 503 to it this time.
+ */
+async function startTransport(options: {
+  schema: string;
+  topic: string;
+  group: string;
+  dataSource: DataSource;
+  retry: InboxTransportOptions['retry'];
+  refuses: (event: CloudEvent<'deal_won'>) => boolean;
+}): Promise<InboxTransport> {
+  const { schema, topic, group, dataSource } = options;
+  const transport = new InboxTransport({
+    consumerGroup: group,
+    deadLetterTopic: `${topic}.dlq`,
+    source: 'switchboard/inbox-parking-test',
+    schema,
+    dataSource,
+    outbox: new OutboxWriter(schema),
+    consumer: new KafkaBatchConsumer(
+      { brokers: kafkaBrokers(), clientId: 'inbox-parking' },
+      { groupId: group },
+    ),
+    retry: options.retry,
+  });
+  transport.addHandler(
+    topic,
+    async (event: CloudEvent<'deal_won'>, ctx: InboxContext) => {
+      if (options.refuses(event)) throw new DownstreamError('transient', 'erp', 'erp: 503', { status: 503 });
+      await ctx.manager.query(`INSERT INTO ${schema}.effect (event_id, customer, seq) VALUES ($1, $2, $3)`, [
+        event.id,
+        event.data.account.crmAccountId,
+        Number(event.data.dealId.split('-').pop()),
+      ]);
+    },
+    true,
+  );
+  await listening(transport);
+  return transport;
+}
 
 /**
  * Parked keys retried from inbox_parked by two replicas of one group at once (each owns one of the
@@ -36,40 +92,23 @@ describe('inbox parking with two replicas', () => {
   let dataSource: DataSource;
 
   const start = async () => {
-    const transport = new InboxTransport({
-      consumerGroup: group,
-      deadLetterTopic: `${topic}.dlq`,
-      source: 'switchboard/inbox-parking-test',
+    const transport = await startTransport({
       schema,
-      dataSource,
-      outbox: new OutboxWriter(schema),
-      consumer: new KafkaBatchConsumer(kafka, { groupId: group }),
-      retry: { baseDelayMs: 100, maxDelayMs: 200, maxAttempts: 8 },
-    });
-    transport.addHandler(
       topic,
-      async (event: CloudEvent<'deal_won'>, ctx: InboxContext) => {
+      group,
+      dataSource,
+      retry: { baseDelayMs: 100, maxDelayMs: 200, maxAttempts: 8 },
+      refuses: (event) => {
         const left = refusals.get(event.id) ?? 0;
-        if (left > 0) {
-          refusals.set(event.id, left - 1);
-          throw new DownstreamError('transient', 'erp', 'erp: 503', { status: 503 });
-        }
-        await ctx.manager.query(
-          `INSERT INTO ${schema}.effect (event_id, customer, seq) VALUES ($1, $2, $3)`,
-          [event.id, event.data.account.crmAccountId, Number(event.data.dealId.split('-').pop())],
-        );
+        if (left > 0) refusals.set(event.id, left - 1);
+        return left > 0;
       },
-      true,
-    );
-    await listening(transport);
+    });
     transports.push(transport);
   };
 
   beforeAll(async () => {
-    dataSource = await scratchSchema(schema, [...OUTBOX_MIGRATIONS, ...INBOX_MIGRATIONS]);
-    await dataSource.query(
-      `CREATE TABLE ${schema}.effect (position bigserial, event_id uuid NOT NULL, customer text NOT NULL, seq int NOT NULL)`,
-    );
+    dataSource = await parkingSchema(schema);
     await ensureTopics(kafka, [{ name: topic, partitions: 2 }]);
     await producer.connect();
     await start();
@@ -179,35 +218,18 @@ describe('inbox parking on a first handling', () => {
     )[0].n;
 
   beforeAll(async () => {
-    dataSource = await scratchSchema(schema, [...OUTBOX_MIGRATIONS, ...INBOX_MIGRATIONS]);
-    await dataSource.query(
-      `CREATE TABLE ${schema}.effect (position bigserial, event_id uuid NOT NULL, customer text NOT NULL, seq int NOT NULL)`,
-    );
+    dataSource = await parkingSchema(schema);
     await ensureTopics(kafka, [{ name: topic, partitions: 1 }]);
     await producer.connect();
-    transport = new InboxTransport({
-      consumerGroup: group,
-      deadLetterTopic: `${topic}.dlq`,
-      source: 'switchboard/inbox-parking-test',
+    transport = await startTransport({
       schema,
+      topic,
+      group,
       dataSource,
-      outbox: new OutboxWriter(schema),
-      consumer: new KafkaBatchConsumer(kafka, { groupId: group }),
       // Retried every 300 ms, and never dead-lettered while the test holds the key.
       retry: { baseDelayMs: 300, maxDelayMs: 300, maxAttempts: 1_000 },
+      refuses: (event) => refused.has(event.id),
     });
-    transport.addHandler(
-      topic,
-      async (event: CloudEvent<'deal_won'>, ctx: InboxContext) => {
-        if (refused.has(event.id)) throw new DownstreamError('transient', 'erp', 'erp: 503', { status: 503 });
-        await ctx.manager.query(
-          `INSERT INTO ${schema}.effect (event_id, customer, seq) VALUES ($1, $2, $3)`,
-          [event.id, event.data.account.crmAccountId, Number(event.data.dealId.split('-').pop())],
-        );
-      },
-      true,
-    );
-    await listening(transport);
   });
 
   afterAll(async () => {

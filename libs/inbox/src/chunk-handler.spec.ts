@@ -415,74 +415,49 @@ describe('InboxTransport with a @ChunkPattern handler', () => {
     ]);
   });
 
-  it('a first handling looks for parked keys in its claim, and parks an event of one behind it all the same', async () => {
-    const [first, later, other] = ['a', 'a', 'b'].map(deal);
-    let down = true;
-    const { db, calls, committed, deliver, retriesDone } = await transportWith(
-      async (chunk, context) => {
-        for (const event of chunk)
-          await context.within(event, () =>
-            down && event.id === first.id ? Promise.reject(unavailable()) : Promise.resolve(),
-          );
-        await writeEffects(chunk, context);
-      },
-      { maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 60_000 },
-    );
+  it.each([
+    // A chunk that may be a redelivery: its start finds the parked key, then the claim of the rest.
+    { firstHandling: false, statements: 2 },
+    // A first handling: its claim finds the parked key and writes nothing; the start, then the claim.
+    { firstHandling: true, statements: 3 },
+  ])(
+    'parks an event of a parked key from a later chunk behind it, unhandled, and applies it after (first handling: $firstHandling)',
+    async ({ firstHandling, statements }) => {
+      const [first, later, other] = ['a', 'a', 'b'].map(deal);
+      let down = true;
+      const { db, calls, committed, deliver, retriesDone } = await transportWith(
+        async (chunk, context) => {
+          for (const event of chunk)
+            await context.within(event, () =>
+              down && event.id === first.id ? Promise.reject(unavailable()) : Promise.resolve(),
+            );
+          await writeEffects(chunk, context);
+        },
+        { maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 60_000 },
+      );
 
-    await deliver(messages([first], ['a']), undefined, { firstHandling: true });
-    const statementsBefore = db.transportStatements;
-    const [laterMessage, otherMessage] = messages([later, other], ['a', 'b']).map((message, index) => ({
-      ...message,
-      offset: String(index + 1),
-    }));
-    await deliver([laterMessage, otherMessage], undefined, { firstHandling: true });
+      await deliver(messages([first], ['a']), undefined, { firstHandling });
+      const statementsBefore = db.transportStatements;
+      const [laterMessage, otherMessage] = messages([later, other], ['a', 'b']).map((message, index) => ({
+        ...message,
+        offset: String(index + 1),
+      }));
+      await deliver([laterMessage, otherMessage], undefined, { firstHandling });
 
-    // The claim found `first` parked and wrote nothing; the chunk's start then parked `later`.
-    expect(db.transportStatements - statementsBefore).toBe(3);
-    expect(calls).toEqual([[first.id], [other.id]]);
-    expect(committed).toEqual(['0', '2']);
-    expect([...db.parked.keys()]).toEqual([first.id, later.id]);
+      // `later` is not handed to the handler while `first` waits; `other` is, and both offsets move.
+      expect(db.transportStatements - statementsBefore).toBe(statements);
+      expect(calls).toEqual([[first.id], [other.id]]);
+      expect(committed).toEqual(['0', '2']);
+      expect([...db.parked.keys()]).toEqual([first.id, later.id]);
 
-    down = false;
-    db.parked.get(first.id)!.dueAt = 0;
-    await retriesDone();
-    expect(calls.slice(2)).toEqual([[first.id, later.id]]);
-    expect([...db.effects]).toEqual([other.id, first.id, later.id]);
-  });
-
-  it('parks an event of a parked key from a later chunk behind it, unhandled, and applies it after', async () => {
-    const [first, later, other] = ['a', 'a', 'b'].map(deal);
-    let down = true;
-    const { db, calls, committed, deliver, retriesDone } = await transportWith(
-      async (chunk, context) => {
-        for (const event of chunk)
-          await context.within(event, () =>
-            down && event.id === first.id ? Promise.reject(unavailable()) : Promise.resolve(),
-          );
-        await writeEffects(chunk, context);
-      },
-      { maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 60_000 },
-    );
-
-    await deliver(messages([first], ['a']));
-    const [laterMessage, otherMessage] = messages([later, other], ['a', 'b']).map((message, index) => ({
-      ...message,
-      offset: String(index + 1),
-    }));
-    await deliver([laterMessage, otherMessage]);
-
-    // `later` is not handed to the handler while `first` waits; `other` is, and both offsets move.
-    expect(calls).toEqual([[first.id], [other.id]]);
-    expect(committed).toEqual(['0', '2']);
-    expect([...db.parked.keys()]).toEqual([first.id, later.id]);
-
-    // The backoff is over and the ERP is back: the key applies in order.
-    down = false;
-    db.parked.get(first.id)!.dueAt = 0;
-    await retriesDone();
-    expect(calls.slice(2)).toEqual([[first.id, later.id]]);
-    expect([...db.effects]).toEqual([other.id, first.id, later.id]);
-  });
+      // The backoff is over and the ERP is back: the key applies in order.
+      down = false;
+      db.parked.get(first.id)!.dueAt = 0;
+      await retriesDone();
+      expect(calls.slice(2)).toEqual([[first.id, later.id]]);
+      expect([...db.effects]).toEqual([other.id, first.id, later.id]);
+    },
+  );
 
   it('holds the partition while the whole connector is down, and counts the retries across rebalances', async () => {
     const event = deal('a');
