@@ -26,8 +26,9 @@ function statTicks(path: string): number | null {
 /**
  * Write system calls of one process so far (`syscw` of /proc/<pid>/io), or null when it is gone.
  * Node and the JVM send every request to PostgreSQL or Kafka, and every HTTP response, with one
- * write or writev: a count of round trips that, unlike CPU time, does not depend on what else runs.
- * PostgreSQL answers with send(), which this count leaves out; its writes are WAL and data files.
+ * write or writev: a count of round trips, which no other process's load inflates (per event it
+ * still follows the batch sizes, as the CPU does). PostgreSQL answers with send(), which this count
+ * leaves out; its writes are WAL and data files.
  */
 function processWrites(pid: number): number | null {
   try {
