@@ -2,11 +2,10 @@ import { Topic } from '@switchboard/contracts';
 
 import { Bench, SCHEMA_OF, log, sleep, type InboxConsumer } from '../support/bench-context';
 import {
-  cpuPerEvent,
+  costPerEvent,
   formatCpu,
   formatPerEvent,
   formatWritesPerEvent,
-  writesPerEvent,
   type CpuReport,
 } from '../support/cpu';
 import { positionGroup, type PartitionOffset } from '../support/kafka-groups';
@@ -148,8 +147,7 @@ export async function consumerPhase(
     eventsPerTransaction: transactions > 0 ? total / transactions : NaN,
     cpu,
     // CPU over the whole window (polls included) per event applied in it.
-    cpuMsPerEvent: cpuPerEvent(cpu, last.n / cpu.seconds),
-    writesPerEvent: writesPerEvent(cpu, last.n / cpu.seconds),
+    ...costPerEvent(cpu, last.n / cpu.seconds),
     peakRssMb,
   };
   log(

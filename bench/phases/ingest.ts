@@ -2,11 +2,10 @@ import { IngestClient, sampleDeal } from '@switchboard/testing';
 
 import { Bench, log, percentile } from '../support/bench-context';
 import {
-  cpuPerEvent,
+  costPerEvent,
   formatCpu,
   formatPerEvent,
   formatWritesPerEvent,
-  writesPerEvent,
   type CpuReport,
 } from '../support/cpu';
 
@@ -94,8 +93,7 @@ export async function ingestPhase(bench: Bench): Promise<IngestResult> {
     },
     pendingAtEnd: Number(pending?.n ?? 0),
     cpu,
-    cpuMsPerEvent: cpuPerEvent(cpu, (statuses['202'] ?? 0) / seconds),
-    writesPerEvent: writesPerEvent(cpu, (statuses['202'] ?? 0) / seconds),
+    ...costPerEvent(cpu, (statuses['202'] ?? 0) / seconds),
     peakRssMb,
   };
   log(

@@ -3,12 +3,11 @@ import { IngestClient, sampleDeal, type ServiceProcess } from '@switchboard/test
 
 import { Bench, DEAL_WON_CONSUMERS, SCHEMA_OF, log, percentile, sleep } from '../support/bench-context';
 import {
-  cpuPerEvent,
+  costPerEvent,
   formatCpu,
   formatPerEvent,
   formatWritesPerEvent,
   jitCompilerTicks,
-  writesPerEvent,
   type CpuReport,
 } from '../support/cpu';
 import { endOffsets, positionGroup } from '../support/kafka-groups';
@@ -284,8 +283,7 @@ async function measureAt(
     breakdown,
     responseMs: { p50: percentile(responses, 50), p99: percentile(responses, 99) },
     cpu,
-    cpuMsPerEvent: cpuPerEvent(cpu, accepted / seconds),
-    writesPerEvent: writesPerEvent(cpu, accepted / seconds),
+    ...costPerEvent(cpu, accepted / seconds),
     database,
   };
   const f = (value: number) => value.toFixed(0).padStart(6);

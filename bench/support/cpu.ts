@@ -230,12 +230,23 @@ export function cpuPerEvent(report: CpuReport, eventsPerSecond: number): Record<
 export const BENCH_GROUPS = /^bench \((load generator|poller)\)$|bench queries/;
 
 /** Write system calls per event of each group that made any (the round trips behind its CPU). */
-export function writesPerEvent(report: CpuReport, eventsPerSecond: number): Record<string, number> {
+function writesPerEvent(report: CpuReport, eventsPerSecond: number): Record<string, number> {
   const perEvent: Record<string, number> = {};
   if (!(eventsPerSecond > 0)) return perEvent;
   for (const [name, perSecond] of Object.entries(report.writesPerSecond))
     if (perSecond > 0) perEvent[name] = perSecond / eventsPerSecond;
   return perEvent;
+}
+
+/** What each process group spent per event at `eventsPerSecond`: CPU and write system calls. */
+export function costPerEvent(
+  report: CpuReport,
+  eventsPerSecond: number,
+): { cpuMsPerEvent: Record<string, number>; writesPerEvent: Record<string, number> } {
+  return {
+    cpuMsPerEvent: cpuPerEvent(report, eventsPerSecond),
+    writesPerEvent: writesPerEvent(report, eventsPerSecond),
+  };
 }
 
 export function formatWritesPerEvent(perEvent: Record<string, number>): string {
