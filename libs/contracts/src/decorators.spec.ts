@@ -1,14 +1,25 @@
-import { validateSync } from 'class-validator';
-import { RequiredText } from './decorators';
+import { isEmail, maxLength, validateSync } from 'class-validator';
+import fc from 'fast-check';
+import { OptionalText, RequiredEmail, RequiredText } from './decorators';
 
 class Named {
   @RequiredText(4)
   name!: unknown;
 }
 
+class Noted {
+  @OptionalText(4)
+  note?: unknown;
+}
+
 function problems(name: unknown): string[] {
   const named = Object.assign(new Named(), { name });
   return validateSync(named).flatMap((error) => Object.values(error.constraints ?? {}));
+}
+
+function noteProblems(note: unknown): string[] {
+  const noted = Object.assign(new Noted(), { note });
+  return validateSync(noted).flatMap((error) => Object.values(error.constraints ?? {}));
 }
 
 describe('RequiredText', () => {
@@ -27,5 +38,55 @@ describe('RequiredText', () => {
     expect(problems(undefined)).toEqual(['name is required']);
     expect(problems(' \t')).toEqual(['name must not be empty']);
     expect(problems(7)).toEqual(['name must be a string']);
+  });
+});
+
+describe('OptionalText', () => {
+  it("takes text up to its limit and refuses one character more with class-validator's MaxLength message", () => {
+    expect(noteProblems('abcd')).toEqual([]);
+    expect(noteProblems('abcde')).toEqual(['note must be shorter than or equal to 4 characters']);
+  });
+
+  it('takes what is absent or null, and refuses what is not a string', () => {
+    expect(noteProblems(undefined)).toEqual([]);
+    expect(noteProblems(null)).toEqual([]);
+    expect(noteProblems(7)).toEqual([
+      'note must be a string',
+      'note must be shorter than or equal to 4 characters',
+    ]);
+  });
+
+  it("counts as class-validator's MaxLength does, for any string and limit", () => {
+    // The limit checks the length in UTF-16 units first; the count it skips must never disagree.
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 12 }), fc.nat(16), (text, max) => {
+        class Limited {
+          @OptionalText(max)
+          text?: string;
+        }
+        const errors = validateSync(Object.assign(new Limited(), { text }));
+        expect(errors.length === 0).toBe(maxLength(text, max));
+      }),
+    );
+  });
+});
+
+describe('RequiredEmail', () => {
+  class Addressed {
+    @RequiredEmail()
+    email!: string;
+  }
+  const accepted = (email: string) => validateSync(Object.assign(new Addressed(), { email })).length === 0;
+
+  it("accepts and refuses what validator's isEmail does with its defaults, call after call", () => {
+    const addresses = fc.oneof(
+      fc.emailAddress(),
+      fc.string({ maxLength: 40 }),
+      fc.tuple(fc.string({ maxLength: 12 }), fc.domain()).map(([user, domain]) => `${user}@${domain}`),
+    );
+    fc.assert(fc.property(addresses, (email) => expect(accepted(email)).toBe(isEmail(email))));
+    expect(accepted('anna+d-1@example.com')).toBe(true);
+    expect(accepted('anna@localhost')).toBe(false);
+    expect(accepted('"quoted"@example.com')).toBe(true);
   });
 });

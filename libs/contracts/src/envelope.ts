@@ -1,4 +1,4 @@
-import { IsIn, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsIn, IsObject, IsOptional } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import type { EventMap } from './catalog';
 import { IsRfc3339, IsTraceparent, MaxLen, OptionalText, RequiredText } from './decorators';
@@ -54,9 +54,7 @@ export class CloudEventEnvelope {
   @IsTraceparent()
   traceparent?: string | null;
 
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
+  @OptionalText(512)
   tracestate?: string | null;
 
   @IsObject()
