@@ -12,15 +12,15 @@ class Noted {
   note?: unknown;
 }
 
-function problems(name: unknown): string[] {
-  const named = Object.assign(new Named(), { name });
-  return validateSync(named).flatMap((error) => Object.values(error.constraints ?? {}));
+/** class-validator's messages for an instance of `target` with `values`. */
+function messages(target: new () => object, values: object): string[] {
+  return validateSync(Object.assign(new target(), values)).flatMap((error) =>
+    Object.values(error.constraints ?? {}),
+  );
 }
 
-function noteProblems(note: unknown): string[] {
-  const noted = Object.assign(new Noted(), { note });
-  return validateSync(noted).flatMap((error) => Object.values(error.constraints ?? {}));
-}
+const problems = (name: unknown) => messages(Named, { name });
+const noteProblems = (note: unknown) => messages(Noted, { note });
 
 describe('RequiredText', () => {
   it('takes text up to its limit and refuses one character more', () => {
@@ -64,8 +64,7 @@ describe('OptionalText', () => {
           @OptionalText(max)
           text?: string;
         }
-        const errors = validateSync(Object.assign(new Limited(), { text }));
-        expect(errors.length === 0).toBe(maxLength(text, max));
+        expect(messages(Limited, { text }).length === 0).toBe(maxLength(text, max));
       }),
     );
   });
@@ -76,7 +75,7 @@ describe('RequiredEmail', () => {
     @RequiredEmail()
     email!: string;
   }
-  const accepted = (email: string) => validateSync(Object.assign(new Addressed(), { email })).length === 0;
+  const accepted = (email: string) => messages(Addressed, { email }).length === 0;
 
   it("accepts and refuses what validator's isEmail does with its defaults, call after call", () => {
     const addresses = fc.oneof(

@@ -51,15 +51,22 @@ function custom(
     });
 }
 
+/**
+ * class-validator's maxLength: a surrogate pair counts as one character, so a string of at most
+ * `max` UTF-16 units is never too long, and its count (two regex matches) runs only for longer ones.
+ * Most values are far below their limit, and this runs for every text field of every event.
+ */
+function withinLength(value: string, max: number): boolean {
+  return value.length <= max || maxLength(value, max);
+}
+
 /** A required string: empty or whitespace-only counts as missing. Any Unicode is fine. */
 export function RequiredText(max: number = MaxLen.id): PropertyDecorator {
   const problem = (value: unknown): string | undefined => {
     if (value === undefined || value === null) return 'is required';
     if (typeof value !== 'string') return 'must be a string';
     if (!/\S/.test(value)) return 'must not be empty';
-    // class-validator counts a surrogate pair as one character, so a string of at most `max` UTF-16
-    // units is never too long: its count (two regex matches) runs only for the longer ones.
-    return value.length <= max || maxLength(value, max) ? undefined : `must be at most ${max} characters`;
+    return withinLength(value, max) ? undefined : `must be at most ${max} characters`;
   };
   return custom(
     'isRequiredText',
@@ -69,17 +76,12 @@ export function RequiredText(max: number = MaxLen.id): PropertyDecorator {
   );
 }
 
-/**
- * class-validator's MaxLength, registered under its name (the same error, the same JSON Schema),
- * counting only strings longer than `max` UTF-16 units: its count (two regex scans) never exceeds a
- * string's length, and most values are far below their limit. It runs for every optional text field
- * of every event, at every hop.
- */
+/** class-validator's MaxLength through withinLength, under its name: the same error, the same JSON Schema. */
 function MaxText(max: number): PropertyDecorator {
   return custom(
     'maxLength',
     [max],
-    (value) => typeof value === 'string' && (value.length <= max || maxLength(value, max)),
+    (value) => typeof value === 'string' && withinLength(value, max),
     (args) => `${args.property} must be shorter than or equal to ${max} characters`,
   );
 }
