@@ -126,6 +126,14 @@ interface BatchPart {
  * heap limit, so a larger buffer costs resident memory and buys no throughput.
  */
 const MAX_BUFFERED_MESSAGES = 5_000;
+/**
+ * Bytes of one fetch response, all partitions together (Kafka's fetch.max.bytes, 50 MiB by default).
+ * Without it a member with a backlog on six partitions took 6 MiB in one response, past the buffer
+ * bound at once. A response counts compressed bytes, and compressed batches can hold many times
+ * their size in messages: on the bench's zstd backlog a drained consumer's peak RSS was 606-633 MB,
+ * with this bound 414-437 MB (uncompressed 290-337 MB). A fetch still brings a chunk or two.
+ */
+const FETCH_MAX_BYTES = 2 * 1_048_576;
 const RETRY_DELAY_MS = 1_000;
 
 /**
@@ -193,6 +201,7 @@ export class KafkaBatchConsumer implements BatchConsumer {
       groupId: options.groupId,
       autocommit: false,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+      maxBytes: FETCH_MAX_BYTES,
       minBytes: options.fetchMinBytes ?? 1,
       maxWaitTime: options.fetchMaxWaitMs ?? 500,
       deserializers: {
