@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 
 import { ALL_SERVICE_NAMES, ServiceProcess, loadLocalEnv, type ServiceName } from '@switchboard/testing';
 
@@ -61,6 +61,8 @@ export class Bench {
   private readonly kafkaPid: number | null;
   private readonly running = new Set<ServiceProcess>();
   private readonly ownBackends = new Set<number>();
+  /** The pool's clients whose backend is in `ownBackends`. */
+  private readonly known = new WeakSet<PoolClient>();
 
   constructor() {
     this.env = loadLocalEnv(this.root);
@@ -74,14 +76,6 @@ export class Bench {
     // An idle connection can be killed under us (a restart of the shared server by someone's test):
     // the pool reconnects on the next query; without a listener the error would end the process.
     this.pool.on('error', (error) => log(`database connection lost (${error.message}); reconnecting`));
-    // The bench's own queries (pollers, checks) run on backends of the same database: keep their CPU
-    // apart from the services'.
-    this.pool.on('connect', (client) => {
-      client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid').then(
-        ({ rows }) => rows[0] && this.ownBackends.add(rows[0].pid),
-        () => undefined,
-      );
-    });
   }
 
   /** A positive number from the environment, or the default. */
@@ -233,12 +227,30 @@ export class Bench {
    * their measurement windows, it gives each phase what autovacuum would have left.
    */
   async vacuum(): Promise<void> {
-    await this.pool.query('VACUUM (ANALYZE)');
+    await this.query('VACUUM (ANALYZE)');
   }
 
   async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
-    const { rows } = await this.pool.query(sql, params);
-    return rows as T[];
+    const client = await this.pool.connect();
+    let failed: Error | undefined;
+    try {
+      // The bench's own queries (pollers, checks) run on backends of the same database: keep their
+      // CPU apart from the services'. Asked on the client before its first query, not beside it: a
+      // client runs one query at a time.
+      if (!this.known.has(client)) {
+        const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        if (rows[0]) this.ownBackends.add(rows[0].pid);
+        this.known.add(client);
+      }
+      const { rows } = await client.query(sql, params);
+      return rows as T[];
+    } catch (error) {
+      // A client whose statement failed may have lost its connection: the pool drops it.
+      failed = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    } finally {
+      client.release(failed);
+    }
   }
 
   async close(): Promise<void> {
