@@ -232,7 +232,7 @@ export class Bench {
 
   async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
     const client = await this.pool.connect();
-    let failed: Error | undefined;
+    let failed = false;
     try {
       // The bench's own queries (pollers, checks) run on backends of the same database: keep their
       // CPU apart from the services'. Asked on the client before its first query, not beside it: a
@@ -246,7 +246,7 @@ export class Bench {
       return rows as T[];
     } catch (error) {
       // A client whose statement failed may have lost its connection: the pool drops it.
-      failed = error instanceof Error ? error : new Error(String(error));
+      failed = true;
       throw error;
     } finally {
       client.release(failed);

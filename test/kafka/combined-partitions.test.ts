@@ -2,15 +2,9 @@
 // handler in one batch: at a moderate rate spread over many partitions, one transaction takes what
 // arrived on all of them. Each partition keeps its order, and each one's offset is committed on its
 // own. Real broker of deploy/stack.sh.
-import {
-  KafkaBatchConsumer,
-  KafkaPublisher,
-  ensureTopics,
-  type InboundMessage,
-  type PartitionBatch,
-} from '@switchboard/kafka';
-import { Admin } from '@platformatic/kafka';
+import { KafkaBatchConsumer, KafkaPublisher, ensureTopics, type PartitionBatch } from '@switchboard/kafka';
 
+import { commitEachPartition, dropTopicsAndGroups } from '../support/kafka';
 import { kafkaBrokers, uniqueName, waitFor } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -32,10 +26,7 @@ describe('KafkaBatchConsumer: partitions combined in one batch', () => {
   afterAll(async () => {
     await Promise.all(consumers.map((consumer) => consumer.disconnect().catch(() => undefined)));
     await producer.disconnect();
-    const admin = new Admin({ clientId: run, bootstrapBrokers: kafkaBrokers() });
-    await admin.deleteTopics({ topics }).catch(() => undefined);
-    await admin.deleteGroups({ groups }).catch(() => undefined);
-    await admin.close();
+    await dropTopicsAndGroups(topics, groups);
   });
 
   const topicWithMessages = async (name: string, count: number) => {
@@ -56,9 +47,7 @@ describe('KafkaBatchConsumer: partitions combined in one batch', () => {
     const consumer = new KafkaBatchConsumer(connection, { groupId, combinePartitionsBelow });
     consumers.push(consumer);
     await consumer.run([topic], async (batch, controls) => {
-      const last = new Map<number, InboundMessage>();
-      for (const message of batch.messages) last.set(message.partition, message);
-      for (const message of last.values()) await controls.commit(message);
+      await commitEachPartition(batch, controls);
       // Recorded once committed: the test stops the member after the last one.
       batches.push(batch);
     });

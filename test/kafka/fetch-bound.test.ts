@@ -4,9 +4,9 @@
 // compressed response holds several times its size once decompressed. Real broker of deploy/stack.sh.
 import { tracingChannel } from 'node:diagnostics_channel';
 
-import { KafkaBatchConsumer, KafkaPublisher, ensureTopics, type InboundMessage } from '@switchboard/kafka';
-import { Admin } from '@platformatic/kafka';
+import { KafkaBatchConsumer, KafkaPublisher, ensureTopics } from '@switchboard/kafka';
 
+import { commitEachPartition, dropTopicsAndGroups } from '../support/kafka';
 import { kafkaBrokers, uniqueName, waitFor } from '../support/stack';
 
 jest.setTimeout(120_000);
@@ -68,10 +68,7 @@ describe('KafkaBatchConsumer: the size of one fetch', () => {
   afterAll(async () => {
     fetchEnded.unsubscribe(onFetch);
     await consumer?.disconnect().catch(() => undefined);
-    const admin = new Admin({ clientId: run, bootstrapBrokers: kafkaBrokers() });
-    await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-    await admin.deleteGroups({ groups: [groupId] }).catch(() => undefined);
-    await admin.close();
+    await dropTopicsAndGroups([topic], [groupId]);
   });
 
   it('asks for at most 2 MiB per fetch while every partition holds more than a fetch', async () => {
@@ -79,9 +76,7 @@ describe('KafkaBatchConsumer: the size of one fetch', () => {
     let handled = 0;
     consumer = new KafkaBatchConsumer(connection, { groupId });
     await consumer.run([topic], async (batch, controls) => {
-      const last = new Map<number, InboundMessage>();
-      for (const message of batch.messages) last.set(message.partition, message);
-      for (const message of last.values()) await controls.commit(message);
+      await commitEachPartition(batch, controls);
       handled += batch.messages.length;
     });
     await waitFor(() => handled >= MESSAGES, `all ${MESSAGES} messages`, 60_000, 50);

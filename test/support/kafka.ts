@@ -1,7 +1,12 @@
 import { Admin } from '@platformatic/kafka';
 
 import type { InboxTransport } from '@switchboard/inbox';
-import { moveGroupToEnd } from '@switchboard/kafka';
+import {
+  moveGroupToEnd,
+  type BatchControls,
+  type InboundMessage,
+  type PartitionBatch,
+} from '@switchboard/kafka';
 
 import { kafkaBrokers } from './stack';
 
@@ -19,6 +24,13 @@ export async function dropTopicsAndGroups(topics: string[], groups: string[]): P
   } finally {
     await admin.close();
   }
+}
+
+/** Commits the last message of each partition in the batch, that is, the whole batch. */
+export async function commitEachPartition(batch: PartitionBatch, controls: BatchControls): Promise<void> {
+  const last = new Map<number, InboundMessage>();
+  for (const message of batch.messages) last.set(message.partition, message);
+  for (const message of last.values()) await controls.commit(message);
 }
 
 /** Starts a transport as Nest would, resolving once it consumes (or rejecting with why not). */
